@@ -1,0 +1,59 @@
+"""Build the spaCy pipeline the Analyzer runs.
+
+Default: ``spacy.blank("en")`` + ``sentencizer`` + ``framing_lemmatizer`` (lookup tables from
+spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline (``spacy_model=
+"en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
+
+Example:
+    >>> from framing.pipeline import build_nlp
+    >>> build_nlp().pipe_names
+    ['sentencizer', 'framing_lemmatizer', 'frame_ruler']
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import spacy
+from spacy.language import Language
+
+from framing.codebook import Codebook
+from framing.errors import Errors, FramingError
+from framing.pipeline.ruler import FrameRuler
+
+#: spaCy refuses texts longer than this by default (1e6); long speeches and reports exceed it.
+MAX_LENGTH = 5_000_000
+
+
+def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
+              doc_lambda: float = 3.0) -> Language:
+    """A ready pipeline with the rule layer; see the module docstring."""
+    if spacy_model:
+        try:
+            nlp = spacy.load(spacy_model, exclude=["ner"])
+        except Exception as e:  # OSError for a missing package, others for broken ones
+            raise FramingError(Errors.E302.format(name=spacy_model, detail=e)) from None
+        if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and \
+                not nlp.has_pipe("sentencizer"):
+            nlp.add_pipe("sentencizer", first=True)
+    else:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("framing_lemmatizer")
+    ruler = cast(FrameRuler, nlp.add_pipe("frame_ruler", config={"doc_lambda": doc_lambda}))
+    if codebook is not None:
+        ruler.set_codebook(codebook)
+    if not spacy_model:
+        nlp.initialize()
+    else:
+        ruler.initialize()
+    nlp.max_length = MAX_LENGTH
+    return nlp
+
+
+def describe_nlp(nlp: Language) -> dict[str, Any]:
+    """Name, version and components of a pipeline, for the ``model`` field of results."""
+    meta = nlp.meta
+    return {"name": f"{meta.get('lang', 'en')}_{meta.get('name', 'pipeline')}",
+            "version": meta.get("version"), "spacy": spacy.__version__,
+            "components": list(nlp.pipe_names)}

@@ -1,0 +1,233 @@
+"""The ``frame_ruler`` spaCy component: codebook patterns -> evidence spans and frame scores.
+
+Scoring (documented so users can reason about it):
+
+* A **sentence's** score for a frame is the noisy-OR of the weights of the distinct patterns of
+  that frame matched in it, ``1 - prod(1 - w)``; a match nested inside a longer match of the same
+  frame is dropped, so one phrase is not counted twice. A child frame's score lifts its parent's
+  (``parent = max(parent, child)``).
+* A **document's** score for a frame is ``1 - exp(-doc_lambda * sum(s_i) / sqrt(n))`` over the
+  ``n`` sentences' scores ``s_i``: repeated use raises it, a single passing mention in a long
+  text stays low, and a short text with one strong sentence is still tagged.
+
+Results go on the Doc as ``doc._.frame_scores`` ({frame: score}), ``doc._.frame_sentences``
+(per sentence: char offsets, scores and matches, plain JSON types) and the span group
+``doc.spans["frame_evidence"]`` (label = frame, ``id_`` = pattern id). Sentences expose
+``span._.frame_scores``.
+
+Example:
+    >>> from framing.pipeline import build_nlp
+    >>> nlp = build_nlp()
+    >>> doc = nlp("Drug policy should be left to the states. Prosecutors enforce the law.")
+    >>> sorted(s.label_ for s in doc.spans["frame_evidence"])[:2]
+    ['enforcement', 'enforcement']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from framing.codebook import Codebook, Pattern
+
+SPANS_KEY = "frame_evidence"
+
+
+def _sent_scores_getter(span: Span) -> dict[str, float]:
+    for s in span.doc._.frame_sentences or []:
+        if s["tok_start"] == span.start and s["tok_end"] == span.end:
+            return dict(s["scores"])
+    return {}
+
+
+if not Doc.has_extension("frame_scores"):
+    Doc.set_extension("frame_scores", default=None)
+if not Doc.has_extension("frame_sentences"):
+    Doc.set_extension("frame_sentences", default=None)
+if not Span.has_extension("frame_scores"):
+    Span.set_extension("frame_scores", getter=_sent_scores_getter)
+
+
+@dataclass(frozen=True)
+class RuleScores:
+    """Summary of the rule layer on one Doc (a typed view of the Doc extensions)."""
+
+    doc_scores: dict[str, float]
+    sentences: list[dict[str, Any]]
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> RuleScores:
+        return cls(dict(doc._.frame_scores or {}), list(doc._.frame_sentences or []))
+
+
+class FrameRuler:
+    """Applies a codebook's token and phrase patterns; see the module docstring for scoring."""
+
+    def __init__(self, nlp: Language, name: str = "frame_ruler", *,
+                 codebook: str | None = None, doc_lambda: float = 3.0,
+                 spans_key: str = SPANS_KEY) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.doc_lambda = doc_lambda
+        self.spans_key = spans_key
+        self._codebook_path = codebook
+        self._codebook: Codebook | None = None
+        self._matchers: tuple[Matcher, PhraseMatcher] | None = None
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook in use; loaded lazily so that ``set_codebook`` right after
+        ``add_pipe`` does not load the default first."""
+        if self._codebook is None:
+            self._codebook = (Codebook.load(self._codebook_path) if self._codebook_path
+                              else Codebook.default())
+        return self._codebook
+
+    # ----- configuration -------------------------------------------------------------------
+    def set_codebook(self, codebook: Codebook) -> None:
+        """Replace the codebook (patterns are recompiled on the next call)."""
+        self._codebook = codebook
+        self._matchers = None
+
+    @property
+    def patterns(self) -> dict[str, Pattern]:
+        return {p.id: p for p in self.codebook.patterns}
+
+    def _phrase_attr(self) -> str:
+        """Match phrases on lemmas when an earlier component sets them, else on lower case."""
+        before = self.nlp.pipe_names[: self.nlp.pipe_names.index(self.name)] \
+            if self.name in self.nlp.pipe_names else self.nlp.pipe_names
+        for n in before:
+            if "token.lemma" in (self.nlp.get_pipe_meta(n).assigns or []):
+                return "LEMMA"
+        return "LOWER"
+
+    def _build(self) -> tuple[Matcher, PhraseMatcher]:
+        attr = self._phrase_attr()
+        matcher = Matcher(self.nlp.vocab, validate=True)
+        phrase = PhraseMatcher(self.nlp.vocab, attr=attr)
+        before = self.nlp.pipe_names[: self.nlp.pipe_names.index(self.name)] \
+            if self.name in self.nlp.pipe_names else []
+        texts: list[tuple[str, str]] = []
+        for p in self.codebook.patterns:
+            if p.kind == "token":
+                matcher.add(p.id, [[dict(t) for t in p.pattern]])
+            else:
+                texts.extend((p.id, s) for s in p.phrases)
+        with self.nlp.select_pipes(enable=before):
+            docs = list(self.nlp.pipe(s for _, s in texts))
+        by_id: dict[str, list[Doc]] = {}
+        for (pid, _), d in zip(texts, docs, strict=True):
+            by_id.setdefault(pid, []).append(d)
+        for pid, ds in by_id.items():
+            phrase.add(pid, ds)
+        self._weights = {p.id: p.weight for p in self.codebook.patterns}
+        self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
+        self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
+        return matcher, phrase
+
+    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
+                   nlp: Language | None = None) -> None:
+        self._matchers = self._build()
+
+    # ----- processing ----------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        if self._matchers is None:
+            self._matchers = self._build()
+        matcher, phrase = self._matchers
+        vocab_strings = self.nlp.vocab.strings
+        raw = [(vocab_strings[k], s, e) for k, s, e in matcher(doc)]
+        raw += [(vocab_strings[k], s, e) for k, s, e in phrase(doc)]
+        # keep the longest match per frame where matches of the same frame nest
+        # (same span or nested: the longest, then strongest, pattern stands for the phrase)
+        raw.sort(key=lambda m: (m[1], -(m[2] - m[1]), -self._weights[m[0]]))
+        kept: list[tuple[str, int, int]] = []
+        spans_by_frame: dict[str, list[tuple[int, int]]] = {}
+        for pid, s, e in raw:
+            frame = self._frame_of[pid]
+            if any(a <= s and e <= b for a, b in spans_by_frame.get(frame, ())):
+                continue
+            spans_by_frame.setdefault(frame, []).append((s, e))
+            kept.append((pid, s, e))
+        sents = [s for s in doc.sents if not all(t.is_space for t in s)] if doc.has_annotation(
+            "SENT_START") else [doc[:]]
+        starts = [s.start for s in sents]
+        per_sent: list[dict[str, Any]] = []
+        for sent in sents:
+            per_sent.append({"tok_start": sent.start, "tok_end": sent.end,
+                             "start": sent.start_char, "end": sent.end_char,
+                             "scores": {}, "matches": []})
+        group = []
+        for pid, s, e in sorted(kept, key=lambda m: (m[1], m[2])):
+            i = bisect_right(starts, s) - 1
+            if i < 0 or e > sents[i].end:
+                continue
+            frame = self._frame_of[pid]
+            span = Span(doc, s, e, label=frame, span_id=pid)
+            group.append(span)
+            per_sent[i]["matches"].append(
+                [span.start_char, span.end_char, frame, pid, self._weights[pid]])
+        totals: dict[str, float] = {}
+        for ps in per_sent:
+            miss: dict[str, float] = {}
+            seen: set[str] = set()
+            for _, _, frame, pid, w in ps["matches"]:
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                miss[frame] = miss.get(frame, 1.0) * (1.0 - w)
+            scores = {f: 1.0 - m for f, m in miss.items()}
+            for f, sc in list(scores.items()):
+                for anc in self._ancestors.get(f, []):
+                    scores[anc] = max(scores.get(anc, 0.0), sc)
+            ps["scores"] = {f: round(v, 6) for f, v in scores.items()}
+            for f, v in scores.items():
+                totals[f] = totals.get(f, 0.0) + v
+        n = max(1, len(per_sent))
+        doc._.frame_scores = {
+            f: round(1.0 - math.exp(-self.doc_lambda * totals.get(f, 0.0) / math.sqrt(n)), 6)
+            for f in self.codebook.frame_ids
+        }
+        doc._.frame_sentences = per_sent
+        doc.spans[self.spans_key] = group
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in stream:
+            yield self(doc)
+
+    # ----- serialisation -------------------------------------------------------------------
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.codebook.to_json(path / "codebook.json")
+        (path / "cfg.json").write_text(json.dumps(
+            {"doc_lambda": self.doc_lambda, "spans_key": self.spans_key}, indent=1))
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FrameRuler:
+        path = Path(path)
+        self.set_codebook(Codebook.load(path / "codebook.json"))
+        cfg = json.loads((path / "cfg.json").read_text())
+        self.doc_lambda = float(cfg["doc_lambda"])
+        self.spans_key = cfg["spans_key"]
+        return self
+
+
+@Language.factory(
+    "frame_ruler",
+    assigns=["doc._.frame_scores", "doc._.frame_sentences", "doc.spans"],
+    default_config={"codebook": None, "doc_lambda": 3.0, "spans_key": SPANS_KEY},
+)
+def make_frame_ruler(nlp: Language, name: str, codebook: str | None, doc_lambda: float,
+                     spans_key: str) -> FrameRuler:
+    """Factory: ``nlp.add_pipe("frame_ruler", config={"codebook": "my_codebook.json"})``."""
+    return FrameRuler(nlp, name, codebook=codebook, doc_lambda=doc_lambda, spans_key=spans_key)
