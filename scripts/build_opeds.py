@@ -146,6 +146,7 @@ class _RawDoc:
     targets: list[tuple[str, str, str, int]] = field(default_factory=list)
     sentences: list[_Sentence] = field(default_factory=list)
     separator_seen: bool = False
+    has_errors: bool = False
 
 
 def _strip_comment(value: str) -> str:
@@ -287,6 +288,10 @@ def _split_sources(text: str, path: str) -> tuple[list[_RawDoc], list[Problem]]:
             marks.append((mm.group(1), "favor" if mm.group(2) == "+" else "against"))
         sentence = m.group(2).strip()
         cur.sentences.append(_Sentence(lineno, labels, marks, sentence, paragraph))
+    # a document with a problem in this pass is not emitted (its problems are reported)
+    for doc, nxt in zip(docs, [*docs[1:], None], strict=True):
+        end = nxt.line if nxt is not None else len(lines) + 1
+        doc.has_errors = any(doc.line <= p.line < end for p in problems)
     return docs, problems
 
 
@@ -448,7 +453,7 @@ def parse_source(
     for raw in raws:
         record, probs = _build_doc(raw, cb)
         problems.extend(probs)
-        if record is not None:
+        if record is not None and not raw.has_errors:
             docs.append(record)
     problems.sort(key=lambda p: (p.path, p.line))
     return docs, problems

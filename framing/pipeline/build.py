@@ -1,13 +1,13 @@
 """Build the spaCy pipeline the Analyzer runs.
 
-Default: ``spacy.blank("en")`` + ``sentencizer`` + ``framing_lemmatizer`` (lookup tables from
+Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` + ``framing_lemmatizer`` (lookup tables from
 spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline (``spacy_model=
 "en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
 
 Example:
     >>> from framing.pipeline import build_nlp
     >>> build_nlp().pipe_names
-    ['sentencizer', 'framing_lemmatizer', 'frame_ruler']
+    ['line_breaks', 'sentencizer', 'framing_lemmatizer', 'frame_ruler']
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from spacy.language import Language
 
 from framing.codebook import Codebook
 from framing.errors import Errors, FramingError
+from framing.pipeline import lemmatizer as _lemmatizer  # noqa: F401  (registers factory)
+from framing.pipeline import linebreaks as _linebreaks  # noqa: F401
 from framing.pipeline.ruler import FrameRuler
 
 #: spaCy refuses texts longer than this by default (1e6); long speeches and reports exceed it.
@@ -38,6 +40,7 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
             nlp.add_pipe("sentencizer", first=True)
     else:
         nlp = spacy.blank("en")
+        nlp.add_pipe("line_breaks")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("framing_lemmatizer")
     ruler = cast(FrameRuler, nlp.add_pipe("frame_ruler", config={"doc_lambda": doc_lambda}))

@@ -1,0 +1,40 @@
+# One-command entry points (see README). Everything installs into .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck unit corpora clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# the CPU wheel of torch first, so nothing pulls a multi-GB CUDA build
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job on shipped defaults: batch-label the multi-outlet collection, score one op-ed.
+run: setup
+	mkdir -p out
+	$(BIN)/framing label corpora/collection/collection.jsonl --out out/collection.parquet
+	$(BIN)/framing score tests/data/oped_states_drugs.txt
+
+lint: setup
+	$(BIN)/ruff check framing tests scripts
+
+typecheck: setup
+	$(BIN)/mypy
+
+corpora: setup
+	$(BIN)/python scripts/validate_corpora.py
+
+unit: setup
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck unit
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache
