@@ -183,10 +183,25 @@ class CorpusDocument:
     def from_dict(cls, data: Mapping[str, Any]) -> CorpusDocument:
         """Build a document from one JSONL record (op-ed or collection schema)."""
         text = str(data.get("text") or "")
+        stance_targets = []
+        # sentence marks name a target by key (op-eds: "T1") or by text / target_id (collection)
+        alias: dict[str, str] = {}
+        for i, t in enumerate(data.get("stance") or []):
+            if isinstance(t, Mapping):
+                key = str(t.get("key") or t.get("target_id") or f"T{i + 1}")
+                stance_targets.append(
+                    StanceTarget(key, str(t.get("target", "")), str(t.get("label", "none")))
+                )
+                for name in (t.get("key"), t.get("target_id"), t.get("target")):
+                    if name:
+                        alias.setdefault(str(name), key)
         sentences = []
         for i, s in enumerate(data.get("sentences") or []):
             start, end = int(s["start"]), int(s["end"])
-            stance = {str(m["target"]): str(m["label"]) for m in s.get("stance") or []}
+            stance = {}
+            for m in s.get("stance") or []:
+                ref = str(m.get("key") or m.get("target_id") or m.get("target"))
+                stance[alias.get(ref, ref)] = str(m["label"])
             sentences.append(
                 CorpusSentence(
                     index=i,
@@ -197,13 +212,6 @@ class CorpusDocument:
                     stance=stance,
                 )
             )
-        stance_targets = []
-        for i, t in enumerate(data.get("stance") or []):
-            if isinstance(t, Mapping):
-                key = str(t.get("key") or f"T{i + 1}")
-                stance_targets.append(
-                    StanceTarget(key, str(t.get("target", "")), str(t.get("label", "none")))
-                )
 
         def opt(name: str) -> str | None:
             value = data.get(name)

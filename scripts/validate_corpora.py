@@ -194,7 +194,13 @@ def check_sentences(
     if not isinstance(text, str) or not isinstance(sents, list):
         return [f"{did}: text must be a string and sentences a list"]
     known = set(frames)
-    keys = {t.get("key") for t in doc.get("stance") or [] if isinstance(t, Mapping)}
+    keys = {  # a mark names its target by key ("T1"), or by target_id / text (collection)
+        str(t[k])
+        for t in doc.get("stance") or []
+        if isinstance(t, Mapping)
+        for k in ("key", "target_id", "target")
+        if t.get(k)
+    }
     prev_end = 0
     for i, s in enumerate(sents):
         sid = f"{did}#s{i}"
@@ -232,7 +238,7 @@ def check_sentences(
         for m in s.get("stance") or []:
             if not isinstance(m, Mapping) or m.get("label") not in ("favor", "against"):
                 out.append(f"{sid}: bad stance mark {m!r}")
-            elif keys and m.get("target") not in keys:
+            elif not {str(m.get(k)) for k in ("key", "target_id", "target") if m.get(k)} & keys:
                 out.append(f"{sid}: stance mark for undeclared target {m.get('target')!r}")
     if strict_tiling and sents and prev_end != len(text):
         out.append(f"{did}: text after the last sentence ({text[prev_end:][:30]!r})")
@@ -659,10 +665,16 @@ def check_consistency(
     by_id = {i: (t, lab) for i, t, lab in items}
     pairs = near_duplicates(items)
     conflicting = [(a, b, j) for a, b, j in pairs if by_id[a][1] != by_id[b][1]]
+
+    def kind(a: str, b: str) -> str:
+        return "/".join(sorted({a.split(":", 1)[0], b.split(":", 1)[0]}))
+
     report.stats["near_duplicates"] = {
         "pairs": len(pairs),
         "conflicting": len(conflicting),
         "threshold": DUP_THRESHOLD,
+        "pairs_by_corpus": dict(Counter(kind(a, b) for a, b, _ in pairs)),
+        "conflicting_by_corpus": dict(Counter(kind(a, b) for a, b, _ in conflicting)),
     }
     warnings = []
     for a, b, j in conflicting:
@@ -820,7 +832,8 @@ def format_report(report: Report, max_items: int = 15) -> str:
     nd = report.stats.get("near_duplicates", {})
     out.append(
         f"\nNear-duplicate sentence pairs (Jaccard >= {DUP_THRESHOLD}): {nd.get('pairs', 0)}, "
-        f"with different labels: {nd.get('conflicting', 0)}"
+        f"with different labels: {nd.get('conflicting', 0)}; pairs by corpus: "
+        f"{nd.get('pairs_by_corpus', {})}"
     )
     for name, items in report.warnings.items():
         if not items:

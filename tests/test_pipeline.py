@@ -39,9 +39,13 @@ def test_noisy_or_parent_lift_and_doc_score(tiny_codebook: Codebook) -> None:
     assert math.isclose(s[1]["scores"]["fed"], 1 - 0.7 * 0.2, abs_tol=1e-6)
     # parent lifted to the child's score, and its own pattern counts too
     assert math.isclose(s[1]["scores"]["law"], max(0.9, 1 - 0.7 * 0.2), abs_tol=1e-6)
+    # document: noisy-OR over the sentences that carry the frame; the weak first one does not
+    assert math.isclose(doc._.frame_scores["fed"], 1 - 0.7 * 0.2, abs_tol=1e-5)
+    assert math.isclose(doc._.frame_scores["money"], 0.45, abs_tol=1e-5)  # threshold 0.4
+    density = build_nlp(tiny_codebook, doc_pooling="density")(doc.text)
     total = 0.3 + (1 - 0.7 * 0.2)
-    assert math.isclose(doc._.frame_scores["fed"], 1 - math.exp(-3.0 * total / math.sqrt(3)),
-                        abs_tol=1e-5)
+    assert math.isclose(density._.frame_scores["fed"],
+                        1 - math.exp(-3.0 * total / math.sqrt(3)), abs_tol=1e-5)
     labels = {sp.label_ for sp in doc.spans[SPANS_KEY]}
     assert labels == {"fed", "law", "money"}
     assert {sp.id_ for sp in doc.spans[SPANS_KEY]} >= {"fed.states", "fed.weak", "law.court"}

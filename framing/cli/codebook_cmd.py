@@ -55,7 +55,7 @@ def validate_cli(
     """Check a codebook and report every problem with its location (exit 2 if any)."""
     problems = validate_file(file)
     if problems:
-        err_console.print(f"[bold red]{file}: {len(problems)} problem(s)[/]")
+        err_console.print(f"[bold red]{file}: {len(problems)} problem(s)[/]", soft_wrap=True)
         for p in problems:
             err_console.print(f"  - {p}", highlight=False, markup=False)
         raise typer.Exit(EXIT_USAGE)

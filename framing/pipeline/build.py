@@ -28,7 +28,7 @@ MAX_LENGTH = 5_000_000
 
 
 def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
-              doc_lambda: float = 3.0) -> Language:
+              doc_pooling: str = "any") -> Language:
     """A ready pipeline with the rule layer; see the module docstring."""
     if spacy_model:
         try:
@@ -43,7 +43,7 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
         nlp.add_pipe("line_breaks")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("framing_lemmatizer")
-    ruler = cast(FrameRuler, nlp.add_pipe("frame_ruler", config={"doc_lambda": doc_lambda}))
+    ruler = cast(FrameRuler, nlp.add_pipe("frame_ruler", config={"doc_pooling": doc_pooling}))
     if codebook is not None:
         ruler.set_codebook(codebook)
     if not spacy_model:

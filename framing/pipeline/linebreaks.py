@@ -31,6 +31,8 @@ def line_breaks(doc: Doc) -> Doc:
         ws = tok.text if tok.is_space else tok.whitespace_
         if "\n" not in ws:
             continue
+        if tok.is_space and i > 0:
+            tok.is_sent_start = False  # whitespace stays with the sentence before it
         j = i + 1
         while j < n and doc[j].is_space:
             j += 1

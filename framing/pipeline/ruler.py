@@ -6,9 +6,13 @@ Scoring (documented so users can reason about it):
   that frame matched in it, ``1 - prod(1 - w)``; a match nested inside a longer match of the same
   frame is dropped, so one phrase is not counted twice. A child frame's score lifts its parent's
   (``parent = max(parent, child)``).
-* A **document's** score for a frame is ``1 - exp(-doc_lambda * sum(s_i) / sqrt(n))`` over the
-  ``n`` sentences' scores ``s_i``: repeated use raises it, a single passing mention in a long
-  text stays low, and a short text with one strong sentence is still tagged.
+* A **document's** score for a frame (``doc_pooling="any"``, the default) is the noisy-OR of the
+  scores of the sentences that carry the frame (score at or above the frame's threshold): a
+  document uses a frame when at least one sentence does, the same definition the project's
+  corpora use for document labels, and more or stronger sentences raise the score. Weak cues
+  below the threshold never add up to a document label. ``doc_pooling="density"`` instead gives
+  ``1 - exp(-doc_lambda * sum(s_i) / sqrt(n))`` over all ``n`` sentences, so a passing mention
+  in a long text stays low.
 
 Results go on the Doc as ``doc._.frame_scores`` ({frame: score}), ``doc._.frame_sentences``
 (per sentence: char offsets, scores and matches, plain JSON types) and the span group
@@ -73,8 +77,11 @@ class FrameRuler:
     """Applies a codebook's token and phrase patterns; see the module docstring for scoring."""
 
     def __init__(self, nlp: Language, name: str = "frame_ruler", *,
-                 codebook: str | None = None, doc_lambda: float = 3.0,
-                 spans_key: str = SPANS_KEY) -> None:
+                 codebook: str | None = None, doc_pooling: str = "any",
+                 doc_lambda: float = 3.0, spans_key: str = SPANS_KEY) -> None:
+        if doc_pooling not in ("any", "density"):
+            raise ValueError(f"doc_pooling must be 'any' or 'density', not {doc_pooling!r}")
+        self.doc_pooling = doc_pooling
         self.nlp = nlp
         self.name = name
         self.doc_lambda = doc_lambda
@@ -120,7 +127,12 @@ class FrameRuler:
         texts: list[tuple[str, str]] = []
         for p in self.codebook.patterns:
             if p.kind == "token":
-                matcher.add(p.id, [[dict(t) for t in p.pattern]])
+                toks = [dict(t) for t in p.pattern]
+                if attr != "LEMMA":
+                    # no lemmatizer in this pipeline: lemma tests fall back to lower case
+                    toks = [{("LOWER" if k == "LEMMA" else k): v for k, v in t.items()}
+                            for t in toks]
+                matcher.add(p.id, [toks])
             else:
                 texts.extend((p.id, s) for s in p.phrases)
         with self.nlp.select_pipes(enable=before):
@@ -133,6 +145,7 @@ class FrameRuler:
         self._weights = {p.id: p.weight for p in self.codebook.patterns}
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
+        self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
         return matcher, phrase
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -177,6 +190,8 @@ class FrameRuler:
             per_sent[i]["matches"].append(
                 [span.start_char, span.end_char, frame, pid, self._weights[pid]])
         totals: dict[str, float] = {}
+        miss_doc: dict[str, float] = {}
+        thresholds = self._thresholds
         for ps in per_sent:
             miss: dict[str, float] = {}
             seen: set[str] = set()
@@ -192,11 +207,17 @@ class FrameRuler:
             ps["scores"] = {f: round(v, 6) for f, v in scores.items()}
             for f, v in scores.items():
                 totals[f] = totals.get(f, 0.0) + v
-        n = max(1, len(per_sent))
-        doc._.frame_scores = {
-            f: round(1.0 - math.exp(-self.doc_lambda * totals.get(f, 0.0) / math.sqrt(n)), 6)
-            for f in self.codebook.frame_ids
-        }
+                if v >= thresholds[f]:
+                    miss_doc[f] = miss_doc.get(f, 1.0) * (1.0 - v)
+        if self.doc_pooling == "any":
+            doc._.frame_scores = {f: round(1.0 - miss_doc.get(f, 1.0), 6)
+                                  for f in self.codebook.frame_ids}
+        else:
+            n = max(1, len(per_sent))
+            doc._.frame_scores = {
+                f: round(1.0 - math.exp(-self.doc_lambda * totals.get(f, 0.0) / math.sqrt(n)), 6)
+                for f in self.codebook.frame_ids
+            }
         doc._.frame_sentences = per_sent
         doc.spans[self.spans_key] = group
         return doc
@@ -211,13 +232,15 @@ class FrameRuler:
         path.mkdir(parents=True, exist_ok=True)
         self.codebook.to_json(path / "codebook.json")
         (path / "cfg.json").write_text(json.dumps(
-            {"doc_lambda": self.doc_lambda, "spans_key": self.spans_key}, indent=1))
+            {"doc_pooling": self.doc_pooling, "doc_lambda": self.doc_lambda,
+             "spans_key": self.spans_key}, indent=1))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FrameRuler:
         path = Path(path)
         self.set_codebook(Codebook.load(path / "codebook.json"))
         cfg = json.loads((path / "cfg.json").read_text())
         self.doc_lambda = float(cfg["doc_lambda"])
+        self.doc_pooling = cfg.get("doc_pooling", "any")
         self.spans_key = cfg["spans_key"]
         return self
 
@@ -225,9 +248,11 @@ class FrameRuler:
 @Language.factory(
     "frame_ruler",
     assigns=["doc._.frame_scores", "doc._.frame_sentences", "doc.spans"],
-    default_config={"codebook": None, "doc_lambda": 3.0, "spans_key": SPANS_KEY},
+    default_config={"codebook": None, "doc_pooling": "any", "doc_lambda": 3.0,
+                    "spans_key": SPANS_KEY},
 )
-def make_frame_ruler(nlp: Language, name: str, codebook: str | None, doc_lambda: float,
-                     spans_key: str) -> FrameRuler:
+def make_frame_ruler(nlp: Language, name: str, codebook: str | None, doc_pooling: str,
+                     doc_lambda: float, spans_key: str) -> FrameRuler:
     """Factory: ``nlp.add_pipe("frame_ruler", config={"codebook": "my_codebook.json"})``."""
-    return FrameRuler(nlp, name, codebook=codebook, doc_lambda=doc_lambda, spans_key=spans_key)
+    return FrameRuler(nlp, name, codebook=codebook, doc_pooling=doc_pooling,
+                      doc_lambda=doc_lambda, spans_key=spans_key)

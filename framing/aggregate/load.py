@@ -1,0 +1,773 @@
+"""Read labelled documents into compact per-document arrays for aggregation.
+
+Accepted inputs (mixed freely):
+
+* JSONL of :class:`~framing.types.DocResult` (``framing label --out x.jsonl``), streamed;
+* Parquet from ``framing label --out x.parquet``: only the needed columns are read, in batches,
+  and labels are turned into a frame-indicator matrix with Arrow kernels (no per-row Python for
+  document-level shares grouped by columns such as ``outlet``);
+* annotated corpus JSONL such as ``corpora/collection/collection.jsonl`` (records with ``labels``,
+  ``sentences`` with offsets into ``text``, ``stance``), i.e. *gold* labels;
+* in Python also a pandas DataFrame (either layout) or an iterable of dicts / DocResults.
+
+``labels_from`` picks the labels: ``predicted`` (the classifier output of a DocResult),
+``gold`` (an annotated record's own labels; for a DocResult, the gold ``labels``/``sentences``/
+``stance`` that ingest carried into ``meta``), or ``auto`` (predictions where present, else gold).
+
+Example:
+    >>> data = load_labelled([{"id": "a", "outlet": "X", "date": "2020-05-01",
+    ...                        "labels": ["federalism"], "sentences": [], "stance": []}],
+    ...                      by=("outlet",), freq="year")
+    >>> data.periods, data.frames, int(data.k.sum())
+    (['2020'], ['federalism'], 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from framing.errors import Errors, FramingError, RecordError
+
+FREQS = ("month", "quarter", "year", "decade")
+UNITS = ("document", "sentence")
+LABEL_SOURCES = ("auto", "gold", "predicted")
+STANCE_LABELS = ("favor", "against", "none")
+#: Group value used for documents that lack a grouping field.
+MISSING = "(missing)"
+
+Source = str | Path | pd.DataFrame | Iterable[Any]
+
+_PARQUET = (".parquet", ".pq")
+_JSONL = (".jsonl", ".ndjson", ".json")
+_BATCH = 65_536
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+# ----------------------------------------------------------------------------------------------
+# periods
+# ----------------------------------------------------------------------------------------------
+
+
+def period_of(date: Any, freq: str) -> str | None:
+    """The period label of a date: ``2019-03`` (month), ``2019-Q1``, ``2019`` or ``2010s``.
+
+    ISO dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD...``) are read directly; other spellings go
+    through the ingest date parser. Unparseable or empty dates give None.
+
+    Example:
+        >>> [period_of("2019-08-30", f) for f in FREQS]
+        ['2019-08', '2019-Q3', '2019', '2010s']
+    """
+    if date is None:
+        return None
+    s = str(date).strip()
+    if not s:
+        return None
+    m = _ISO.match(s)
+    if m is None:
+        from framing.ingest.meta import parse_date
+
+        try:
+            iso = parse_date(s)
+        except RecordError:
+            return None
+        if iso is None:
+            return None
+        m = _ISO.match(iso)
+        if m is None:
+            return None
+    y = int(m.group(1))
+    mo = int(m.group(2) or 1)
+    if not 1 <= mo <= 12:
+        return None
+    if freq == "month":
+        return f"{y:04d}-{mo:02d}"
+    if freq == "quarter":
+        return f"{y:04d}-Q{(mo - 1) // 3 + 1}"
+    if freq == "year":
+        return f"{y:04d}"
+    return f"{y // 10 * 10:04d}s"
+
+
+def period_start(label: str) -> dt.date:
+    """First day of a period label made by :func:`period_of` (for plotting and sorting).
+
+    Example:
+        >>> period_start("2019-Q3"), period_start("1990s")
+        (datetime.date(2019, 7, 1), datetime.date(1990, 1, 1))
+    """
+    y = int(label[:4])
+    if label.endswith("s"):
+        return dt.date(y, 1, 1)
+    if "-Q" in label:
+        return dt.date(y, (int(label[-1]) - 1) * 3 + 1, 1)
+    if len(label) >= 7:
+        return dt.date(y, int(label[5:7]), 1)
+    return dt.date(y, 1, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# normalised documents
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Doc:
+    """One labelled document, normalised from any input layout."""
+
+    id: str
+    keys: tuple[str, ...]
+    date: str | None
+    labels: list[str]
+    sentences: list[tuple[str, list[str]]] | None
+    stance: list[tuple[str, str]]
+    source: str
+    stance_sentences: list[tuple[str, str, str]] = field(default_factory=list)
+    title: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+def _is_result(rec: dict[str, Any]) -> bool:
+    return "frames" in rec or "model" in rec
+
+
+def _key_value(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (list, tuple)):
+        return "; ".join(str(x) for x in v) if v else None
+    s = str(v).strip()
+    return s or None
+
+
+def _stance_pairs(raw: Any) -> list[tuple[str, str]]:
+    if isinstance(raw, dict):
+        return [(str(t), str(lab).lower()) for t, lab in raw.items()]
+    out = []
+    for s in raw or []:
+        if isinstance(s, dict) and s.get("target") is not None and s.get("label") is not None:
+            out.append((str(s["target"]), str(s["label"]).lower()))
+    return out
+
+
+def _gold_sentences(gold: list[dict[str, Any]], pred: list[dict[str, Any]],
+                    text: str | None) -> list[tuple[str, list[str]]]:
+    """Gold sentences with their text: from ``text`` offsets, or stitched from the predicted
+    sentences (whose offsets index the same original text) when only those carry text."""
+    out = []
+    for g in gold:
+        labels = [str(x) for x in g.get("labels") or []]
+        if g.get("text"):
+            out.append((str(g["text"]), labels))
+            continue
+        a, b = int(g.get("start", 0)), int(g.get("end", 0))
+        if text:
+            out.append((text[a:b], labels))
+            continue
+        parts = []
+        for s in pred:
+            sa, sb, st = int(s.get("start", 0)), int(s.get("end", 0)), str(s.get("text", ""))
+            lo, hi = max(a, sa), min(b, sb)
+            if hi > lo:
+                parts.append(st[lo - sa:hi - sa])
+        out.append((" ".join(p.strip() for p in parts if p.strip()), labels))
+    return out
+
+
+def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
+                     where: str = "record") -> Doc:
+    """Turn one record (DocResult dict or object, Parquet-layout row, or annotated corpus
+    record) into a :class:`Doc` with group keys, date, labels, sentences and stance."""
+    if not isinstance(rec, dict):
+        if hasattr(rec, "to_dict"):
+            rec = rec.to_dict()
+        else:
+            raise FramingError(Errors.E507.format(path=where, detail=(
+                f"expected a JSON object, found {type(rec).__name__}")))
+    if "meta_json" in rec or "sentences_json" in rec:
+        rec = _row_to_result(rec)
+    result = _is_result(rec)
+    meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
+    source = labels_from if labels_from != "auto" else ("predicted" if result else "gold")
+
+    def get(k: str) -> Any:
+        if result:
+            return meta.get(k, rec.get(k))
+        return rec.get(k, meta.get(k))
+
+    keys = tuple(_key_value(get(k)) or MISSING for k in by)
+    date = _key_value(get("date"))
+    rid = str(rec.get("id", ""))
+    title = _key_value(get("title"))
+    pred_sents = [s for s in rec.get("sentences") or [] if isinstance(s, dict)]
+    if result and source == "predicted":
+        labels = [str(x) for x in rec.get("labels") or []]
+        sentences = [(str(s.get("text", "")), [str(x) for x in s.get("labels") or []])
+                     for s in pred_sents]
+        stance = _stance_pairs(rec.get("stance"))
+        st_sents = [(str(s["target"]), str(s["label"]).lower(), str(e.get("text", "")))
+                    for s in rec.get("stance") or [] if isinstance(s, dict) and "target" in s
+                    for e in s.get("evidence") or [] if isinstance(e, dict)]
+    elif result:  # gold labels carried in meta by ingest
+        if not isinstance(meta.get("labels"), list):
+            raise FramingError(Errors.E505.format(
+                where=f"{where} (id {rid!r})", what="gold",
+                detail="a labelled DocResult whose meta has no 'labels' list", other="predicted"))
+        labels = [str(x) for x in meta["labels"]]
+        gold_s = [s for s in meta.get("sentences") or [] if isinstance(s, dict)]
+        sentences = _gold_sentences(gold_s, pred_sents, meta.get("text"))
+        stance = _stance_pairs(meta.get("stance"))
+        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, gold_s)
+                    for t, lab in _stance_pairs(g.get("stance"))]
+    else:
+        if labels_from == "predicted":
+            raise FramingError(Errors.E505.format(
+                where=f"{where} (id {rid!r})", what="predicted",
+                detail="an annotated corpus record, not the output of `framing label`",
+                other="gold"))
+        if not isinstance(rec.get("labels"), list):
+            raise FramingError(Errors.E505.format(
+                where=f"{where} (id {rid!r})", what="gold", detail="no 'labels' list",
+                other="predicted"))
+        labels = [str(x) for x in rec["labels"]]
+        sentences = _gold_sentences(pred_sents, [], str(rec.get("text") or ""))
+        stance = _stance_pairs(rec.get("stance"))
+        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, pred_sents)
+                    for t, lab in _stance_pairs(g.get("stance"))]
+    return Doc(id=rid, keys=keys, date=date, labels=labels, sentences=sentences, stance=stance,
+               source=source, stance_sentences=st_sents, title=title,
+               fields=tuple(_fields_of(rec)))
+
+
+def _row_to_result(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the Parquet layout of ``framing.batch.sinks`` back to a DocResult dict."""
+
+    def js(name: str, default: Any) -> Any:
+        v = row.get(name)
+        if v is None or (isinstance(v, float) and v != v):
+            return default
+        return json.loads(v) if isinstance(v, str) else v
+
+    meta = dict(js("meta_json", {}))
+    for k in ("outlet", "date", "title", "author", "url"):
+        if row.get(k) is not None and k not in meta:
+            meta[k] = row[k]
+    labels = row.get("labels")
+    return {"id": row.get("id", ""), "meta": meta,
+            "frames": {k[7:]: v for k, v in row.items() if k.startswith("score__")},
+            "labels": [] if labels is None else list(labels),
+            "primary_frame": row.get("primary_frame"),
+            "stance": js("stance_json", []), "sentences": js("sentences_json", []),
+            "model": js("model_json", {})}
+
+
+# ----------------------------------------------------------------------------------------------
+# the compact data set
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LabelledData:
+    """Per-document arrays (one entry per document) plus the code tables they index.
+
+    ``group[i]`` indexes ``groups`` (one row per group, columns = ``by``); ``period[i]`` indexes
+    ``periods`` (-1: no usable date); ``units[i]`` is 1 (document unit) or the number of
+    sentences; ``k[i, f]`` is 0/1 (document uses frame ``frames[f]``) or the number of its
+    sentences that carry the frame. Stance is a long table of (document, target, label) codes.
+    """
+
+    by: tuple[str, ...]
+    freq: str
+    unit: str
+    frames: list[str]
+    groups: pd.DataFrame
+    periods: list[str]
+    group: NDArray[np.int32]
+    period: NDArray[np.int32]
+    units: NDArray[np.int32]
+    k: NDArray[Any]
+    targets: list[str]
+    stance_doc: NDArray[np.int32]
+    stance_target: NDArray[np.int32]
+    stance_label: NDArray[np.int32]
+    stance_labels: list[str]
+    label_sources: dict[str, int]
+    sources: list[str]
+    has_text: bool
+
+    @property
+    def n_documents(self) -> int:
+        return int(len(self.group))
+
+    @property
+    def n_undated(self) -> int:
+        return int(np.sum(self.period < 0))
+
+    def group_label(self, g: int) -> str:
+        """A group's values joined with `` / `` (``"outlet-a / immigration"``)."""
+        return " / ".join(str(v) for v in self.groups.iloc[g].tolist())
+
+
+class _Codes:
+    """Value -> code table that grows as new values appear."""
+
+    def __init__(self, initial: Iterable[Any] = ()) -> None:
+        self.index: dict[Any, int] = {}
+        for v in initial:
+            self.code(v)
+
+    def code(self, v: Any) -> int:
+        c = self.index.get(v)
+        if c is None:
+            c = self.index[v] = len(self.index)
+        return c
+
+    @property
+    def values(self) -> list[Any]:
+        return list(self.index)
+
+
+class _Accumulator:
+    def __init__(self, by: tuple[str, ...], freq: str, unit: str) -> None:
+        self.by, self.freq, self.unit = by, freq, unit
+        self.groups = _Codes()
+        self.periods = _Codes()
+        self.frames = _Codes()
+        self.declared: list[str] = []
+        self.targets = _Codes()
+        self.stance_labels = _Codes(STANCE_LABELS)
+        self.date_period: dict[Any, int] = {}
+        self.group_parts: list[NDArray[np.int32]] = []
+        self.period_parts: list[NDArray[np.int32]] = []
+        self.unit_parts: list[NDArray[np.int32]] = []
+        self.k_rows: list[NDArray[np.int64]] = []
+        self.k_cols: list[NDArray[np.int32]] = []
+        self.k_vals: list[NDArray[np.int32]] = []
+        self.st_doc, self.st_target, self.st_label = array("q"), array("i"), array("i")
+        self.sources: Counter[str] = Counter()
+        self.key_found = [0] * len(by)
+        self.fields_seen: Counter[str] = Counter()
+        self.has_text = False
+        self.n = 0
+
+    def period_code(self, date: Any) -> int:
+        c = self.date_period.get(date)
+        if c is None:
+            p = period_of(date, self.freq)
+            c = -1 if p is None else self.periods.code(p)
+            self.date_period[date] = c
+        return c
+
+    def add_docs(self, docs: Sequence[Doc]) -> None:
+        """Add normalised documents (the record path)."""
+        base = self.n
+        m = len(docs)
+        g = np.empty(m, np.int32)
+        p = np.empty(m, np.int32)
+        u = np.ones(m, np.int32)
+        rows: array[int] = array("q")
+        cols: array[int] = array("i")
+        vals: array[int] = array("i")
+        for i, d in enumerate(docs):
+            if base + i < 50:
+                self.fields_seen.update(d.fields)
+            for j, v in enumerate(d.keys):
+                if v != MISSING:
+                    self.key_found[j] += 1
+            g[i] = self.groups.code(d.keys)
+            p[i] = self.period_code(d.date)
+            self.sources[d.source] += 1
+            if self.unit == "sentence":
+                sents = d.sentences or []
+                u[i] = len(sents)
+                cnt: Counter[str] = Counter(f for _, labs in sents for f in set(labs))
+                for f, c in cnt.items():
+                    rows.append(base + i)
+                    cols.append(self.frames.code(f))
+                    vals.append(c)
+            else:
+                for f in set(d.labels):
+                    rows.append(base + i)
+                    cols.append(self.frames.code(f))
+                    vals.append(1)
+            if not self.has_text and d.sentences and any(t.strip() for t, _ in d.sentences):
+                self.has_text = True
+            for t, lab in d.stance:
+                self.st_doc.append(base + i)
+                self.st_target.append(self.targets.code(t))
+                self.st_label.append(self.stance_labels.code(lab))
+        self._push(g, p, u, np.frombuffer(rows, np.int64), np.frombuffer(cols, np.int32),
+                   np.frombuffer(vals, np.int32))
+
+    def _push(self, g: NDArray[np.int32], p: NDArray[np.int32], u: NDArray[np.int32],
+              rows: NDArray[np.int64], cols: NDArray[np.int32], vals: NDArray[np.int32]) -> None:
+        self.group_parts.append(g)
+        self.period_parts.append(p)
+        self.unit_parts.append(u)
+        self.k_rows.append(rows.copy())
+        self.k_cols.append(cols.copy())
+        self.k_vals.append(vals.copy())
+        self.n += len(g)
+
+    def finish(self, sources: list[str]) -> LabelledData:
+        if self.n == 0:
+            raise FramingError(Errors.E506.format(where=", ".join(sources) or "the input",
+                                                  detail="no documents"))
+        for j, key in enumerate(self.by):
+            if self.key_found[j] == 0:
+                avail = sorted(f for f in self.fields_seen if f != "__meta__") or ["(none)"]
+                raise FramingError(Errors.E501.format(field=key, where=", ".join(sources),
+                                                      available=", ".join(avail[:40])))
+        # canonical orders: groups by their values, periods by time, frames in codebook order
+        gvals = self.groups.values
+        g_order = sorted(range(len(gvals)), key=lambda i: tuple(str(x) for x in gvals[i]))
+        g_map = np.empty(len(gvals), np.int32)
+        g_map[g_order] = np.arange(len(gvals), dtype=np.int32)
+        pvals = self.periods.values
+        p_order = sorted(range(len(pvals)), key=lambda i: pvals[i])
+        p_map = np.empty(len(pvals) + 1, np.int32)
+        p_map[np.array(p_order, dtype=np.int64)] = np.arange(len(pvals), dtype=np.int32)
+        p_map[-1] = -1  # undated stays -1 (index -1 picks this slot)
+        frames = _frame_order(self.declared + self.frames.values)
+        f_index = {f: i for i, f in enumerate(frames)}
+        f_map = np.array([f_index[f] for f in self.frames.values] or [0], dtype=np.int32)
+        group = g_map[np.concatenate(self.group_parts)]
+        period = p_map[np.concatenate(self.period_parts)]
+        units = np.concatenate(self.unit_parts).astype(np.int32)
+        rows = np.concatenate(self.k_rows)
+        cols = f_map[np.concatenate(self.k_cols)] if len(rows) else np.zeros(0, np.int32)
+        vals = np.concatenate(self.k_vals)
+        dtype: Any = np.uint8 if self.unit == "document" else (
+            np.uint16 if units.max(initial=0) < 65_535 else np.int32)
+        k = np.zeros((self.n, len(frames)), dtype=dtype)
+        k[rows, cols] = vals
+        groups = pd.DataFrame([gvals[i] for i in g_order], columns=list(self.by))
+        t_doc = np.frombuffer(self.st_doc, np.int64).astype(np.int32)
+        return LabelledData(
+            by=self.by, freq=self.freq, unit=self.unit, frames=frames, groups=groups,
+            periods=[pvals[i] for i in p_order], group=group, period=period, units=units, k=k,
+            targets=self.targets.values, stance_doc=t_doc,
+            stance_target=np.frombuffer(self.st_target, np.int32).copy(),
+            stance_label=np.frombuffer(self.st_label, np.int32).copy(),
+            stance_labels=self.stance_labels.values, label_sources=dict(self.sources),
+            sources=sources, has_text=self.has_text)
+
+
+def _frame_order(frames: Iterable[str]) -> list[str]:
+    """Codebook order for known frame ids, then the others alphabetically (unique)."""
+    try:
+        from framing.corpora import codebook_frames
+
+        known, _ = codebook_frames()
+    except (OSError, ValueError, KeyError):
+        known = []
+    pos = {f: i for i, f in enumerate(known)}
+    uniq = list(dict.fromkeys(frames))
+    return sorted(uniq, key=lambda f: (pos.get(f, len(pos)), f))
+
+
+# ----------------------------------------------------------------------------------------------
+# readers
+# ----------------------------------------------------------------------------------------------
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as e:
+        raise FramingError(Errors.E507.format(path=path, detail=e.strerror or str(e))) from None
+    with fh:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(fh, start=1):  # noqa: B007 (used in the error)
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise FramingError(Errors.E507.format(
+                        path=path, detail=f"line {lineno}: invalid JSON ({e.msg})")) from None
+                if not isinstance(rec, dict):
+                    raise FramingError(Errors.E507.format(
+                        path=path, detail=f"line {lineno}: not a JSON object"))
+                yield lineno, rec
+        except UnicodeDecodeError as e:
+            raise FramingError(Errors.E507.format(
+                path=path, detail=f"after line {lineno}: not UTF-8 ({e.reason})")) from None
+
+
+def _fields_of(rec: dict[str, Any]) -> list[str]:
+    out = [k for k in rec if k not in ("meta", "text", "sentences", "frames", "model")]
+    if isinstance(rec.get("meta"), dict):
+        out += list(rec["meta"])
+    return out
+
+
+def _check_path(p: Path) -> None:
+    if not p.exists():
+        raise FramingError(Errors.E201.format(path=p))
+    if p.suffix.lower() not in _PARQUET + _JSONL:
+        raise FramingError(Errors.E507.format(
+            path=p, detail="expected a .jsonl or .parquet file (the output of `framing label`, "
+                           "or an annotated corpus JSONL)"))
+
+
+def _expand(paths: Sequence[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(x for x in p.iterdir() if x.suffix.lower() in _PARQUET + _JSONL)
+            if not found:
+                raise FramingError(Errors.E506.format(where=p, detail="no .jsonl/.parquet files"))
+            out += found
+        else:
+            _check_path(p)
+            out.append(p)
+    return out
+
+
+def _parquet_layout(names: Sequence[str]) -> bool:
+    return ("meta_json" in names or "sentences_json" in names
+            or any(n.startswith("score__") for n in names))
+
+
+def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
+    """Document unit, predicted labels, Parquet result layout: Arrow kernels throughout."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    acc.declared += [n[7:] for n in names if n.startswith("score__")]
+    acc.fields_seen.update(n for n in names if not n.endswith("_json"))
+    if "labels" not in names:
+        raise FramingError(Errors.E505.format(where=str(path), what="predicted",
+                                              detail="no 'labels' column", other="gold"))
+    meta_keys = [k for k in (*acc.by, "date") if k not in names]
+    cols = [k for k in (*acc.by, "date") if k in names] + ["labels"]
+    if meta_keys:
+        cols.append("meta_json")
+    stance = "stance_json" in names
+    if stance:
+        cols.append("stance_json")
+    if not acc.has_text and "sentences_json" in names and pf.metadata.num_rows:
+        first = next(pf.iter_batches(batch_size=256, columns=["sentences_json"]))
+        lens = pc.max(pc.utf8_length(first.column(0).fill_null(""))).as_py()
+        acc.has_text = bool(lens and lens > 2)
+    for batch in pf.iter_batches(batch_size=_BATCH, columns=cols):
+        m = batch.num_rows
+        base = acc.n
+        metas: list[dict[str, Any]] | None = None
+        if meta_keys:
+            metas = [json.loads(s) if s else {} for s in batch.column("meta_json").to_pylist()]
+            if not acc.fields_seen.get("__meta__"):
+                acc.fields_seen["__meta__"] = 1
+                acc.fields_seen.update(k for md in metas[:100] for k in md)
+        key_codes = []
+        for j, key in enumerate(acc.by):
+            if key in names:
+                arr = pc.cast(batch.column(key), pa.string())
+                codes, vals = _dict_codes(arr)
+                acc.key_found[j] += int(m - arr.null_count)
+            else:
+                assert metas is not None
+                raw = [_key_value(md.get(key)) for md in metas]
+                acc.key_found[j] += sum(v is not None for v in raw)
+                codes, vals = _dict_codes(pa.array(raw, pa.string()))
+            key_codes.append((codes, [MISSING if v is None else v for v in vals]))
+        g = _combine_group_codes(key_codes, acc, m)
+        if "date" in names:
+            dcodes, dvals = _dict_codes(pc.cast(batch.column("date"), pa.string()))
+        else:
+            assert metas is not None
+            dcodes, dvals = _dict_codes(pa.array([_key_value(md.get("date")) for md in metas],
+                                                 pa.string()))
+        plut = np.array([acc.period_code(v) for v in dvals], dtype=np.int32)
+        p = plut[dcodes]
+        lab = batch.column("labels")
+        flat = pc.list_flatten(lab)
+        parents = pc.list_parent_indices(lab).to_numpy(zero_copy_only=False).astype(np.int64)
+        fcodes, fvals = _dict_codes(flat)
+        flut = np.array([acc.frames.code(v) for v in fvals] or [0], dtype=np.int32)
+        keep = fcodes >= 0
+        cols_ = flut[fcodes[keep]]
+        rows_ = parents[keep] + base
+        acc.sources["predicted"] += m
+        acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
+        if stance:
+            st = batch.column("stance_json")
+            if not pc.all(pc.equal(st.fill_null("[]"), "[]")).as_py():
+                for i, s in enumerate(st.to_pylist()):
+                    for t, lab_ in _stance_pairs(json.loads(s) if s else []):
+                        acc.st_doc.append(base + i)
+                        acc.st_target.append(acc.targets.code(t))
+                        acc.st_label.append(acc.stance_labels.code(lab_))
+
+
+def _dict_codes(arr: Any) -> tuple[NDArray[np.int64], list[Any]]:
+    """Dictionary-encode an Arrow array: (codes with -1 for null, dictionary values)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr)
+    if hasattr(enc, "combine_chunks"):
+        enc = enc.combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" \
+        else codes.astype(np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def _combine_group_codes(key_codes: list[tuple[NDArray[np.int64], list[Any]]],
+                         acc: _Accumulator, m: int) -> NDArray[np.int32]:
+    if not key_codes:
+        return np.full(m, acc.groups.code(()), np.int32)
+    # one local code per distinct combination, then map combinations to global group codes
+    stacked = np.stack([c for c, _ in key_codes], axis=1)
+    uniq, inv = np.unique(stacked, axis=0, return_inverse=True)
+    lut = np.empty(len(uniq), np.int32)
+    for r, combo in enumerate(uniq):
+        vals = tuple(MISSING if c < 0 else key_codes[j][1][c] for j, c in enumerate(combo))
+        lut[r] = acc.groups.code(vals)
+    return lut[np.asarray(inv).reshape(-1)]
+
+
+def _parquet_records(path: Path, need_text: bool = True) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    cols = list(names)
+    if _parquet_layout(names):
+        # frame scores are not needed downstream; sentence text only when asked for
+        cols = [n for n in names if not n.startswith("score__")
+                and (need_text or n != "sentences_json")]
+    for batch in pf.iter_batches(batch_size=8192, columns=cols):
+        yield from batch.to_pylist()
+
+
+def iter_documents(source: Source, by: Sequence[str] = ("outlet",), labels_from: str = "auto",
+                   need_text: bool = True) -> Iterator[Doc]:
+    """Every input document, normalised (the slow, general path: one Python object each).
+
+    Example:
+        >>> next(iter_documents([{"id": "a", "outlet": "X", "labels": [], "text": "Hi.",
+        ...                       "sentences": [{"start": 0, "end": 3, "labels": []}]}])).sentences
+        [('Hi.', [])]
+    """
+    if isinstance(source, pd.DataFrame):
+        for i, row in enumerate(source.to_dict("records")):
+            yield normalise_record(_df_row(row), by, labels_from, where=f"row {i}")
+        return
+    if isinstance(source, (str, Path)):
+        source = [source]
+    items = list(source) if not isinstance(source, list) else source
+    if items and all(isinstance(x, (str, Path)) for x in items):
+        for p in _expand(items):
+            if p.suffix.lower() in _PARQUET:
+                for i, rec in enumerate(_parquet_records(p, need_text)):
+                    yield normalise_record(rec, by, labels_from, where=f"{p} row {i}")
+            else:
+                for lineno, rec in _jsonl_records(p):
+                    yield normalise_record(rec, by, labels_from, where=f"{p}:{lineno}")
+        return
+    for i, rec in enumerate(items):
+        yield normalise_record(rec, by, labels_from, where=f"record {i}")
+
+
+def _df_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in row.items():
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        out[k] = v
+    return out
+
+
+def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "year",
+                  unit: str = "document", labels_from: str = "auto") -> LabelledData:
+    """Read labelled documents into a :class:`LabelledData` (see the module docstring).
+
+    ``source`` is a path, a list of paths (files or folders of .jsonl/.parquet), a DataFrame,
+    or an iterable of records. Parquet written by ``framing label`` is read column-wise when the
+    document unit and predicted labels are asked for; everything else streams record by record.
+
+    Example:
+        >>> import framing.corpora as c                              # doctest: +SKIP
+        >>> d = load_labelled(c.COLLECTION_PATH, by=["outlet", "issue"])  # doctest: +SKIP
+        >>> d.n_documents, len(d.groups)                            # doctest: +SKIP
+        (1128, 30)
+    """
+    check_settings(by, freq, unit, labels_from)
+    by_t = tuple(by)
+    acc = _Accumulator(by_t, freq, unit)
+    names: list[str] = []
+    if isinstance(source, (str, Path)) or (
+            isinstance(source, list) and source and all(isinstance(x, (str, Path))
+                                                         for x in source)):
+        paths = _expand([source] if isinstance(source, (str, Path)) else list(source))
+        for p in paths:
+            names.append(str(p))
+            if p.suffix.lower() in _PARQUET:
+                import pyarrow.parquet as pq
+
+                cols = pq.ParquetFile(p).schema_arrow.names
+                if (_parquet_layout(cols) and unit == "document"
+                        and labels_from in ("auto", "predicted")):
+                    _read_parquet_fast(p, acc, labels_from)
+                    continue
+                _read_docs(iter_documents(p, by_t, labels_from, need_text=unit == "sentence"),
+                           acc)
+            else:
+                _read_docs(iter_documents(p, by_t, labels_from), acc)
+    else:
+        names.append("<memory>")
+        _read_docs(iter_documents(source, by_t, labels_from), acc)
+    data = acc.finish(names)
+    if unit == "sentence" and int(data.units.sum()) == 0:
+        raise FramingError(Errors.E509.format(unit="sentence", where=", ".join(names)))
+    return data
+
+
+def _read_docs(docs: Iterator[Doc], acc: _Accumulator, batch: int = 4096) -> None:
+    buf: list[Doc] = []
+    for d in docs:
+        buf.append(d)
+        if len(buf) >= batch:
+            acc.add_docs(buf)
+            buf = []
+    if buf:
+        acc.add_docs(buf)
+
+
+def check_settings(by: Sequence[str], freq: str, unit: str, labels_from: str) -> None:
+    """Reject unknown frequencies, units or label sources with a numbered error."""
+    if isinstance(by, str):
+        raise FramingError(Errors.E502.format(detail="'by' must be a list of field names, "
+                                                     f"not the string {by!r}"))
+    if freq not in FREQS:
+        raise FramingError(Errors.E502.format(
+            detail=f"--freq must be one of {', '.join(FREQS)} (got {freq!r})"))
+    if unit not in UNITS:
+        raise FramingError(Errors.E502.format(
+            detail=f"--unit must be one of {', '.join(UNITS)} (got {unit!r})"))
+    if labels_from not in LABEL_SOURCES:
+        raise FramingError(Errors.E502.format(
+            detail=f"--labels-from must be one of {', '.join(LABEL_SOURCES)} (got {labels_from!r})"))
+    if len(set(by)) != len(list(by)):
+        raise FramingError(Errors.E502.format(detail=f"repeated grouping field in {list(by)}"))
+    if "date" in by:
+        raise FramingError(Errors.E502.format(
+            detail="'date' cannot be a grouping field; time is the period axis (--freq)"))

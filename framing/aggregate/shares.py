@@ -1,0 +1,271 @@
+"""Frame and stance shares per group and period, with intervals.
+
+Document unit: the share of documents that use a frame, with a Wilson score interval.
+Sentence unit: the share of sentences that carry a frame. Sentences of one document are not
+independent, so the interval comes from a cluster bootstrap over documents (documents resampled
+with replacement, ``B`` replicates, percentile interval); very large cells (over
+``LINEARIZE_ABOVE`` documents) use the cluster-linearised normal interval, which the bootstrap
+converges to. Tests on sentence shares use *effective* counts ``n / deff`` with the design
+effect ``deff`` measured from the same between-document variance.
+
+Example:
+    >>> from framing.aggregate.load import load_labelled
+    >>> docs = [{"id": str(i), "outlet": "X", "date": "2020-01-01", "labels": lab}
+    ...         for i, lab in enumerate([["economic"], [], ["economic"], []])]
+    >>> t = frame_shares(load_labelled(docs, by=["outlet"]))
+    >>> t[["outlet", "period", "frame", "n", "k", "share"]].to_dict("records")
+    [{'outlet': 'X', 'period': '2020', 'frame': 'economic', 'n': 4, 'k': 2, 'share': 0.5}]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from framing.aggregate.correct import ErrorRates, acc_point, acc_replicates
+from framing.aggregate.load import LabelledData
+from framing.aggregate.stats import wilson_interval, z_value
+
+#: Sentence-unit cells with more documents than this use the linearised interval.
+LINEARIZE_ABOVE = 5000
+#: Period label of tables pooled over all periods.
+ALL = "all"
+
+
+@dataclass
+class Cells:
+    """Counts per cell: one cell per (group, period), or per group when pooled over time.
+
+    ``n``/``k`` are raw unit counts (documents or sentences); ``n_eff``/``k_eff`` the effective
+    counts for tests (equal to ``n``/``k`` for documents; divided by the design effect for
+    sentences). ``doc_cell`` maps each document to its cell (-1: not in any cell).
+    """
+
+    group: NDArray[np.int64]
+    period: NDArray[np.int64]
+    n_docs: NDArray[np.int64]
+    n: NDArray[np.float64]
+    k: NDArray[np.float64]
+    n_eff: NDArray[np.float64]
+    k_eff: NDArray[np.float64]
+    doc_cell: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+
+def count_cells(data: LabelledData, pooled: bool = False) -> Cells:
+    """Sum the per-document arrays into cells (vectorised ``bincount``; no per-document Python)."""
+    n_p = max(len(data.periods), 1)
+    if pooled:
+        key = data.group.astype(np.int64)
+        mask = np.ones(len(key), bool)
+    else:
+        key = data.group.astype(np.int64) * n_p + data.period
+        mask = data.period >= 0
+    uniq, inv = np.unique(key[mask], return_inverse=True)
+    c = len(uniq)
+    doc_cell = np.full(len(key), -1, np.int64)
+    doc_cell[mask] = inv
+    n_docs = np.bincount(inv, minlength=c)
+    units = data.units[mask].astype(np.float64)
+    n = np.bincount(inv, weights=units, minlength=c)
+    f = len(data.frames)
+    k = np.zeros((c, f))
+    km = data.k[mask]
+    for j in range(f):
+        k[:, j] = np.bincount(inv, weights=km[:, j], minlength=c)
+    group = uniq if pooled else uniq // n_p
+    period = np.full(c, -1, np.int64) if pooled else uniq % n_p
+    if data.unit == "document":
+        n_eff = np.repeat(n[:, None], f, axis=1)
+        k_eff = k.copy()
+    else:
+        n_eff, k_eff = _effective(inv, units, km, n, k, n_docs)
+    return Cells(group=group, period=period, n_docs=n_docs, n=n, k=k, n_eff=n_eff, k_eff=k_eff,
+                 doc_cell=doc_cell)
+
+
+def _effective(inv: NDArray[np.int64], units: NDArray[np.float64], km: NDArray[Any],
+               n: NDArray[np.float64], k: NDArray[np.float64], n_docs: NDArray[np.int64]
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Effective counts ``n / deff`` from the cluster-linearised variance of each cell's share."""
+    c, f = k.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n[:, None] > 0, k / n[:, None], 0.0)
+    n_eff = np.repeat(n[:, None], f, axis=1)
+    for j in range(f):
+        r = km[:, j].astype(np.float64) - p[inv, j] * units
+        ss = np.bincount(inv, weights=r * r, minlength=c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var_lin = np.where(n_docs > 1, n_docs / (n_docs - 1.0) * ss, 0.0) / n ** 2
+            var_bin = p[:, j] * (1 - p[:, j]) / n
+            deff = np.where((var_bin > 0) & (n_docs > 1), var_lin / var_bin, 1.0)
+        n_eff[:, j] = n / np.maximum(deff, 1.0)
+    return n_eff, p * n_eff
+
+
+def _group_columns(data: LabelledData, group: NDArray[np.int64]) -> dict[str, Any]:
+    return {c: data.groups[c].to_numpy()[group] for c in data.by}
+
+
+def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
+                 n_bootstrap: int = 999, error_rates: ErrorRates | None = None,
+                 random_state: int = 0, cells: Cells | None = None) -> pd.DataFrame:
+    """One row per group x period x frame: n, k, share, interval, method, corrected.
+
+    With ``pooled=True`` the period column is ``"all"`` and undated documents count too. With
+    ``error_rates`` the shares of labels that have usable rates are corrected (see
+    :mod:`framing.aggregate.correct`); ``share_raw`` keeps the labelled share.
+    """
+    cells = cells if cells is not None else count_cells(data, pooled=pooled)
+    rng = np.random.default_rng(random_state)
+    c, f = cells.k.shape
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(cells.n[:, None] > 0, cells.k / cells.n[:, None], np.nan)
+    lo = np.full((c, f), np.nan)
+    hi = np.full((c, f), np.nan)
+    method = np.empty((c, f), dtype=object)
+    reps: dict[int, NDArray[np.float64]] = {}
+    if data.unit == "document":
+        lo, hi = wilson_interval(cells.k, cells.n[:, None], conf)
+        method[:] = "wilson"
+    else:
+        lo, hi, method, reps = _cluster_intervals(data, cells, share, conf, n_bootstrap, rng,
+                                                  keep=error_rates is not None)
+    corrected = np.zeros((c, f), bool)
+    share_raw = share.copy()
+    if error_rates is not None:
+        for j, fr in enumerate(data.frames):
+            ok, why = error_rates.usable(fr)
+            if not ok:
+                continue
+            tpr, fpr = error_rates.tpr(fr), error_rates.fpr(fr)
+            if data.unit == "document":
+                q_b = rng.binomial(cells.n.astype(np.int64)[None, :].repeat(n_bootstrap, 0),
+                                   np.nan_to_num(share[:, j])[None, :]) / np.maximum(cells.n, 1)
+            else:
+                q_b = np.stack([reps[i][:, j] for i in range(c)], axis=1)
+            p_b = acc_replicates(q_b, error_rates.counts[fr], rng)
+            share[:, j] = acc_point(share_raw[:, j], tpr, fpr)
+            alpha = (1 - conf) / 2
+            with np.errstate(all="ignore"):
+                lo[:, j] = np.nanquantile(p_b, alpha, axis=0)
+                hi[:, j] = np.nanquantile(p_b, 1 - alpha, axis=0)
+            corrected[:, j] = cells.n > 0
+            kind = "binomial" if data.unit == "document" else "cluster"
+            method[:, j] = (f"acc + parametric bootstrap ({kind} sample x dev counts, "
+                            f"B={n_bootstrap})")
+    rows = np.repeat(np.arange(c), f)
+    cols = np.tile(np.arange(f), c)
+    out: dict[str, Any] = _group_columns(data, cells.group[rows])
+    out["period"] = (np.array([ALL] * len(rows), dtype=object) if pooled
+                     else np.asarray(data.periods, dtype=object)[cells.period[rows]])
+    out["frame"] = np.asarray(data.frames, dtype=object)[cols]
+    out["unit"] = data.unit
+    out["n_docs"] = cells.n_docs[rows]
+    out["n"] = cells.n[rows].astype(np.int64)
+    out["k"] = cells.k[rows, cols].astype(np.int64)
+    out["share"] = share[rows, cols]
+    out["ci_low"] = lo[rows, cols]
+    out["ci_high"] = hi[rows, cols]
+    out["method"] = method[rows, cols]
+    out["corrected"] = corrected[rows, cols]
+    out["share_raw"] = share_raw[rows, cols]
+    df = pd.DataFrame(out)
+    if data.unit == "document":
+        df = df.drop(columns=["n_docs"])
+    return df
+
+
+def _cluster_intervals(data: LabelledData, cells: Cells, share: NDArray[np.float64],
+                       conf: float, b: int, rng: np.random.Generator, keep: bool
+                       ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[Any],
+                                  dict[int, NDArray[np.float64]]]:
+    c, f = share.shape
+    lo = np.full((c, f), np.nan)
+    hi = np.full((c, f), np.nan)
+    method = np.empty((c, f), dtype=object)
+    reps: dict[int, NDArray[np.float64]] = {}
+    order = np.argsort(cells.doc_cell, kind="stable")
+    sorted_cells = cells.doc_cell[order]
+    starts = np.searchsorted(sorted_cells, np.arange(c), side="left")
+    ends = np.searchsorted(sorted_cells, np.arange(c), side="right")
+    alpha = (1 - conf) / 2
+    z = z_value(conf)
+    for i in range(c):
+        docs = order[starts[i]:ends[i]]
+        m = len(docs)
+        kd = data.k[docs].astype(np.float64)
+        nd = data.units[docs].astype(np.float64)
+        if m == 0 or nd.sum() == 0:
+            continue
+        if m == 1:
+            lo[i], hi[i] = wilson_interval(kd[0], nd[0], conf)
+            method[i] = "wilson (one document)"
+            if keep:
+                reps[i] = np.repeat(share[i][None, :], b, axis=0)
+            continue
+        if m > LINEARIZE_ABOVE and not keep:
+            r = kd - share[i][None, :] * nd[:, None]
+            se = np.sqrt(m / (m - 1.0) * (r * r).sum(axis=0)) / nd.sum()
+            lo[i] = np.clip(share[i] - z * se, 0, 1)
+            hi[i] = np.clip(share[i] + z * se, 0, 1)
+            method[i] = "cluster linearization (normal)"
+            continue
+        w = rng.multinomial(m, np.full(m, 1.0 / m), size=b).astype(np.float64)
+        den = w @ nd
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sb = (w @ kd) / den[:, None]
+        lo[i] = np.nanquantile(sb, alpha, axis=0)
+        hi[i] = np.nanquantile(sb, 1 - alpha, axis=0)
+        method[i] = f"cluster bootstrap over documents (B={b})"
+        if keep:
+            reps[i] = sb
+    return lo, hi, method, reps
+
+
+def stance_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95) -> pd.DataFrame:
+    """One row per group x period x target x label: documents with that stance toward the target
+    among documents that have a stance result for the target (Wilson intervals)."""
+    cols = [*data.by, "period", "target", "label", "n", "k", "share", "ci_low", "ci_high",
+            "method"]
+    if len(data.stance_doc) == 0:
+        return pd.DataFrame(columns=cols)
+    n_p = max(len(data.periods), 1)
+    d = data.stance_doc
+    g = data.group[d].astype(np.int64)
+    p = data.period[d].astype(np.int64)
+    if pooled:
+        cell = g
+        mask = np.ones(len(d), bool)
+    else:
+        cell = g * n_p + p
+        mask = p >= 0
+    n_t, n_l = len(data.targets), len(data.stance_labels)
+    key = (cell * n_t + data.stance_target) * n_l + data.stance_label
+    uniq_cells, cinv = np.unique((cell * n_t + data.stance_target)[mask], return_inverse=True)
+    counts = np.zeros((len(uniq_cells), n_l))
+    np.add.at(counts, (cinv, (key[mask] % n_l)), 1)
+    n = counts.sum(axis=1)
+    rows = np.repeat(np.arange(len(uniq_cells)), n_l)
+    labs = np.tile(np.arange(n_l), len(uniq_cells))
+    cell_of = uniq_cells[rows] // n_t
+    tgt = uniq_cells[rows] % n_t
+    grp = cell_of if pooled else cell_of // n_p
+    lo, hi = wilson_interval(counts[rows, labs], n[rows], conf)
+    out: dict[str, Any] = _group_columns(data, grp)
+    out["period"] = (np.array([ALL] * len(rows), dtype=object) if pooled
+                     else np.asarray(data.periods, dtype=object)[cell_of % n_p])
+    out["target"] = np.asarray(data.targets, dtype=object)[tgt]
+    out["label"] = np.asarray(data.stance_labels, dtype=object)[labs]
+    out["n"] = n[rows].astype(np.int64)
+    out["k"] = counts[rows, labs].astype(np.int64)
+    out["share"] = counts[rows, labs] / n[rows]
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["method"] = "wilson"
+    return pd.DataFrame(out)[cols]

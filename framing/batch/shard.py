@@ -1,0 +1,228 @@
+"""The unit of work: label one shard of input records into the bytes of its output files.
+
+:func:`label_shard` is a pure function of the shard's records and the Analyzer, so the same
+shard gives the same bytes in the parent process, in a worker process or on a Dask worker.
+Workers build their Analyzer once (:func:`get_analyzer` caches it per process and thread) with
+the same ``framing.load`` arguments as every other worker.
+
+Example:
+    >>> import framing
+    >>> from framing.types import Article
+    >>> task = ShardTask(index=0, start=0, items=[Article("a", "Leave it to the states.")],
+    ...                  fmt="jsonl")
+    >>> res = label_shard(task, framing.load(rules_only=True))
+    >>> (res.read, res.labelled, res.rejected)
+    (1, 1, 0)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from framing.analyzer import Analyzer
+from framing.batch.fsutil import sha256_bytes
+from framing.batch.sinks import encode_results
+from framing.errors import Errors, FramingError
+from framing.ingest import Reject
+from framing.types import Article, DocResult
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class ShardTask:
+    """Input records ``[start, start + len(items))`` of the run, in input order."""
+
+    index: int
+    start: int
+    items: list[Article | Reject]
+    fmt: str
+    batch_size: int | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.items)
+
+
+@dataclass
+class ShardResult:
+    """What a worker sends back: counts and the encoded output and rejects files."""
+
+    index: int
+    start: int
+    end: int
+    read: int
+    labelled: int
+    rejected: int
+    words: int
+    data: bytes
+    rejects: bytes
+    reasons: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def sha256(self) -> str:
+        return sha256_bytes(self.data)
+
+
+def _reject_line(rej: Reject) -> str:
+    return json.dumps(rej.to_dict(), ensure_ascii=False) + "\n"
+
+
+def label_shard(task: ShardTask, analyzer: Analyzer,
+                progress: ProgressFn | None = None) -> ShardResult:
+    """Label the Articles of a shard; Rejects (and documents the pipeline fails on) are
+    written to the shard's rejects, in input order."""
+    t0 = time.perf_counter()
+    articles = [it for it in task.items if isinstance(it, Article)]
+    try:
+        results = _pipe(analyzer, articles, task.batch_size, progress)
+        failed: dict[int, str] = {}
+    except FramingError:
+        raise
+    except Exception:  # one bad document must not sink the run: isolate it
+        results, failed = _pipe_one_by_one(analyzer, articles, progress)
+    rejects: list[Reject] = []
+    reasons: Counter[str] = Counter()
+    words = 0
+    pos = 0
+    for i, it in enumerate(task.items):
+        if isinstance(it, Reject):
+            rejects.append(it)
+            reasons[it.code] += 1
+            continue
+        if pos in failed:
+            rej = Reject(file="", line=None, code="E612", id=it.id, reason=Errors.E612.format(
+                record=task.start + i, detail=failed[pos]))
+            rejects.append(rej)
+            reasons[rej.code] += 1
+        else:
+            words += len(it.text.split())
+        pos += 1
+    frame_ids = analyzer.codebook.frame_ids
+    return ShardResult(
+        index=task.index, start=task.start, end=task.end, read=len(task.items),
+        labelled=len(results), rejected=len(rejects), words=words,
+        data=encode_results(results, task.fmt, frame_ids),
+        rejects="".join(_reject_line(r) for r in rejects).encode("utf-8"),
+        reasons=dict(sorted(reasons.items())), seconds=time.perf_counter() - t0)
+
+
+def _pipe(analyzer: Analyzer, articles: list[Article], batch_size: int | None,
+          progress: ProgressFn | None) -> list[DocResult]:
+    out: list[DocResult] = []
+    for res in analyzer.pipe(articles, batch_size=batch_size):
+        out.append(res)
+        if progress is not None:
+            progress(len(out))
+    return out
+
+
+def _pipe_one_by_one(analyzer: Analyzer, articles: list[Article], progress: ProgressFn | None
+                     ) -> tuple[list[DocResult], dict[int, str]]:
+    out: list[DocResult] = []
+    failed: dict[int, str] = {}
+    for i, art in enumerate(articles):
+        try:
+            out.extend(analyzer.pipe([art]))
+        except FramingError:
+            raise
+        except Exception as e:
+            failed[i] = f"{type(e).__name__}: {e}"[:300]
+        if progress is not None:
+            progress(i + 1)
+    return out, failed
+
+
+class Throttled:
+    """Calls ``fn(n)`` at most every ``interval`` seconds (and always for the final count)."""
+
+    def __init__(self, fn: Callable[[int], None], interval: float = 0.25) -> None:
+        self.fn = fn
+        self.interval = interval
+        self._last = 0.0
+
+    def __call__(self, n: int) -> None:
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            self.fn(n)
+
+
+# ----- one Analyzer per worker ---------------------------------------------------------------
+_local = threading.local()
+
+
+def _key(load_kwargs: dict[str, Any]) -> str:
+    return json.dumps(load_kwargs, sort_keys=True, default=repr)
+
+
+def get_analyzer(load_kwargs: dict[str, Any]) -> Analyzer:
+    """``framing.load(**load_kwargs)``, built once per process and thread, then reused."""
+    import framing
+
+    key = _key(load_kwargs)
+    cached: tuple[str, Analyzer] | None = getattr(_local, "analyzer", None)
+    if cached is None or cached[0] != key:
+        cached = (key, framing.load(**load_kwargs))
+        _local.analyzer = cached
+    return cached[1]
+
+
+# ----- process-pool worker -------------------------------------------------------------------
+_worker: dict[str, Any] = {}
+
+
+def pool_init(load_kwargs: dict[str, Any], queue: Any, threads: int) -> None:
+    """Initializer of a worker process: build the Analyzer once (errors are kept and raised
+    with the first shard, so the parent can report them)."""
+    _worker["queue"] = queue
+    try:
+        _worker["analyzer"] = get_analyzer(load_kwargs)
+    except BaseException as e:
+        _worker["error"] = e
+        return
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None:  # N workers x all cores each would oversubscribe the machine
+        torch.set_num_threads(max(1, threads))
+
+
+def pool_run(task: ShardTask) -> ShardResult:
+    """Run one shard in a worker process (see :func:`pool_init`)."""
+    if "error" in _worker:
+        raise _worker["error"]
+    queue = _worker["queue"]
+
+    def report(n: int) -> None:
+        queue.put((task.index, n))
+
+    return label_shard(task, _worker["analyzer"], Throttled(report) if queue is not None
+                       else None)
+
+
+# ----- Dask worker ---------------------------------------------------------------------------
+def dask_run(task: ShardTask, load_kwargs: dict[str, Any], topic: str | None) -> ShardResult:
+    """Run one shard on a Dask worker; progress goes to the client as worker events."""
+    analyzer = get_analyzer(load_kwargs)
+    progress: ProgressFn | None = None
+    if topic:
+        try:
+            from distributed import get_worker
+
+            worker = get_worker()
+
+            def report(n: int) -> None:
+                worker.log_event(topic, {"shard": task.index, "done": n})
+
+            progress = Throttled(report, 0.5)
+        except (ImportError, ValueError):
+            progress = None
+    return label_shard(task, analyzer, progress)
