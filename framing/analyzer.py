@@ -13,7 +13,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -24,6 +25,9 @@ from framing.pipeline.build import build_nlp, describe_nlp
 from framing.types import Article, DocResult, Evidence, SentenceResult
 from framing.version import __version__
 
+if TYPE_CHECKING:
+    from framing.train.model import FrameModel
+
 RecordLike = str | Article | dict[str, Any]
 
 
@@ -33,19 +37,26 @@ class Analyzer:
     Build it with :func:`framing.load`. ``analyzer(text)`` scores one text;
     ``analyzer.pipe(records)`` streams many (strings, :class:`Article` objects or dicts with
     ``text`` and optional ``id`` / ``meta``), batching inside.
+
+    With a classifier, frame scores are the rules+classifier fused scores (see
+    :mod:`framing.pipeline.classifier`), labels use the model's fused thresholds, and a sentence
+    the classifier flags (a fused label whose classifier probability also reaches the model's
+    threshold) gets an :class:`Evidence` with source ``classifier`` spanning the sentence.
     """
 
-    def __init__(self, nlp: Language, codebook: Codebook, batch_size: int = 32) -> None:
+    def __init__(self, nlp: Language, codebook: Codebook, batch_size: int = 32,
+                 classifier: FrameModel | None = None) -> None:
         self.nlp = nlp
         self.codebook = codebook
         self.batch_size = batch_size
+        self.classifier = classifier
         self._counter = 0
         self.model_info: dict[str, Any] = {
             "framing": __version__,
             "codebook": f"{codebook.name}@{codebook.version}",
             "spacy_pipeline": describe_nlp(nlp),
             "rules": True,
-            "classifier": None,
+            "classifier": classifier.info() if classifier is not None else None,
             "stance": None,
         }
 
@@ -79,6 +90,9 @@ class Analyzer:
 
     def result(self, doc: Doc, art: Article) -> DocResult:
         """Turn a processed Doc into the DocResult record."""
+        if self.classifier is not None and doc.has_extension("fused_sentence_scores") and \
+                doc._.fused_sentence_scores is not None:
+            return self._fused_result(doc, art, self.classifier)
         cb = self.codebook
         text = doc.text
         sentences: list[SentenceResult] = []
@@ -105,6 +119,54 @@ class Analyzer:
                          primary_frame=labels[0] if labels else None, stance=[],
                          sentences=sentences, model=dict(self.model_info))
 
+    def _fused_result(self, doc: Doc, art: Article, fm: FrameModel) -> DocResult:
+        """DocResult from rules + classifier: model labels use fused scores and thresholds,
+        codebook frames the model does not know keep their rule scores."""
+        cb = self.codebook
+        p_th = dict(zip(fm.labels, fm.thresholds.tolist(), strict=True))
+        f_th = dict(zip(fm.labels, fm.fused_thresholds.tolist(), strict=True))
+
+        def threshold(f: str) -> float:
+            return f_th[f] if f in f_th else cb.threshold(f)
+
+        def labelled(scores: dict[str, float]) -> list[str]:
+            hits = [f for f, v in scores.items() if v >= threshold(f)]
+            return self._rank(cb.closure(hits), scores)
+
+        text = doc.text
+        sentences: list[SentenceResult] = []
+        fused_s = doc._.fused_sentence_scores
+        clf_s = doc._.clf_sentence_scores
+        for i, ps in enumerate(doc._.frame_sentences or []):
+            start, end = ps["start"], ps["end"]
+            seg = text[start:end]
+            stripped = seg.strip()
+            if not stripped:
+                continue
+            start += len(seg) - len(seg.lstrip())
+            end = start + len(stripped)
+            rule: dict[str, float] = ps["scores"]
+            fused, clf = fused_s[i], clf_s[i]
+            scores = {f: (fused[f] if f in fused else rule.get(f, 0.0)) for f in cb.frame_ids}
+            labels = labelled(scores)
+            evidence = [Evidence(start=s, end=e, text=text[s:e], frame=frame,
+                                 source=f"rule:{pid}", score=w)
+                        for s, e, frame, pid, w in ps["matches"]]
+            evidence += [Evidence(start=start, end=end, text=stripped, frame=f,
+                                  source="classifier", score=round(clf[f], 4))
+                         for f in labels if f in clf and clf[f] >= p_th[f]]
+            shown = {f: v for f, v in scores.items() if v >= 0.01 or f in labels}
+            sentences.append(SentenceResult(start=start, end=end, text=stripped, frames=shown,
+                                            labels=labels, evidence=evidence))
+        rule_doc: dict[str, float] = dict(doc._.frame_scores or {})
+        fused_doc: dict[str, float] = doc._.fused_doc_scores or {}
+        frames = {f: float(fused_doc[f]) if f in fused_doc else rule_doc.get(f, 0.0)
+                  for f in cb.frame_ids}
+        labels = labelled(frames)
+        return DocResult(id=art.id, meta=dict(art.meta), frames=frames, labels=labels,
+                         primary_frame=labels[0] if labels else None, stance=[],
+                         sentences=sentences, model=dict(self.model_info))
+
     def _rank(self, labels: list[str], scores: dict[str, float]) -> list[str]:
         """Best first; on ties the more specific frame (a child) comes before its parent."""
         order = {f: i for i, f in enumerate(self.codebook.frame_ids)}
@@ -112,28 +174,64 @@ class Analyzer:
                                              -len(self.codebook.ancestors(f)), order[f]))
 
 
-def load(model: str | None = None, *, rules_only: bool = False,
+def load(model: str | Path | None = None, *, rules_only: bool = False,
          codebook: str | Codebook | None = None, spacy_model: str | None = None,
          batch_size: int = 32) -> Analyzer:
     """Build an :class:`Analyzer`.
 
     Args:
         model: a trained model directory (classifier); ``None`` uses the default model when it is
-            installed, else rules alone.
+            built (``models/frames-default``, or ``$FRAMING_DEFAULT_MODEL``), else rules alone.
         rules_only: use the rule layer only, even when a model is available.
-        codebook: a codebook path or object; default: the shipped codebook (or the model's).
+        codebook: a codebook path or object; default: the model's codebook, else the shipped one.
         spacy_model: name or path of a trained spaCy pipeline to use instead of the blank one.
         batch_size: documents per batch in :meth:`Analyzer.pipe`.
     """
     if isinstance(codebook, Codebook):
-        cb = codebook
+        cb: Codebook | None = codebook
     elif codebook:
         cb = Codebook.load(codebook)
     else:
-        cb = Codebook.default()
-    if model is not None and not rules_only:
-        raise FramingError(Errors.E301.format(
-            path=model, detail="classifier models are not supported by this version yet; "
-                               "use --rules-only"))
+        cb = None
+    fm: FrameModel | None = None
+    if not rules_only:
+        from framing.train.default import default_model_dir, is_built
+
+        path: str | Path | None = model
+        if path is None:
+            default = default_model_dir()
+            path = default if is_built(default) else None
+        if path is not None:
+            from framing.train.model import FrameModel
+
+            fm = FrameModel.load(path)
+    if cb is None:
+        cb = _model_codebook(fm) if fm is not None else Codebook.default()
+    elif fm is not None:
+        unknown = [lab for lab in fm.labels if lab not in cb]
+        if unknown:
+            raise FramingError(Errors.E301.format(
+                path=fm.path, detail=f"its label(s) {unknown} are not frames of the codebook "
+                                     f"'{cb.source}'; omit --codebook to use the model's own"))
     nlp = build_nlp(cb, spacy_model=spacy_model)
-    return Analyzer(nlp, cb, batch_size=batch_size)
+    if fm is not None:
+        from framing.pipeline.classifier import FrameClassifier
+
+        clf = nlp.add_pipe("frame_classifier", after="frame_ruler",
+                           config={"model": str(fm.path)})
+        assert isinstance(clf, FrameClassifier)
+        clf.set_model(fm)
+    return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm)
+
+
+def _model_codebook(fm: FrameModel) -> Codebook:
+    """The model's codebook, the default one when its labels are default frames, else a
+    codebook of its labels without rules."""
+    cb = fm.rules_codebook()
+    if cb is not None:
+        return cb
+    return Codebook.from_dict(
+        {"name": fm.name, "version": "model",
+         "frames": [{"id": lab, "name": lab, "parent": None, "description": "",
+                     "patterns": []} for lab in fm.labels]},
+        source=f"labels of {fm.path}")

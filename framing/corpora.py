@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 __all__ = [
     "COLLECTION_PATH",
@@ -52,7 +52,7 @@ _CODEBOOK_PATH = Path(__file__).resolve().parent / "resources" / "codebook.json"
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 STANCE_LABELS: tuple[str, ...] = ("favor", "against", "none")
-Level = Literal["sentence", "document"]
+LEVELS: tuple[str, ...] = ("sentence", "document")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def _as_docs(docs: Iterable[CorpusDocument | Mapping[str, Any]]) -> Iterator[Cor
 
 
 def _check_level(level: str) -> None:
-    if level not in ("sentence", "document"):
+    if level not in LEVELS:
         raise ValueError(f"level must be 'sentence' or 'document', got {level!r}")
 
 
@@ -332,7 +332,7 @@ def _check_level(level: str) -> None:
 
 
 def iter_frame_examples(
-    docs: Iterable[CorpusDocument | Mapping[str, Any]], level: Level = "sentence"
+    docs: Iterable[CorpusDocument | Mapping[str, Any]], level: str = "sentence"
 ) -> Iterator[dict[str, Any]]:
     """Yield frame-classification examples ``{"id", "text", "labels"}``.
 
@@ -367,7 +367,7 @@ def _stable_rank(*parts: str) -> str:
 
 def iter_stance_examples(
     docs: Iterable[CorpusDocument | Mapping[str, Any]],
-    level: Level = "sentence",
+    level: str = "sentence",
     none_per_target: int | None = None,
     seed: int = 0,
 ) -> Iterator[dict[str, Any]]:
@@ -426,7 +426,7 @@ def iter_stance_examples(
 def export_training_file(
     out: str | Path,
     split: str | Sequence[str] = "train",
-    level: Level = "sentence",
+    level: str = "sentence",
     path: str | Path | None = None,
 ) -> int:
     """Write JSONL rows ``{"text", "labels"}`` of one op-ed split for ``framing train``.

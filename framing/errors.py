@@ -100,6 +100,17 @@ class Errors(metaclass=_ErrorsWithCodes):
     E612 = "labelling failed (input record {record}): {detail}"
     E613 = "Labelling shard {index} (input records {start}-{end}) failed: {detail}. Finished shards are kept; fix the cause and rerun with --resume."
 
+    # E7xx: stance (settings, stance data, targets, stance models, stance cue rules)
+    E701 = "Invalid stance settings: {detail}"
+    E702 = "Stance data {where}: {detail}"
+    E703 = "Unknown stance label '{label}' in {where}; expected one of: favor, against, none (case does not matter)."
+    E704 = "Stance data '{source}' cannot train a model: {detail}"
+    E705 = "'{path}' is not a stance model (its framing_model.json says task '{task}'). Pass a directory written by train_stance / `framing train --task stance`, or use it as a {task} model."
+    E706 = "Stance target {where} must be a non-empty string, found {value!r}. Give a short free-text target such as 'states deciding their own drug policy'."
+    E707 = "Stance evaluation data uses label(s) the model cannot predict: {labels}; the model knows: {known}. Evaluate on data with the model's labels, or retrain with examples of them."
+    E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
+    E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
+
 
 class FramingError(Exception):
     """An error a user can act on; the CLI prints it without a traceback and exits with 2."""

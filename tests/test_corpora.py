@@ -492,7 +492,7 @@ def test_iter_frame_examples(built_corpus: Path) -> None:
     assert [e["id"] for e in doc_level] == [d.id for d in docs]
     assert doc_level[0]["labels"] == docs[0].labels
     with pytest.raises(ValueError):
-        list(corpora.iter_frame_examples(docs, level="paragraph"))  # type: ignore[arg-type]
+        list(corpora.iter_frame_examples(docs, level="paragraph"))
 
 
 def test_iter_frame_examples_accepts_dicts() -> None:

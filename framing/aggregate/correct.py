@@ -146,8 +146,8 @@ def acc_point(q: ArrayLike, tpr: float, fpr: float) -> NDArray[np.float64]:
     """Adjusted classify-and-count: ``(q - fpr) / (tpr - fpr)`` clipped to [0, 1].
 
     Example:
-        >>> [float(x) for x in acc_point([0.1, 0.3, 0.9], 0.8, 0.1)]
-        [0.0, 0.2857142857142857, 1.0]
+        >>> [round(float(x), 4) for x in acc_point([0.1, 0.3, 0.9], 0.8, 0.1)]
+        [0.0, 0.2857, 1.0]
     """
     q_a = np.asarray(q, float)
     gap = tpr - fpr

@@ -1,7 +1,19 @@
 """``label()``: the main batch job, as a plain function the CLI calls.
 
-Every input record ends up either in the output or in the rejects file; the summary checks
-``read == labelled + rejected``.
+Every input record ends up exactly once either in the output or in the rejects; the summary
+checks ``read == labelled + rejected``. Inputs are read as a stream and cut into *shards* of
+``shard_size`` input records; a shard is the unit of work (labelled in this process, in a pool
+of ``workers`` processes, or on a Dask cluster) and of commit:
+
+* ``out="labels.jsonl"`` / ``"labels.parquet"``: one output file (written under a temporary
+  name and renamed when complete) plus ``labels.rejects.jsonl``;
+* ``out="labels/"`` (a directory): one file per shard, each committed atomically, with its
+  rejects beside it in ``_rejects/`` and a manifest (``_manifest.json``) of finished shards, so a
+  killed run restarted with ``resume=True`` skips finished shards, redoes the rest and ends with
+  the same bytes as an uninterrupted run. See :mod:`framing.batch.manifest` for the layout.
+
+Shard contents depend only on the input, the model and the options in the fingerprint, not on
+how many workers ran them or where, so local, ``workers=2`` and Dask runs give identical files.
 
 Example:
     >>> import json, tempfile, pathlib, framing
@@ -11,51 +23,151 @@ Example:
     ...           progress=False)
     >>> (s.stats.read, s.stats.labelled, s.stats.rejected)
     (1, 1, 0)
+    >>> s = label([d / "in.jsonl"], d / "out", load_kwargs={"rules_only": True}, progress=False)
+    >>> sorted(p.name for p in (d / "out").iterdir())
+    ['_manifest.json', 'part-000000.parquet']
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from framing.analyzer import Analyzer
-from framing.batch.sinks import open_sink
+from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend
+from framing.batch.fsutil import TMP_PREFIX, atomic_write, fsync_dir, sha256_bytes
+from framing.batch.manifest import (
+    MANIFEST,
+    REJECTS_DIR,
+    Manifest,
+    ShardEntry,
+    describe_model,
+    diff_configs,
+    fingerprint,
+    is_ours,
+    rejects_name,
+    run_config,
+    shard_name,
+)
+from framing.batch.progress import RunProgress
+from framing.batch.shard import ShardResult, ShardTask
+from framing.batch.sinks import SHARD_FORMATS, SUFFIXES, open_sink
 from framing.errors import Errors, FramingError
-from framing.ingest import IngestConfig, IngestStats, Reject, RejectsWriter, read_records
+from framing.ingest import IngestConfig, IngestStats, read_records
 from framing.ingest.readers import detect_format
-from framing.types import Article
+
+#: Input records per shard by default: small enough to resume cheaply and balance workers,
+#: large enough that per-shard overhead (a file, a manifest entry, a task) stays negligible.
+DEFAULT_SHARD_SIZE = 1000
+
+Backend = InlineBackend | ProcessBackend | DaskBackend
 
 
 @dataclass
 class LabelSummary:
-    """What a run did: counts, time, where things went."""
+    """What a run did: counts, time, where things went.
+
+    ``stats`` counts the whole output (shards reused from an earlier run included); the rates
+    count only what this run labelled.
+    """
 
     stats: IngestStats
     seconds: float
     out: Path
     rejects: Path | None
+    shards: int = 0
+    reused_shards: int = 0
+    labelled_now: int | None = None
+    words_now: int | None = None
+    backend: str = "inline"
+    workers: int = 1
 
     @property
     def docs_per_s(self) -> float:
-        return self.stats.labelled / self.seconds if self.seconds > 0 else 0.0
+        n = self.stats.labelled if self.labelled_now is None else self.labelled_now
+        return n / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def words_per_s(self) -> float:
-        return self.stats.words / self.seconds if self.seconds > 0 else 0.0
+        n = self.stats.words if self.words_now is None else self.words_now
+        return n / self.seconds if self.seconds > 0 else 0.0
 
     def line(self) -> str:
         s = self.stats
-        rej = f" (reasons: {dict(s.reasons)}; see {self.rejects})" if s.rejected else ""
+        rej = f" (reasons: {dict(sorted(s.reasons.items()))}; see {self.rejects})" \
+            if s.rejected else ""
+        where = str(self.out)
+        if self.shards:
+            where += f" ({self.shards} shards" + (
+                f", {self.reused_shards} reused from an earlier run" if self.reused_shards
+                else "") + ")"
         return (f"read {s.read}, labelled {s.labelled}, rejected {s.rejected}{rej} in "
                 f"{self.seconds:.1f} s: {self.docs_per_s:.1f} docs/s, "
-                f"{self.words_per_s:,.0f} words/s -> {self.out}")
+                f"{self.words_per_s:,.0f} words/s -> {where}")
+
+
+@dataclass
+class BatchOptions:
+    """How a run executes; ``__post_init__`` rejects impossible combinations."""
+
+    workers: int = 1
+    shard_size: int = DEFAULT_SHARD_SIZE
+    shard_format: str | None = None
+    resume: bool = False
+    overwrite: bool | None = None
+    scheduler: Any = None
+    dask_cluster: str | None = None
+    start_method: str | None = None
+    batch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.workers < 1:
+            problems.append(f"--workers must be at least 1 (got {self.workers})")
+        if self.shard_size < 1:
+            problems.append(f"--shard-size must be at least 1 (got {self.shard_size})")
+        if self.batch_size is not None and self.batch_size < 1:
+            problems.append(f"--batch-size must be at least 1 (got {self.batch_size})")
+        if self.shard_format is not None and self.shard_format not in SHARD_FORMATS:
+            problems.append(f"--shard-format must be one of {', '.join(SHARD_FORMATS)} "
+                            f"(got {self.shard_format!r})")
+        if self.scheduler is not None and self.dask_cluster is not None:
+            problems.append("give either --scheduler or --dask-cluster, not both")
+        if self.resume and self.overwrite:
+            problems.append("--resume and --overwrite exclude each other")
+        if problems:
+            raise FramingError(Errors.E606.format(detail="; ".join(problems)))
+
+    @property
+    def distributed(self) -> bool:
+        return self.scheduler is not None or self.dask_cluster is not None
 
 
 def default_rejects_path(out: Path) -> Path:
     """``out.jsonl`` -> ``out.rejects.jsonl``."""
     return out.with_name(out.stem + ".rejects.jsonl")
+
+
+def output_kind(out: str | Path) -> str:
+    """``"dir"`` for a sharded output directory, else the file format (``jsonl``/``parquet``).
+
+    A directory is a path ending in ``/``, an existing directory, or a name without suffix.
+    """
+    s = str(out)
+    path = Path(s)
+    if s.endswith(("/", os.sep)) or path.is_dir():
+        return "dir"
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if not path.suffix:
+        return "dir"
+    raise FramingError(Errors.E204.format(path=path)
+                       + " For sharded output give a directory: --out OUTDIR/.")
 
 
 def estimate_total(paths: Sequence[str | Path], cfg: IngestConfig) -> int | None:
@@ -87,83 +199,335 @@ def estimate_total(paths: Sequence[str | Path], cfg: IngestConfig) -> int | None
     return total
 
 
-def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer,
-          config: IngestConfig | None = None, rejects: str | Path | None = None,
-          progress: bool = True, overwrite: bool = True, batch_size: int = 32) -> LabelSummary:
-    """Label every record of ``inputs`` into ``out`` (.jsonl or .parquet); see module docs."""
+def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer | None = None,
+          load_kwargs: dict[str, Any] | None = None, config: IngestConfig | None = None,
+          rejects: str | Path | None = None, progress: bool = True,
+          overwrite: bool | None = None, batch_size: int | None = None, workers: int = 1,
+          shard_size: int = DEFAULT_SHARD_SIZE, shard_format: str | None = None,
+          resume: bool = False, scheduler: Any = None, dask_cluster: str | None = None,
+          start_method: str | None = None) -> LabelSummary:
+    """Label every record of ``inputs`` into ``out``; see the module docstring.
+
+    Args:
+        inputs: files or folders (JSONL, CSV/TSV, Parquet, folders of .txt/.html).
+        out: ``OUT.jsonl`` / ``OUT.parquet`` (one file) or ``OUTDIR/`` (shards + manifest).
+        analyzer: a built Analyzer (runs in this process only).
+        load_kwargs: arguments of :func:`framing.load`; each worker builds its own Analyzer from
+            them. Default when neither is given: ``{}`` (the default model).
+        config: how to read the inputs.
+        rejects: the rejects file of single-file output (default ``OUT.rejects.jsonl``).
+        progress: show progress bars on stderr.
+        overwrite: replace an existing output (default: yes for a file; a directory holding a
+            run needs ``overwrite=True`` or ``resume=True``).
+        batch_size: documents per batch inside the Analyzer.
+        workers: processes on this machine (or LocalCluster workers with ``dask_cluster``).
+        shard_size: input records per shard.
+        shard_format: ``parquet`` (default) or ``jsonl`` shards (directory output only).
+        resume: continue the run in ``out`` (a directory): finished shards are kept.
+        scheduler: a Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``.
+        dask_cluster: ``"local"``: start a Dask LocalCluster with ``workers`` processes.
+        start_method: ``spawn`` or ``forkserver`` for ``workers > 1`` (default: forkserver
+            where available).
+    """
     cfg = config or IngestConfig()
-    out = Path(out)
+    opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
+                        resume=resume, overwrite=overwrite, scheduler=scheduler,
+                        dask_cluster=dask_cluster, start_method=start_method,
+                        batch_size=batch_size)
+    kind = output_kind(out)
     for p in inputs:
         if not Path(p).exists():
             raise FramingError(Errors.E201.format(path=p))
-    if out.exists() and not overwrite:
+    if kind != "dir":
+        if opts.resume:
+            raise FramingError(Errors.E605.format(path=out))
+        if opts.shard_format is not None and opts.shard_format != kind:
+            raise FramingError(Errors.E606.format(
+                detail=f"--shard-format {opts.shard_format} conflicts with the output file "
+                       f"'{out}'; shard formats apply to directory output (--out DIR/)"))
+    parallel = opts.workers > 1 or opts.distributed
+    if analyzer is None and load_kwargs is None:
+        load_kwargs = {}
+    if parallel and load_kwargs is None:
+        raise FramingError(Errors.E608)
+    if kind == "dir":
+        return _label_dir(list(inputs), Path(out), cfg, opts, analyzer, load_kwargs, progress)
+    return _label_file(list(inputs), Path(out), kind, cfg, opts, analyzer, load_kwargs,
+                       rejects, progress)
+
+
+# ----- planning and running shards ---------------------------------------------------------
+class _Planner:
+    """Cuts the record stream into shard tasks; skips shards that are already finished."""
+
+    def __init__(self, inputs: list[str | Path], cfg: IngestConfig, opts: BatchOptions,
+                 fmt: str, done: dict[int, ShardEntry] | None = None) -> None:
+        self.inputs, self.cfg, self.opts, self.fmt = inputs, cfg, opts, fmt
+        self.done = done or {}
+        self.sizes: dict[int, int] = {}
+        self.n_shards = 0
+        self.total = 0
+        self.redo: set[int] = set()
+
+    def tasks(self) -> Iterator[ShardTask]:
+        size = self.opts.shard_size
+        buf: list[Any] = []
+        index = start = 0
+        for item in read_records(self.inputs, self.cfg):
+            buf.append(item)
+            if len(buf) == size:
+                yield from self._emit(index, start, buf)
+                index, start, buf = index + 1, start + len(buf), []
+        if buf:
+            yield from self._emit(index, start, buf)
+            index, start = index + 1, start + len(buf)
+        self.n_shards, self.total = index, start
+
+    def _emit(self, index: int, start: int, items: list[Any]) -> Iterator[ShardTask]:
+        entry = self.done.get(index)
+        if entry is not None and entry.start == start and entry.end == start + len(items):
+            return
+        if entry is not None:  # cannot happen with an equal fingerprint; redo it to be safe
+            self.redo.add(index)
+        self.sizes[index] = len(items)
+        yield ShardTask(index=index, start=start, items=items, fmt=self.fmt,
+                        batch_size=self.opts.batch_size)
+
+
+def _backend(opts: BatchOptions, analyzer: Analyzer | None,
+             load_kwargs: dict[str, Any] | None, progress: bool) -> Backend:
+    if opts.distributed:
+        assert load_kwargs is not None
+        return DaskBackend(load_kwargs, scheduler=opts.scheduler, cluster=opts.dask_cluster,
+                           workers=opts.workers, progress=progress)
+    if opts.workers > 1:
+        assert load_kwargs is not None
+        return ProcessBackend(load_kwargs, opts.workers, start_method=opts.start_method)
+    if analyzer is None:
+        import framing
+
+        analyzer = framing.load(**(load_kwargs or {}))
+    return InlineBackend(analyzer)
+
+
+def _add(stats: IngestStats, read: int, labelled: int, rejected: int, words: int,
+         reasons: dict[str, int]) -> None:
+    stats.read += read
+    stats.labelled += labelled
+    stats.rejected += rejected
+    stats.words += words
+    for k, v in reasons.items():
+        stats.reasons[k] += v
+
+
+# ----- one output file ------------------------------------------------------------------------
+def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig,
+                opts: BatchOptions, analyzer: Analyzer | None,
+                load_kwargs: dict[str, Any] | None, rejects: str | Path | None,
+                progress: bool) -> LabelSummary:
+    if out.exists() and opts.overwrite is False:
         raise FramingError(Errors.E207.format(path=out))
     rej_path = Path(rejects) if rejects else default_rejects_path(out)
     stats = IngestStats()
     t0 = time.perf_counter()
     total = estimate_total(inputs, cfg) if progress else None
+    planner = _Planner(inputs, cfg, opts, fmt)
+    backend = _backend(opts, analyzer, load_kwargs, progress)
+    frame_ids = backend.analyzer.codebook.frame_ids if isinstance(backend, InlineBackend) \
+        else None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f"{TMP_PREFIX}{os.getpid()}-{out.name}")
+    rej_path.unlink(missing_ok=True)
+    rej_fh: IO[bytes] | None = None
+    pending: dict[int, ShardResult] = {}
+    nxt = 0
+    try:
+        with open_sink(tmp, frame_ids) as sink, \
+                RunProgress(progress, total) as prog:
+            def on_progress(i: int, n: int) -> None:
+                prog.shard(i, planner.sizes.get(i, 0), n)
 
-    with open_sink(out, analyzer.codebook.frame_ids) as sink, \
-            RejectsWriter(rej_path) as rw, _progress(progress, total) as advance:
-
-        def articles() -> Iterator[Article]:
-            for item in read_records(inputs, cfg):
-                stats.read += 1
-                if isinstance(item, Reject):
-                    stats.rejected += 1
-                    stats.reasons[item.code] += 1
-                    rw.write(item)
-                    advance()
-                    continue
-                stats.words += len(item.text.split())
-                yield item
-
-        for res in analyzer.pipe(articles(), batch_size=batch_size):
-            sink.write(res)
-            stats.labelled += 1
-            advance()
+            for res in backend.run(planner.tasks(), on_progress):
+                pending[res.index] = res
+                while nxt in pending:  # results may finish out of order; write in order
+                    r = pending.pop(nxt)
+                    sink.write_encoded(r.data)
+                    if r.rejects:
+                        if rej_fh is None:
+                            rej_path.parent.mkdir(parents=True, exist_ok=True)
+                            rej_fh = open(rej_path, "wb")
+                        rej_fh.write(r.rejects)
+                    _add(stats, r.read, r.labelled, r.rejected, r.words, r.reasons)
+                    prog.shard_done(r.index, r.read)
+                    nxt += 1
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        backend.close()
+        if rej_fh is not None:
+            rej_fh.close()
     seconds = time.perf_counter() - t0
-    if not stats.balanced:  # a bug, never a user error: fail loudly
-        raise RuntimeError(f"record accounting broken: {stats}")
+    if not stats.balanced or stats.read != planner.total:  # a bug, never a user error
+        raise RuntimeError(f"record accounting broken: {stats}, {planner.total} records read")
     return LabelSummary(stats=stats, seconds=seconds, out=out,
-                        rejects=rej_path if stats.rejected else None)
+                        rejects=rej_path if stats.rejected else None, backend=backend.name,
+                        workers=backend.workers)
 
 
-class _progress:
-    """A rich progress bar with docs/s and ETA, or a no-op."""
+# ----- a sharded output directory -------------------------------------------------------------
+class _ManifestWriter:
+    """Rewrites the manifest after each commit, but spends at most ~10% of the time on it
+    (a big manifest of a long run is rewritten less often; shards finished but not yet listed
+    are simply redone after a crash)."""
 
-    def __init__(self, enabled: bool, total: int | None) -> None:
-        self.enabled = enabled
-        self.total = total
+    def __init__(self, manifest: Manifest, root: Path) -> None:
+        self.manifest, self.root = manifest, root
+        self._last = 0.0
+        self._cost = 0.0
+        self.dirty = False
 
-    def __enter__(self) -> Callable[[], None]:
-        if not self.enabled:
-            return lambda: None
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            SpinnerColumn,
-            Task,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
+    def save(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < 10 * self._cost:
+            self.dirty = True
+            return
+        self.manifest.save(self.root)
+        self._last = time.monotonic()
+        self._cost = self._last - now
+        self.dirty = False
 
-        class RateColumn(ProgressColumn):
-            def render(self, task: Task) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text(f"{speed:7.1f} docs/s" if speed else "   ... docs/s")
 
-        self._p = Progress(SpinnerColumn(), TextColumn("[bold]labelling"), BarColumn(),
-                           MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
-                           TextColumn("ETA"), TimeRemainingColumn())
-        self._p.start()
-        task = self._p.add_task("label", total=self.total)
-        return lambda: self._p.advance(task)
+def _remove_ours(root: Path, keep: set[str] | frozenset[str] = frozenset()) -> None:
+    """Delete files a sharded run wrote (temporary files, shards not in ``keep``)."""
+    for p in list(root.iterdir()):
+        if p.name == MANIFEST or not is_ours(p.name):
+            continue
+        if p.is_dir() and p.name == REJECTS_DIR:
+            for q in p.iterdir():
+                if f"{REJECTS_DIR}/{q.name}" not in keep:
+                    q.unlink()
+            continue
+        if p.name not in keep:
+            p.unlink()
 
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self._p.stop()
+
+def _prepare_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions, fmt: str
+                 ) -> tuple[Manifest, bool]:
+    """The manifest to continue from (finished, verified shards only) and whether a run was
+    resumed; creates, checks or clears ``root`` as the options say."""
+    if root.exists() and not root.is_dir():
+        raise FramingError(Errors.E603.format(path=root, name=root.name))
+    fresh = Manifest(fingerprint=fp, config=config, shard_format=fmt,
+                     shard_size=opts.shard_size)
+    if not root.exists():
+        root.mkdir(parents=True)
+        fresh.save(root)
+        return fresh, False
+    names = sorted(os.listdir(root))
+    foreign = [n for n in names if not is_ours(n)]
+    if (root / MANIFEST).exists():
+        if opts.resume:
+            old = Manifest.load(root)
+            if old.fingerprint != fp:
+                diff = diff_configs(old.config, config) or ["(settings differ)"]
+                raise FramingError(Errors.E601.format(
+                    path=root, n=len(diff), diff="\n".join(f"  - {d}" for d in diff)))
+            kept = {i: e for i, e in old.shards.items() if e.verify(root) is None}
+            keep = {e.file for e in kept.values()} | {e.rejects_file for e in kept.values()
+                                                       if e.rejects_file}
+            _remove_ours(root, keep)
+            old.shards = kept
+            old.complete = old.complete and len(kept) == old.n_shards
+            old.save(root)
+            return old, True
+        if not opts.overwrite:
+            old = Manifest.load(root)
+            state = ", complete" if old.complete else ", unfinished"
+            raise FramingError(Errors.E602.format(path=root, done=len(old.shards), state=state))
+    elif foreign:
+        raise FramingError(Errors.E603.format(path=root, name=foreign[0]))
+    elif names and not (opts.resume or opts.overwrite):
+        raise FramingError(Errors.E602.format(path=root, done=0, state=", unfinished"))
+    _remove_ours(root)
+    (root / MANIFEST).unlink(missing_ok=True)
+    fresh.save(root)
+    return fresh, False
+
+
+def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: BatchOptions,
+               analyzer: Analyzer | None, load_kwargs: dict[str, Any] | None,
+               progress: bool) -> LabelSummary:
+    fmt = opts.shard_format or "parquet"
+    model = describe_model(load_kwargs) if load_kwargs is not None else describe_model(
+        None, model_info=analyzer.model_info if analyzer else None,
+        codebook=analyzer.codebook if analyzer else None)
+    config = run_config(inputs, cfg, model, opts.shard_size, fmt)
+    fp = fingerprint(config)
+    t0 = time.perf_counter()
+    manifest, resumed = _prepare_dir(root, fp, config, opts, fmt)
+    reused = dict(manifest.shards)
+    stats = IngestStats()
+    for e in reused.values():
+        _add(stats, e.read, e.labelled, e.rejected, e.words, e.reasons)
+    labelled_now = words_now = 0
+    planner = _Planner(inputs, cfg, opts, fmt, done=reused)
+    total = estimate_total(inputs, cfg) if progress else None
+    if progress and resumed:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"resuming {root}: {len(reused)} finished shard(s) ({stats.read} records) kept",
+            highlight=False)
+    writer = _ManifestWriter(manifest, root)
+    backend = _backend(opts, analyzer, load_kwargs, progress)
+    try:
+        with RunProgress(progress, total, skipped=stats.read) as prog:
+            def on_progress(i: int, n: int) -> None:
+                prog.shard(i, planner.sizes.get(i, 0), n)
+
+            for res in backend.run(planner.tasks(), on_progress):
+                _commit(root, fmt, res, manifest)
+                writer.save()
+                _add(stats, res.read, res.labelled, res.rejected, res.words, res.reasons)
+                labelled_now += res.labelled
+                words_now += res.words
+                prog.shard_done(res.index, res.read)
+    finally:
+        backend.close()
+        if writer.dirty:
+            writer.save(force=True)
+    manifest.complete = True
+    manifest.n_shards = planner.n_shards
+    manifest.total_records = planner.total
+    writer.save(force=True)
+    seconds = time.perf_counter() - t0
+    if not stats.balanced or stats.read != planner.total or \
+            sorted(manifest.shards) != list(range(planner.n_shards)):
+        raise RuntimeError(f"record accounting broken: {stats}, {planner.total} records read, "
+                           f"shards {sorted(manifest.shards)}")
+    return LabelSummary(stats=stats, seconds=seconds, out=root,
+                        rejects=root / REJECTS_DIR if stats.rejected else None,
+                        shards=planner.n_shards, reused_shards=len(reused),
+                        labelled_now=labelled_now, words_now=words_now, backend=backend.name,
+                        workers=backend.workers)
+
+
+def _commit(root: Path, fmt: str, res: ShardResult, manifest: Manifest) -> None:
+    """Write a shard's files atomically, then list it in the (in-memory) manifest."""
+    name = shard_name(res.index, fmt)
+    atomic_write(root / name, res.data, sync_dir=False)
+    rname = rejects_name(res.index)
+    if res.rejects:
+        atomic_write(root / rname, res.rejects, sync_dir=False)
+        fsync_dir(root / REJECTS_DIR)
+    else:  # left over from an earlier attempt at this shard
+        (root / rname).unlink(missing_ok=True)
+    fsync_dir(root)
+    manifest.shards[res.index] = ShardEntry(
+        index=res.index, start=res.start, end=res.end, read=res.read, labelled=res.labelled,
+        rejected=res.rejected, words=res.words, file=name, bytes=len(res.data),
+        sha256=res.sha256, reasons=dict(res.reasons),
+        rejects_file=rname if res.rejects else None, rejects_bytes=len(res.rejects),
+        rejects_sha256=sha256_bytes(res.rejects) if res.rejects else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from framing.cli import codebook_cmd, label_cmd, score_cmd
+from framing.cli import codebook_cmd, evaluate_cmd, label_cmd, score_cmd, train_cmd
 from framing.version import __version__
 
 app = typer.Typer(
@@ -17,6 +17,8 @@ app = typer.Typer(
 )
 app.command("score")(score_cmd.score_cli)
 app.command("label")(label_cmd.label_cli)
+app.command("train")(train_cmd.train_cli)
+app.command("evaluate")(evaluate_cmd.evaluate_cli)
 app.add_typer(codebook_cmd.app, name="codebook")
 
 

@@ -1,4 +1,4 @@
-"""``framing label``: batch-label article collections into JSONL or Parquet."""
+"""``framing label``: batch-label article collections into one file or a directory of shards."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-import framing
-from framing.batch import label
+from framing.batch import DEFAULT_SHARD_SIZE, label
 from framing.cli._common import EXIT_REJECTS, err_console, handle_errors
 from framing.errors import FramingError
 from framing.ingest import FORMATS, IngestConfig
@@ -18,7 +17,9 @@ from framing.ingest import FORMATS, IngestConfig
 def label_cli(
     inputs: Annotated[list[Path], typer.Argument(
         help="Input files or folders (.jsonl, .csv, .tsv, .parquet, folders of .txt/.html).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="OUT.jsonl or OUT.parquet")],
+    out: Annotated[str, typer.Option(
+        "--out", "-o", help="OUT.jsonl or OUT.parquet (one file), or OUTDIR/ (resumable "
+                            "shards + _manifest.json).")],
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help=f"Force a reader: {', '.join(FORMATS)}.")] = None,
     text_field: Annotated[str, typer.Option(help="Field holding the text.")] = "text",
@@ -26,7 +27,8 @@ def label_cli(
     date_field: Annotated[str | None, typer.Option(
         help="Field holding the date (default: date, published, pub_date, ...).")] = None,
     rejects: Annotated[Path | None, typer.Option(
-        help="Rejects file (default: OUT with .rejects.jsonl).")] = None,
+        help="Rejects file of single-file output (default: OUT with .rejects.jsonl; "
+             "directories keep rejects per shard in OUTDIR/_rejects/).")] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only",
                                              help="Use the rule layer alone.")] = False,
     model: Annotated[str | None, typer.Option("--model", "-m",
@@ -37,20 +39,47 @@ def label_cli(
         "--spacy-model", help="A trained spaCy pipeline to use instead of blank English.")] = None,
     batch_size: Annotated[int, typer.Option(help="Documents per batch.")] = 32,
     max_chars: Annotated[int, typer.Option(help="Reject texts longer than this.")] = 5_000_000,
+    shard_size: Annotated[int, typer.Option(
+        "--shard-size", help="Input records per shard (the unit of work, commit and resume)."
+    )] = DEFAULT_SHARD_SIZE,
+    shard_format: Annotated[str | None, typer.Option(
+        "--shard-format", help="Shard files of directory output: parquet (default) or jsonl."
+    )] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the run in OUTDIR/: keep finished shards, redo the rest.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace the run already in OUTDIR/.")] = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", "-j", help="Worker processes (each loads the model once); with "
+                                "--dask-cluster local, the number of Dask workers.")] = 1,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on an existing Dask cluster: its scheduler address, "
+                            "e.g. tcp://host:8786.")] = None,
+    dask_cluster: Annotated[str | None, typer.Option(
+        "--dask-cluster", help="'local': start a Dask LocalCluster with --workers processes."
+    )] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with 1 when any record was rejected.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar; summary only.")] = False,
 ) -> None:
-    """Label every record; bad records go to the rejects file with file, line and reason."""
+    """Label every record; bad records go to the rejects with file, line and reason.
+
+    With --out OUTDIR/ the output is written in shards with a manifest; a run that was killed
+    continues with --resume and ends with every record exactly once in the output or rejects.
+    """
     if batch_size < 1:
         raise FramingError("[E203] --batch-size must be at least 1.")
     cfg = IngestConfig(text_field=text_field, id_field=id_field, date_field=date_field,
                        input_format=input_format, max_chars=max_chars)
-    analyzer = framing.load(model, rules_only=rules_only, codebook=codebook,
-                            spacy_model=spacy_model, batch_size=batch_size)
-    summary = label(inputs, out, analyzer=analyzer, config=cfg, rejects=rejects,
-                    progress=not quiet, batch_size=batch_size)
-    err_console.print(summary.line(), highlight=False, soft_wrap=True)
+    load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
+                   "spacy_model": spacy_model, "batch_size": batch_size}
+    summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
+                    progress=not quiet, batch_size=batch_size, workers=workers,
+                    shard_size=shard_size, shard_format=shard_format, resume=resume,
+                    overwrite=True if overwrite else None, scheduler=scheduler,
+                    dask_cluster=dask_cluster)
+    err_console.print(summary.line(), highlight=False, soft_wrap=True, markup=False)
     if strict and summary.stats.rejected:
         raise typer.Exit(EXIT_REJECTS)

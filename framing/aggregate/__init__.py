@@ -1,0 +1,73 @@
+"""Aggregation: how framing shifts across groups (outlets, issues, speakers) and over time.
+
+Reads labelled output (JSONL or Parquet from ``framing label``, or annotated corpus JSONL with
+gold labels) and computes frame and stance shares per group and period with intervals, shift
+tests with Benjamini-Hochberg control, group-versus-group differences, distinctive vocabulary,
+and, optionally, prevalence corrected for the classifier's measured error rates.
+
+Example:
+    >>> from framing.aggregate import FrameShareEstimator
+    >>> est = FrameShareEstimator(by=["outlet", "issue"], labels_from="gold")  # doctest: +SKIP
+    >>> est.fit("corpora/collection/collection.jsonl").findings_.description[0]  # doctest: +SKIP
+    'Between 2020 and 2021, the share of Harrow Creek Weekly's documents in guns coverage ...'
+"""
+
+from framing.aggregate.correct import ErrorRates, acc_point, load_error_rates
+from framing.aggregate.describe import describe_finding
+from framing.aggregate.estimator import AggregateConfig, FrameShareEstimator, aggregate
+from framing.aggregate.load import (
+    FREQS,
+    UNITS,
+    LabelledData,
+    iter_documents,
+    load_labelled,
+    period_of,
+)
+from framing.aggregate.shares import count_cells, frame_shares, stance_shares
+from framing.aggregate.shifts import (
+    ShiftSettings,
+    detect_shifts,
+    group_differences,
+    summarize_findings,
+)
+from framing.aggregate.stats import (
+    benjamini_hochberg,
+    changepoint,
+    newcombe_diff_interval,
+    trend_test,
+    two_proportion_test,
+    weighted_log_odds,
+    wilson_interval,
+)
+from framing.aggregate.vocab import distinctive_vocabulary
+
+__all__ = [
+    "FREQS",
+    "UNITS",
+    "AggregateConfig",
+    "ErrorRates",
+    "FrameShareEstimator",
+    "LabelledData",
+    "ShiftSettings",
+    "acc_point",
+    "aggregate",
+    "benjamini_hochberg",
+    "changepoint",
+    "count_cells",
+    "describe_finding",
+    "detect_shifts",
+    "distinctive_vocabulary",
+    "frame_shares",
+    "group_differences",
+    "iter_documents",
+    "load_error_rates",
+    "load_labelled",
+    "newcombe_diff_interval",
+    "period_of",
+    "stance_shares",
+    "summarize_findings",
+    "trend_test",
+    "two_proportion_test",
+    "weighted_log_odds",
+    "wilson_interval",
+]

@@ -1,0 +1,297 @@
+"""A scikit-learn style estimator and the ``aggregate`` function behind ``framing aggregate``.
+
+Example:
+    >>> from framing.aggregate import FrameShareEstimator
+    >>> est = FrameShareEstimator(by=["outlet", "issue"], freq="year", labels_from="gold")
+    >>> est.fit("corpora/collection/collection.jsonl")              # doctest: +SKIP
+    >>> est.findings_[["outlet", "frame", "period_after", "q_value"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from framing.aggregate.correct import ErrorRates, load_error_rates
+from framing.aggregate.describe import describe_finding
+from framing.aggregate.load import LabelledData, Source, check_settings, load_labelled
+from framing.aggregate.shares import count_cells, frame_shares, stance_shares
+from framing.aggregate.shifts import (
+    ShiftSettings,
+    detect_shifts,
+    group_differences,
+    summarize_findings,
+)
+from framing.aggregate.vocab import distinctive_vocabulary
+from framing.errors import Errors, FramingError
+
+#: Files written by :func:`aggregate` / :meth:`FrameShareEstimator.save`.
+OUTPUT_FILES = ("shares.csv", "shares.parquet", "shares_overall.csv", "stance_shares.csv",
+                "shifts.csv", "findings.csv", "group_diffs.csv", "vocab.csv", "summary.json")
+
+
+@dataclass
+class AggregateConfig:
+    """Checked settings of one aggregation (``__post_init__`` rejects bad values)."""
+
+    by: tuple[str, ...] = ("outlet",)
+    freq: str = "year"
+    unit: str = "document"
+    labels_from: str = "auto"
+    conf: float = 0.95
+    alpha: float = 0.05
+    min_effect: float = 0.15
+    n_bootstrap: int = 999
+    changepoint_p: str = "chi2"
+    n_permutations: int = 999
+    split_at: tuple[str, ...] = ()
+    vocab: bool = True
+    vocab_top: int = 20
+    random_state: int = 0
+    shift: ShiftSettings = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by = tuple([self.by] if isinstance(self.by, str) else self.by)
+        self.split_at = tuple([self.split_at] if isinstance(self.split_at, str)
+                              else self.split_at)
+        check_settings(self.by, self.freq, self.unit, self.labels_from)
+        if self.n_bootstrap < 99:
+            raise FramingError(Errors.E502.format(detail="use at least 99 bootstrap replicates"))
+        if self.vocab_top < 1:
+            raise FramingError(Errors.E502.format(detail="vocab_top must be at least 1"))
+        self.shift = ShiftSettings(alpha=self.alpha, min_effect=self.min_effect, conf=self.conf,
+                                   changepoint_p=self.changepoint_p,
+                                   n_permutations=self.n_permutations, split_at=self.split_at,
+                                   random_state=self.random_state)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("shift", None)
+        return d
+
+
+class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
+    """Frame and stance shares by group and period, shifts, group differences, vocabulary.
+
+    Parameters are stored as given (scikit-learn convention); :meth:`fit` validates them, reads
+    the labelled documents and sets the learned attributes:
+
+    * ``shares_``: group x period x frame shares with intervals (``shares.csv``);
+    * ``shares_overall_``: group x frame shares pooled over all periods;
+    * ``stance_shares_``: group x period x target x label stance shares;
+    * ``shifts_``: every shift test with effect, interval, p and BH q (``shifts.csv``);
+    * ``findings_``: one row per significant shift with the test that describes it best,
+      plus ``description`` in plain words;
+    * ``group_diffs_``: pairs of groups x frame (and stance) with difference, interval and q;
+    * ``vocab_``: distinctive terms per group / frame (weighted log-odds, Dirichlet prior);
+    * ``data_``: the compact per-document arrays; ``frames_``, ``groups_``, ``periods_``,
+      ``n_documents_``, ``error_rates_`` and ``summary_``.
+
+    ``error_rates`` (an :class:`~framing.aggregate.correct.ErrorRates`, a dict
+    ``{label: {tp, fp, fn, tn}}``, or the path of such a JSON file) turns on the correction for
+    classifier error.
+
+    Example:
+        >>> docs = [{"id": f"{y}{i}", "outlet": "X", "date": f"{y}-03-01",
+        ...          "labels": ["economic"] if i < (2 if y < 2020 else 8) else []}
+        ...         for y in (2018, 2019, 2020, 2021) for i in range(10)]
+        >>> est = FrameShareEstimator(by=["outlet"], vocab=False).fit(docs)
+        >>> est.shares_[["period", "share"]].to_dict("list")
+        {'period': ['2018', '2019', '2020', '2021'], 'share': [0.2, 0.2, 0.8, 0.8]}
+        >>> est.findings_.iloc[0][["test", "period_after", "direction"]].tolist()
+        ['changepoint', '2020', 'up']
+    """
+
+    def __init__(self, by: Sequence[str] = ("outlet",), freq: str = "year",
+                 unit: str = "document", labels_from: str = "auto",
+                 error_rates: ErrorRates | dict[str, Any] | str | Path | None = None,
+                 conf: float = 0.95, alpha: float = 0.05, min_effect: float = 0.15,
+                 n_bootstrap: int = 999, changepoint_p: str = "chi2",
+                 n_permutations: int = 999, split_at: Sequence[str] = (), vocab: bool = True,
+                 vocab_top: int = 20, random_state: int = 0) -> None:
+        self.by = by
+        self.freq = freq
+        self.unit = unit
+        self.labels_from = labels_from
+        self.error_rates = error_rates
+        self.conf = conf
+        self.alpha = alpha
+        self.min_effect = min_effect
+        self.n_bootstrap = n_bootstrap
+        self.changepoint_p = changepoint_p
+        self.n_permutations = n_permutations
+        self.split_at = split_at
+        self.vocab = vocab
+        self.vocab_top = vocab_top
+        self.random_state = random_state
+
+    def _config(self) -> AggregateConfig:
+        return AggregateConfig(
+            by=tuple(self.by), freq=self.freq, unit=self.unit, labels_from=self.labels_from,
+            conf=self.conf, alpha=self.alpha, min_effect=self.min_effect,
+            n_bootstrap=self.n_bootstrap, changepoint_p=self.changepoint_p,
+            n_permutations=self.n_permutations, split_at=tuple(self.split_at),
+            vocab=self.vocab, vocab_top=self.vocab_top, random_state=self.random_state)
+
+    def _rates(self, unit: str) -> ErrorRates | None:
+        er = self.error_rates
+        if er is None or isinstance(er, ErrorRates):
+            return er
+        if isinstance(er, dict):
+            return ErrorRates.from_dict(er, unit=unit)
+        return load_error_rates(error_rates=er, unit=unit)
+
+    def fit(self, X: Source, y: None = None) -> FrameShareEstimator:
+        """Read ``X`` (paths, a DataFrame, or records) and compute every table; returns self."""
+        cfg = self._config()
+        rates = self._rates(cfg.unit)
+        t0 = time.perf_counter()
+        if not isinstance(X, (str, Path, pd.DataFrame, list)):
+            X = list(X)  # two passes are needed (counts, then vocabulary)
+        data = load_labelled(X, by=cfg.by, freq=cfg.freq, unit=cfg.unit,
+                             labels_from=cfg.labels_from)
+        t_load = time.perf_counter() - t0
+        cells = count_cells(data)
+        pooled = count_cells(data, pooled=True)
+        self.shares_ = frame_shares(data, conf=cfg.conf, n_bootstrap=cfg.n_bootstrap,
+                                    error_rates=rates, random_state=cfg.random_state,
+                                    cells=cells)
+        self.shares_overall_ = frame_shares(data, pooled=True, conf=cfg.conf,
+                                            n_bootstrap=cfg.n_bootstrap, error_rates=rates,
+                                            random_state=cfg.random_state, cells=pooled)
+        self.stance_shares_ = stance_shares(data, conf=cfg.conf)
+        stance_overall = stance_shares(data, pooled=True, conf=cfg.conf)
+        self.shifts_ = detect_shifts(data, cfg.shift, rates, stance=self.stance_shares_,
+                                     cells=cells)
+        self.group_diffs_ = group_differences(data, cfg.shift, rates, stance_overall, pooled)
+        findings = summarize_findings(self.shifts_, data.by)
+        findings["description"] = [describe_finding(r, data.by, unit=data.unit)
+                                   for r in findings.to_dict("records")]
+        self.findings_ = findings
+        t_vocab = time.perf_counter()
+        if cfg.vocab and data.has_text:
+            self.vocab_ = distinctive_vocabulary(X, by=cfg.by, labels_from=cfg.labels_from,
+                                                 top=cfg.vocab_top)
+        else:
+            self.vocab_ = pd.DataFrame(columns=["scope", *cfg.by, "frame", "term", "z",
+                                                "log_odds", "count", "count_rest", "rank"])
+        t_end = time.perf_counter()
+        self.data_: LabelledData = data
+        self.frames_ = list(data.frames)
+        self.groups_ = data.groups.copy()
+        self.periods_ = list(data.periods)
+        self.n_documents_ = data.n_documents
+        self.error_rates_ = rates
+        self.config_ = cfg
+        self.source_ = X
+        self.summary_ = self._summary(data, cfg, rates, {
+            "load": round(t_load, 3), "tables": round(t_vocab - t0 - t_load, 3),
+            "vocab": round(t_end - t_vocab, 3), "total": round(t_end - t0, 3)})
+        return self
+
+    def _summary(self, data: LabelledData, cfg: AggregateConfig, rates: ErrorRates | None,
+                 seconds: dict[str, float]) -> dict[str, Any]:
+        corr: dict[str, Any] | None = None
+        if rates is not None:
+            done, skipped = [], {}
+            for f in data.frames:
+                ok, why = rates.usable(f)
+                if ok:
+                    done.append(f)
+                else:
+                    skipped[f] = why
+            corr = {"source": rates.source, "level": rates.level, "corrected": done,
+                    "not_corrected": skipped, "rates": rates.to_dict()}
+        sh = self.shifts_
+        return {
+            "inputs": data.sources, "settings": cfg.to_dict(),
+            "documents": data.n_documents, "undated": data.n_undated,
+            "label_sources": data.label_sources, "groups": len(data.groups),
+            "periods": data.periods, "frames": data.frames, "targets": data.targets,
+            "tests": int(len(sh)), "tests_in_bh_family": int(sh["testable"].sum()) if len(sh)
+            else 0, "significant_tests": int(sh["significant"].sum()) if len(sh) else 0,
+            "findings": [str(x) for x in self.findings_.get("description", [])],
+            "significant_group_differences": int(self.group_diffs_["significant"].sum())
+            if len(self.group_diffs_) else 0,
+            "correction": corr, "has_text": data.has_text, "seconds": seconds,
+            "methods": {
+                "document shares": "Wilson score interval",
+                "sentence shares": "cluster bootstrap over documents (percentile); effective "
+                                   "counts n/deff for tests",
+                "two-period tests": "two-proportion z-test, Fisher exact when an expected "
+                                    "count < 5; tests that cannot reach p < alpha at their "
+                                    "counts are left out of the BH family (testable=False)",
+                "change point": "best single split by binomial likelihood ratio; p = "
+                                + ("chi2(1) tail x (T-1)" if cfg.changepoint_p == "chi2"
+                                   else f"permutation (B={cfg.n_permutations})"),
+                "trend": "Cochran-Armitage test for a linear trend",
+                "multiple testing": f"Benjamini-Hochberg across all tests of a file; "
+                                    f"significant = q < {cfg.alpha} and |diff| >= "
+                                    f"{cfg.min_effect}",
+                "difference interval": "Newcombe hybrid score interval",
+                "correction": "adjusted classify-and-count, parametric bootstrap over dev "
+                              "confusion counts and the sample",
+                "vocabulary": "weighted log-odds with informative Dirichlet prior (Monroe et "
+                              "al. 2008)"}}
+
+    def save(self, out: str | Path) -> dict[str, Path]:
+        """Write every table to the folder ``out`` (see :data:`OUTPUT_FILES`)."""
+        self._check_fitted()
+        d = Path(out)
+        d.mkdir(parents=True, exist_ok=True)
+        paths = {name: d / name for name in OUTPUT_FILES}
+        self.shares_.to_csv(paths["shares.csv"], index=False)
+        self.shares_.to_parquet(paths["shares.parquet"], index=False)
+        self.shares_overall_.to_csv(paths["shares_overall.csv"], index=False)
+        self.stance_shares_.to_csv(paths["stance_shares.csv"], index=False)
+        self.shifts_.to_csv(paths["shifts.csv"], index=False)
+        self.findings_.to_csv(paths["findings.csv"], index=False)
+        self.group_diffs_.to_csv(paths["group_diffs.csv"], index=False)
+        self.vocab_.to_csv(paths["vocab.csv"], index=False)
+        paths["summary.json"].write_text(
+            json.dumps(self.summary_, indent=1, ensure_ascii=False, default=_json_default)
+            + "\n", encoding="utf-8")
+        return paths
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "shares_"):
+            raise FramingError(Errors.E502.format(detail="call fit() before save()"))
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def aggregate(inputs: Source, out: str | Path | None = None, *, by: Sequence[str] = ("outlet",),
+              freq: str = "year", unit: str = "document", labels_from: str = "auto",
+              correct: bool = False, model: str | Path | None = None,
+              error_rates: str | Path | None = None, **kwargs: Any) -> FrameShareEstimator:
+    """Fit a :class:`FrameShareEstimator` and write its tables to ``out`` (when given).
+
+    ``correct=True`` reads per-label dev error rates from ``error_rates`` (a JSON file) or from
+    ``model``'s ``metrics.json``. Other keyword arguments go to the estimator.
+    """
+    rates = None
+    if correct or model is not None or error_rates is not None:
+        check_settings(tuple(by), freq, unit, labels_from)
+        rates = load_error_rates(error_rates=error_rates, model=model, unit=unit)
+    est = FrameShareEstimator(by=tuple(by), freq=freq, unit=unit, labels_from=labels_from,
+                              error_rates=rates, **kwargs)
+    est.fit(inputs)
+    if out is not None:
+        est.save(out)
+    return est

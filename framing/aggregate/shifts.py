@@ -1,0 +1,519 @@
+"""Shift detection over time, group-versus-group comparisons, and consolidated findings.
+
+For every group and every frame (and every stance target's favor/against share) the series of
+shares over periods gets:
+
+* ``adjacent`` tests: each period against the previous observed period;
+* ``before_after`` tests at user-given split periods (``split_at``);
+* ``changepoint``: the best single split (maximum binomial likelihood ratio) with a p-value that
+  accounts for the search (Bonferroni over the candidate splits, or a permutation test);
+* ``trend``: a Cochran-Armitage test for a linear trend (gradual shifts that no single split
+  captures well).
+
+Each row has the effect as a difference in share with Newcombe's interval and as a log odds
+ratio, the raw p-value, and the Benjamini-Hochberg q-value across *all* tests in the table. A row
+is ``significant`` when ``q < alpha`` and ``|diff| >= min_effect``. Two-period comparisons use a
+two-proportion z-test, or Fisher's exact test when an expected count is below 5.
+
+Example:
+    >>> from framing.aggregate.load import load_labelled
+    >>> docs = [{"id": f"{y}-{i}", "outlet": "X", "date": f"{y}-06-01",
+    ...          "labels": ["enforcement"] if i < (8 if y < 2019 else 1) else []}
+    ...         for y in range(2016, 2022) for i in range(10)]
+    >>> s = detect_shifts(load_labelled(docs, by=["outlet"]))
+    >>> cp = s[(s.test == "changepoint") & s.significant].iloc[0]
+    >>> cp.period_before, cp.period_after, cp.direction
+    ('2018', '2019', 'down')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from framing.aggregate.correct import ErrorRates, acc_point
+from framing.aggregate.load import LabelledData
+from framing.aggregate.shares import Cells, count_cells
+from framing.aggregate.stats import (
+    benjamini_hochberg,
+    changepoint,
+    log_odds_ratio,
+    newcombe_diff_interval,
+    trend_test,
+    two_proportion_test,
+)
+
+TESTS = ("adjacent", "before_after", "changepoint", "trend")
+#: With more groups than this, group comparisons are one-versus-rest instead of all pairs.
+MAX_PAIR_GROUPS = 60
+REST = "(all others)"
+
+
+@dataclass
+class ShiftSettings:
+    """Checked settings of shift detection (see the module docstring)."""
+
+    alpha: float = 0.05
+    min_effect: float = 0.15
+    conf: float = 0.95
+    changepoint_p: str = "chi2"
+    n_permutations: int = 999
+    split_at: tuple[str, ...] = ()
+    tests: tuple[str, ...] = TESTS
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        from framing.errors import Errors, FramingError
+
+        if not 0 < self.alpha < 1:
+            raise FramingError(Errors.E502.format(detail=f"alpha must be in (0, 1), got "
+                                                         f"{self.alpha}"))
+        if not 0 <= self.min_effect < 1:
+            raise FramingError(Errors.E502.format(
+                detail=f"--min-effect must be in [0, 1), got {self.min_effect}"))
+        if not 0 < self.conf < 1:
+            raise FramingError(Errors.E502.format(detail=f"conf must be in (0, 1), got "
+                                                         f"{self.conf}"))
+        if self.changepoint_p not in ("chi2", "permutation"):
+            raise FramingError(Errors.E502.format(
+                detail=f"changepoint p-value must be 'chi2' or 'permutation', got "
+                       f"{self.changepoint_p!r}"))
+        if self.n_permutations < 99:
+            raise FramingError(Errors.E502.format(detail="use at least 99 permutations"))
+        bad = [t for t in self.tests if t not in TESTS]
+        if bad:
+            raise FramingError(Errors.E502.format(
+                detail=f"unknown test(s) {bad}; choose from {', '.join(TESTS)}"))
+
+
+@dataclass
+class _Series:
+    """One group's series for one item (frame or stance label), over its observed periods."""
+
+    group: int
+    measure: str
+    frame: str | None
+    target: str | None
+    label: str | None
+    periods: NDArray[np.int64]
+    n: NDArray[np.float64]
+    k: NDArray[np.float64]
+    n_eff: NDArray[np.float64]
+    k_eff: NDArray[np.float64]
+    rates: tuple[float, float] | None = None
+
+
+def _frame_series(data: LabelledData, cells: Cells, rates: ErrorRates | None
+                  ) -> list[_Series]:
+    out = []
+    for g in np.unique(cells.group):
+        idx = np.flatnonzero(cells.group == g)
+        idx = idx[np.argsort(cells.period[idx])]
+        for j, fr in enumerate(data.frames):
+            k = cells.k[idx, j]
+            n = cells.n[idx]
+            if k.sum() == 0 or np.all(k == n):
+                continue
+            r = None
+            if rates is not None and rates.usable(fr)[0]:
+                r = (rates.tpr(fr), rates.fpr(fr))
+            out.append(_Series(int(g), "frame", fr, None, None, cells.period[idx], n, k,
+                               cells.n_eff[idx, j], cells.k_eff[idx, j], r))
+    return out
+
+
+def _stance_series(data: LabelledData, stance: pd.DataFrame) -> list[_Series]:
+    out: list[_Series] = []
+    if stance.empty:
+        return out
+    p_index = {p: i for i, p in enumerate(data.periods)}
+    keys = list(data.by)
+    g_index = {tuple(str(v) for v in row): i
+               for i, row in enumerate(data.groups.itertuples(index=False))}
+    sub = stance[stance["label"].isin(["favor", "against"])]
+    for key, df in sub.groupby([*keys, "target", "label"], sort=True):
+        key_t = key if isinstance(key, tuple) else (key,)
+        g = g_index[tuple(str(v) for v in key_t[:len(keys)])]
+        df = df.sort_values("period")
+        k = df["k"].to_numpy(float)
+        n = df["n"].to_numpy(float)
+        if k.sum() == 0 or np.all(k == n):
+            continue
+        per = np.array([p_index[p] for p in df["period"]], dtype=np.int64)
+        out.append(_Series(g, "stance", None, str(key_t[-2]), str(key_t[-1]), per, n, k, n, k))
+    return out
+
+
+def detect_shifts(data: LabelledData, settings: ShiftSettings | None = None,
+                  error_rates: ErrorRates | None = None, stance: pd.DataFrame | None = None,
+                  cells: Cells | None = None) -> pd.DataFrame:
+    """All shift tests for every group x frame (and stance favor/against), BH-adjusted.
+
+    ``stance`` is the per-period stance table of :func:`~framing.aggregate.shares.stance_shares`
+    (computed here when None). Two-period tests whose smallest attainable p-value (the most
+    extreme split of the same counts) is above ``alpha`` can never be significant; they are kept
+    in the table with ``testable == False`` and left out of the Benjamini-Hochberg family
+    (Tarone's criterion for discrete tests), which keeps sparse periods from diluting the power
+    of the tests that can find something.
+    """
+    from framing.aggregate.shares import stance_shares
+
+    st = settings or ShiftSettings()
+    cells = cells if cells is not None else count_cells(data)
+    stance = stance if stance is not None else stance_shares(data, conf=st.conf)
+    rng = np.random.default_rng(st.random_state)
+    series = _frame_series(data, cells, error_rates) + _stance_series(data, stance)
+    split_codes = _split_codes(data, st.split_at)
+    comps: list[dict[str, Any]] = []
+    trends: list[dict[str, Any]] = []
+    for s in series:
+        c, t = _test_series(s, data, st, split_codes, rng)
+        comps += c
+        trends += t
+    cols = _shift_columns(data)
+    df = pd.concat([_finish_comparisons(comps, st), pd.DataFrame(trends)], ignore_index=True)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.reindex(columns=cols)
+    df["testable"] = df["testable"].fillna(True).astype(bool)
+    pv = np.where(df["testable"].to_numpy(), df["p_value"].to_numpy(float), np.nan)
+    df["q_value"] = benjamini_hochberg(pv)
+    df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
+    return df
+
+
+def _shift_columns(data: LabelledData) -> list[str]:
+    return [*data.by, "measure", "frame", "target", "label", "test", "period_before",
+            "period_after", "before_start", "after_end", "n_before", "k_before", "share_before",
+            "n_after", "k_after", "share_after", "diff", "diff_low", "diff_high", "log_or",
+            "direction", "statistic", "p_value", "p_min", "testable", "method", "corrected",
+            "q_value", "significant"]
+
+
+def _split_codes(data: LabelledData, split_at: Sequence[str]) -> list[int]:
+    from framing.aggregate.load import period_of
+    from framing.errors import Errors, FramingError
+
+    out = []
+    for sp in split_at:
+        label = sp if sp in data.periods else period_of(sp, data.freq)
+        if label is None:
+            raise FramingError(Errors.E502.format(detail=f"--split-at {sp!r} is not a date or "
+                                                         "a period label"))
+        # the first period at or after the split
+        later = [i for i, p in enumerate(data.periods) if p >= label]
+        if later:
+            out.append(later[0])
+    return out
+
+
+def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes: list[int],
+                 rng: np.random.Generator) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Comparisons of one series (summed counts, p-values filled in later, vectorised) and its
+    trend row."""
+    per = data.periods
+    base = {**{c: data.groups[c].iloc[s.group] for c in data.by}, "measure": s.measure,
+            "frame": s.frame, "target": s.target, "label": s.label}
+    spans: list[tuple[str, int, int, int, int, float, float, str | None]] = []
+    t = len(s.periods)
+    nan = float("nan")
+    if "adjacent" in st.tests:
+        for i in range(1, t):
+            spans.append(("adjacent", i - 1, i - 1, i, i, nan, nan, None))
+    if "before_after" in st.tests:
+        for code in split_codes:
+            cut = int(np.searchsorted(s.periods, code))
+            if 0 < cut < t:
+                spans.append(("before_after", 0, cut - 1, cut, t - 1, nan, nan, None))
+    if "changepoint" in st.tests and t >= 2:
+        cp = changepoint(s.k_eff, s.n_eff, pvalue=st.changepoint_p,
+                         n_permutations=st.n_permutations, rng=rng)
+        if cp is not None:
+            spans.append(("changepoint", 0, cp.split - 1, cp.split, t - 1, cp.p_value, cp.lr,
+                          cp.method))
+    comps = []
+    for test, b0, b1, a0, a1, p, stat, how in spans:
+        comps.append({
+            **base, "test": test, "period_before": per[s.periods[b1]],
+            "period_after": per[s.periods[a0]], "before_start": per[s.periods[b0]],
+            "after_end": per[s.periods[a1]],
+            "nb": s.n[b0:b1 + 1].sum(), "kb": s.k[b0:b1 + 1].sum(),
+            "na": s.n[a0:a1 + 1].sum(), "ka": s.k[a0:a1 + 1].sum(),
+            "neb": s.n_eff[b0:b1 + 1].sum(), "keb": s.k_eff[b0:b1 + 1].sum(),
+            "nea": s.n_eff[a0:a1 + 1].sum(), "kea": s.k_eff[a0:a1 + 1].sum(),
+            "tpr": s.rates[0] if s.rates else nan, "fpr": s.rates[1] if s.rates else nan,
+            "p_value": p, "statistic": stat, "method": how})
+    trends = []
+    if "trend" in st.tests:
+        tr = trend_test(s.k_eff, s.n_eff, s.periods.astype(float))
+        if tr is not None:
+            trends.append(_trend_row(base, s, tr, data, st))
+    return comps, trends
+
+
+def _corrected(share: NDArray[np.float64], tpr: NDArray[np.float64], fpr: NDArray[np.float64]
+               ) -> NDArray[np.float64]:
+    has = np.isfinite(tpr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adj = np.clip((share - fpr) / (tpr - fpr), 0.0, 1.0)
+    return np.where(has, adj, share)
+
+
+def _finish_comparisons(comps: list[dict[str, Any]], st: ShiftSettings) -> pd.DataFrame:
+    """Vectorised p-values, smallest attainable p-values, effects and intervals."""
+    if not comps:
+        return pd.DataFrame()
+    df = pd.DataFrame(comps)
+    nb, kb, na, ka = (df[c].to_numpy(float) for c in ("nb", "kb", "na", "ka"))
+    neb, keb, nea, kea = (df[c].to_numpy(float) for c in ("neb", "keb", "nea", "kea"))
+    tpr, fpr = df["tpr"].to_numpy(float), df["fpr"].to_numpy(float)
+    need = ~np.isfinite(df["p_value"].to_numpy(float))
+    p = df["p_value"].to_numpy(float).copy()
+    method = df["method"].to_numpy(object).copy()
+    p_min = np.full(len(df), np.nan)
+    if need.any():
+        pv, used = two_proportion_test(keb[need], neb[need], kea[need], nea[need])
+        p[need] = pv
+        method[need] = np.char.add("two-proportion ", used.astype(str))
+        p_min[need] = _min_attainable_p(keb[need], neb[need], kea[need], nea[need])
+    lo, hi = newcombe_diff_interval(keb, neb, kea, nea, st.conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sb, sa = kb / nb, ka / na
+        scale = np.where(np.isfinite(tpr), 1.0 / (tpr - fpr), 1.0)
+    sb, sa = _corrected(sb, tpr, fpr), _corrected(sa, tpr, fpr)
+    diff = sa - sb
+    out = df.drop(columns=["nb", "kb", "na", "ka", "neb", "keb", "nea", "kea", "tpr", "fpr"])
+    out["n_before"] = np.round(nb).astype(np.int64)
+    out["k_before"] = np.round(kb).astype(np.int64)
+    out["share_before"] = sb
+    out["n_after"] = np.round(na).astype(np.int64)
+    out["k_after"] = np.round(ka).astype(np.int64)
+    out["share_after"] = sa
+    out["diff"] = diff
+    out["diff_low"] = lo * scale
+    out["diff_high"] = hi * scale
+    out["log_or"] = log_odds_ratio(keb, neb, kea, nea)
+    out["direction"] = np.where(diff > 0, "up", np.where(diff < 0, "down", "none"))
+    out["p_value"] = p
+    out["p_min"] = p_min
+    out["testable"] = ~(p_min > st.alpha)
+    out["method"] = method
+    out["corrected"] = np.isfinite(tpr)
+    return out
+
+
+def _min_attainable_p(k1: NDArray[np.float64], n1: NDArray[np.float64], k2: NDArray[np.float64],
+                      n2: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Smallest p-value the two-period test can give with these margins (all successes moved to
+    one side or the other)."""
+    tot = np.round(k1 + k2)
+    n1r, n2r = np.round(n1), np.round(n2)
+    a = np.minimum(tot, n1r)
+    p_a, _ = two_proportion_test(a, n1r, tot - a, n2r)
+    b = np.minimum(tot, n2r)
+    p_b, _ = two_proportion_test(tot - b, n1r, b, n2r)
+    return np.asarray(np.fmin(p_a, p_b))
+
+
+def _trend_row(base: dict[str, Any], s: _Series, tr: Any, data: LabelledData,
+               st: ShiftSettings) -> dict[str, Any]:
+    from framing.aggregate.stats import z_value
+
+    span = float(s.periods[-1] - s.periods[0])
+    diff = tr.end - tr.start
+    half = z_value(st.conf) * tr.slope_se * span
+    sb, sa = tr.start, tr.end
+    lo, hi = diff - half, diff + half
+    if s.rates is not None:
+        tpr, fpr = s.rates
+        sb, sa = float(acc_point(sb, tpr, fpr)), float(acc_point(sa, tpr, fpr))
+        lo, hi = lo / (tpr - fpr), hi / (tpr - fpr)
+        diff = sa - sb
+    eps = 0.5 / max(float(s.n.mean()), 1.0)
+    lor = float(np.log((tr.end + eps) / (1 - tr.end + eps))
+                - np.log((tr.start + eps) / (1 - tr.start + eps)))
+    per = data.periods
+    return {**base, "test": "trend", "period_before": per[s.periods[0]],
+            "period_after": per[s.periods[-1]], "before_start": per[s.periods[0]],
+            "after_end": per[s.periods[-1]], "n_before": int(round(s.n[0])),
+            "k_before": int(round(s.k[0])), "share_before": sb,
+            "n_after": int(round(s.n[-1])), "k_after": int(round(s.k[-1])), "share_after": sa,
+            "diff": diff, "diff_low": lo, "diff_high": hi, "log_or": lor,
+            "direction": "up" if diff > 0 else ("down" if diff < 0 else "none"),
+            "statistic": tr.z, "p_value": tr.p_value, "p_min": float("nan"), "testable": True,
+            "method": "Cochran-Armitage trend (fitted shares at first and last period)",
+            "corrected": s.rates is not None}
+
+
+# ----------------------------------------------------------------------------------------------
+# group comparisons
+# ----------------------------------------------------------------------------------------------
+
+
+def _pairs(data: LabelledData, groups: Sequence[int]) -> list[tuple[int, int | None]]:
+    """Pairs of groups to compare: all pairs (differing in the first grouping key, equal in the
+    others), or each group against the rest when there are too many groups."""
+    if len(groups) > MAX_PAIR_GROUPS:
+        return [(g, None) for g in groups]
+    gv = data.groups
+    out: list[tuple[int, int | None]] = []
+    for a, b in combinations(groups, 2):
+        ra, rb = gv.iloc[a].tolist(), gv.iloc[b].tolist()
+        if ra[1:] == rb[1:] and ra[:1] != rb[:1]:
+            out.append((a, b))
+    return out
+
+
+def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
+                      error_rates: ErrorRates | None = None,
+                      stance_pooled: pd.DataFrame | None = None,
+                      cells: Cells | None = None) -> pd.DataFrame:
+    """Each pair of groups x frame (pooled over all periods): difference ``share_a - share_b``
+    with Newcombe's interval, log odds ratio, p-value and BH q-value across the table.
+
+    With several grouping keys, pairs differ in the first key and agree on the others (outlets
+    compared within the same issue). Stance favor/against shares are compared the same way.
+    """
+    from framing.aggregate.shares import stance_shares
+
+    st = settings or ShiftSettings()
+    cells = cells if cells is not None else count_cells(data, pooled=True)
+    gpos = {int(g): i for i, g in enumerate(cells.group)}
+    pairs = _pairs(data, sorted(gpos))
+    rows: list[dict[str, Any]] = []
+    tot_n, tot_k = cells.n.sum(), cells.k.sum(axis=0)
+    tot_ne, tot_ke = cells.n_eff.sum(axis=0), cells.k_eff.sum(axis=0)
+
+    def gcols(g: int | None, suffix: str) -> dict[str, Any]:
+        if g is None:
+            return {f"{c}{suffix}": REST for c in data.by}
+        return {f"{c}{suffix}": data.groups[c].iloc[g] for c in data.by}
+
+    for a, b in pairs:
+        ia = gpos[a]
+        for j, fr in enumerate(data.frames):
+            na, ka, nea, kea = cells.n[ia], cells.k[ia, j], cells.n_eff[ia, j], cells.k_eff[ia, j]
+            if b is None:
+                nb, kb = tot_n - na, tot_k[j] - ka
+                neb, keb = tot_ne[j] - nea, tot_ke[j] - kea
+            else:
+                ib = gpos[b]
+                nb, kb, neb, keb = (cells.n[ib], cells.k[ib, j], cells.n_eff[ib, j],
+                                    cells.k_eff[ib, j])
+            if ka + kb == 0 or nb <= 0:
+                continue
+            rates = None
+            if error_rates is not None and error_rates.usable(fr)[0]:
+                rates = (error_rates.tpr(fr), error_rates.fpr(fr))
+            rows.append(_diff_row({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "frame",
+                                   "frame": fr, "target": None, "label": None},
+                                  na, ka, nea, kea, nb, kb, neb, keb, st.conf, rates))
+    sp = stance_pooled if stance_pooled is not None else stance_shares(data, pooled=True)
+    if not sp.empty:
+        g_index = {tuple(str(v) for v in row): i
+                   for i, row in enumerate(data.groups.itertuples(index=False))}
+        sp = sp[sp["label"].isin(["favor", "against"])].copy()
+        sp["_g"] = [g_index[tuple(str(v) for v in r)]
+                    for r in sp[list(data.by)].itertuples(index=False)]
+        by_item = {k: d.set_index("_g") for k, d in sp.groupby(["target", "label"])}
+        for (tgt, lab), d in by_item.items():
+            for a, b in pairs:
+                if a not in d.index or (b is not None and b not in d.index):
+                    continue
+                na, ka = float(d.loc[a, "n"]), float(d.loc[a, "k"])
+                if b is None:
+                    nb = float(d["n"].sum()) - na
+                    kb = float(d["k"].sum()) - ka
+                else:
+                    nb, kb = float(d.loc[b, "n"]), float(d.loc[b, "k"])
+                if ka + kb == 0 or nb <= 0:
+                    continue
+                rows.append(_diff_row({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "stance",
+                                       "frame": None, "target": tgt, "label": lab},
+                                      na, ka, na, ka, nb, kb, nb, kb, st.conf, None))
+    cols = ([f"{c}_a" for c in data.by] + [f"{c}_b" for c in data.by]
+            + ["measure", "frame", "target", "label", "n_a", "k_a", "share_a", "n_b", "k_b",
+               "share_b", "diff", "diff_low", "diff_high", "log_or", "p_value", "method",
+               "corrected", "q_value", "significant"])
+    df = pd.DataFrame(rows, columns=cols)
+    if df.empty:
+        return df
+    df["q_value"] = benjamini_hochberg(df["p_value"].to_numpy(float))
+    df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
+    return df
+
+
+def _diff_row(base: dict[str, Any], na: float, ka: float, nea: float, kea: float, nb: float,
+              kb: float, neb: float, keb: float, conf: float,
+              rates: tuple[float, float] | None) -> dict[str, Any]:
+    pv, used = two_proportion_test(keb, neb, kea, nea)
+    lo, hi = newcombe_diff_interval(keb, neb, kea, nea, conf)  # a - b
+    sa, sb = ka / na, kb / nb
+    lo_f, hi_f = float(lo), float(hi)
+    if rates is not None:
+        tpr, fpr = rates
+        sa, sb = float(acc_point(sa, tpr, fpr)), float(acc_point(sb, tpr, fpr))
+        lo_f, hi_f = lo_f / (tpr - fpr), hi_f / (tpr - fpr)
+    return {**base, "n_a": int(round(na)), "k_a": int(round(ka)), "share_a": sa,
+            "n_b": int(round(nb)), "k_b": int(round(kb)), "share_b": sb, "diff": sa - sb,
+            "diff_low": lo_f, "diff_high": hi_f,
+            "log_or": float(log_odds_ratio(keb, neb, kea, nea)), "p_value": float(pv[0]),
+            "method": f"two-proportion {used[0]}", "corrected": rates is not None}
+
+
+# ----------------------------------------------------------------------------------------------
+# findings
+# ----------------------------------------------------------------------------------------------
+
+
+def summarize_findings(shifts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """One row per group x item with a significant shift: the test that describes it best.
+
+    Preference: a user split (``before_after``), then the better of ``changepoint`` (pattern
+    ``step``) and ``trend`` (pattern ``trend``) by how much of the binomial deviance each explains,
+    then the strongest ``adjacent`` jump (pattern ``jump``).
+    """
+    cols = list(shifts.columns) + ["pattern"]
+    if shifts.empty or not shifts["significant"].any():
+        return pd.DataFrame(columns=cols)
+    sig = shifts[shifts["significant"]].copy()
+    keys = [*by, "measure", "frame", "target", "label"]
+    out = []
+    for _, df in sig.groupby(keys, dropna=False, sort=False):
+        ba = df[df["test"] == "before_after"]
+        if not ba.empty:
+            row = ba.sort_values("q_value").iloc[0].copy()
+            row["pattern"] = "step"
+            out.append(row)
+            continue
+        cand = df[df["test"].isin(["changepoint", "trend"])]
+        if not cand.empty:
+            best = max((r for _, r in cand.iterrows()), key=_explained)
+            row = best.copy()
+            row["pattern"] = "step" if best["test"] == "changepoint" else "trend"
+            out.append(row)
+            continue
+        row = df.sort_values(["q_value", "diff"], key=lambda c: c.abs() if c.name == "diff"
+                             else c).iloc[0].copy()
+        row["pattern"] = "jump"
+        out.append(row)
+    res = pd.DataFrame(out, columns=cols).reset_index(drop=True)
+    res["_abs"] = res["diff"].abs()
+    return res.sort_values(["q_value", "_abs"], ascending=[True, False]).drop(
+        columns="_abs").reset_index(drop=True)
+
+
+def _explained(row: pd.Series) -> float:
+    """Deviance explained by a changepoint (its LR) or a trend (z^2, the score statistic)."""
+    if row["test"] == "changepoint":
+        return float(row["statistic"])
+    return float(row["statistic"]) ** 2
+
+
+__all__ = ["ShiftSettings", "detect_shifts", "group_differences", "summarize_findings"]

@@ -1,0 +1,238 @@
+"""Where shards run: in this process, in a pool of worker processes, or on a Dask cluster.
+
+Every backend takes shards in input order and yields their results as they finish, keeping
+at most ``window`` shards in flight, so the parent reads ahead only a little and memory stays
+flat however large the input. Progress inside a shard comes back through ``on_progress(index,
+labelled_so_far)``: directly (inline), over a multiprocessing queue (processes) or as Dask
+worker events (Dask).
+
+Example:
+    >>> import framing
+    >>> from framing.types import Article
+    >>> from framing.batch.shard import ShardTask
+    >>> run = InlineBackend(framing.load(rules_only=True))
+    >>> tasks = [ShardTask(i, i, [Article(str(i), "Leave it to the states.")], "jsonl")
+    ...          for i in range(2)]
+    >>> [r.index for r in run.run(iter(tasks), lambda i, n: None)]
+    [0, 1]
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue as _queue
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import wait as cf_wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from framing.analyzer import Analyzer
+from framing.batch.shard import ShardResult, ShardTask, dask_run, label_shard, pool_init, pool_run
+from framing.errors import Errors, FramingError
+
+OnProgress = Callable[[int, int], None]
+
+
+def _fail(task: ShardTask, e: BaseException) -> FramingError:
+    if isinstance(e, FramingError):
+        return e
+    return FramingError(Errors.E613.format(index=task.index, start=task.start, end=task.end,
+                                           detail=f"{type(e).__name__}: {e}"))
+
+
+class InlineBackend:
+    """Runs shards one after another in this process."""
+
+    name = "inline"
+    workers = 1
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+
+    def run(self, tasks: Iterator[ShardTask], on_progress: OnProgress) -> Iterator[ShardResult]:
+        for task in tasks:
+            idx = task.index
+
+            def progress(n: int, idx: int = idx) -> None:
+                on_progress(idx, n)
+
+            try:
+                yield label_shard(task, self.analyzer, progress)
+            except FramingError:
+                raise
+            except Exception as e:
+                raise _fail(task, e) from e
+
+    def close(self) -> None:
+        pass
+
+
+def default_start_method() -> str:
+    """``forkserver`` where available (fast, and safe with threads), else ``spawn``."""
+    return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+class ProcessBackend:
+    """A pool of ``workers`` processes (spawn or forkserver), each building the Analyzer once
+    with ``framing.load(**load_kwargs)``."""
+
+    name = "processes"
+
+    def __init__(self, load_kwargs: dict[str, Any], workers: int,
+                 start_method: str | None = None, window: int | None = None) -> None:
+        method = start_method or default_start_method()
+        if method == "fork":
+            raise FramingError(Errors.E606.format(
+                detail="the 'fork' start method is not supported (use spawn or forkserver)"))
+        self.workers = workers
+        self.window = window or 2 * workers
+        ctx = mp.get_context(method)
+        self._queue: Any = ctx.Queue()
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                         initializer=pool_init,
+                                         initargs=(load_kwargs, self._queue, threads))
+
+    def _drain(self, on_progress: OnProgress) -> None:
+        while True:
+            try:
+                idx, n = self._queue.get_nowait()
+            except (_queue.Empty, OSError, ValueError):
+                return
+            on_progress(idx, n)
+
+    def run(self, tasks: Iterator[ShardTask], on_progress: OnProgress) -> Iterator[ShardResult]:
+        pending: dict[Any, ShardTask] = {}
+        more = True
+        while True:
+            while more and len(pending) < self.window:
+                task = next(tasks, None)
+                if task is None:
+                    more = False
+                    break
+                pending[self._pool.submit(pool_run, task)] = task
+            if not pending:
+                return
+            done, _ = cf_wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+            self._drain(on_progress)
+            for fut in sorted(done, key=lambda f: pending[f].index):
+                task = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool as e:
+                    raise FramingError(Errors.E613.format(
+                        index=task.index, start=task.start, end=task.end,
+                        detail=f"a worker process died ({e}); out of memory?")) from None
+                except Exception as e:
+                    raise _fail(task, e) from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._queue.close()
+        self._queue.join_thread()
+
+
+class DaskBackend:
+    """Runs shards as tasks on a Dask distributed cluster (``tcp://host:8786``, an ``inproc://``
+    address, a ``distributed.Client``, or ``"local"`` for a LocalCluster of ``workers``
+    single-threaded processes). Workers build the Analyzer once per process and thread."""
+
+    name = "dask"
+
+    def __init__(self, load_kwargs: dict[str, Any], scheduler: Any = None,
+                 cluster: str | None = None, workers: int = 1, progress: bool = True) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as e:  # pragma: no cover - a dependency, but be kind
+            raise FramingError(Errors.E607.format(address=scheduler or cluster,
+                                                  detail=e)) from None
+        self.load_kwargs = load_kwargs
+        self._cluster: Any = None
+        self._own_client = True
+        address = scheduler
+        try:
+            if cluster is not None:
+                if cluster != "local":
+                    raise FramingError(Errors.E606.format(
+                        detail=f"--dask-cluster must be 'local', not {cluster!r}; for an "
+                               "existing cluster pass --scheduler tcp://host:8786"))
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             silence_logs=logging.ERROR)
+                address = self._cluster
+                self.client = Client(self._cluster)
+            elif isinstance(scheduler, Client):
+                self.client = scheduler
+                self._own_client = False
+            else:
+                self.client = Client(scheduler, timeout="20s")
+        except FramingError:
+            raise
+        except Exception as e:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise FramingError(Errors.E607.format(address=address, detail=e)) from None
+        nthreads = sum(self.client.nthreads().values()) or 1
+        self.workers = nthreads
+        self.window = 2 * nthreads
+        self.topic = f"framing-progress-{uuid.uuid4().hex[:8]}" if progress else None
+        self._events: _queue.SimpleQueue[tuple[int, int]] = _queue.SimpleQueue()
+        if self.topic:
+            try:
+                self.client.subscribe_topic(self.topic, self._on_event)
+            except Exception:  # older distributed: no live progress inside shards
+                self.topic = None
+
+    def _on_event(self, event: Any) -> None:
+        _, msg = event
+        self._events.put((int(msg["shard"]), int(msg["done"])))
+
+    def run(self, tasks: Iterator[ShardTask], on_progress: OnProgress) -> Iterator[ShardResult]:
+        from distributed import wait as dwait
+
+        pending: dict[Any, tuple[ShardTask, Any]] = {}
+        more = True
+        while True:
+            while more and len(pending) < self.window:
+                task = next(tasks, None)
+                if task is None:
+                    more = False
+                    break
+                data = self.client.scatter(task, hash=False)
+                fut = self.client.submit(dask_run, data, self.load_kwargs, self.topic,
+                                         key=f"framing-shard-{task.index}-{uuid.uuid4().hex}",
+                                         retries=1)
+                pending[fut] = (task, data)
+            if not pending:
+                return
+            try:
+                done = dwait(list(pending), timeout=0.2, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
+            while not self._events.empty():
+                on_progress(*self._events.get())
+            for fut in sorted(done, key=lambda f: pending[f][0].index):
+                task, data = pending.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as e:
+                    raise _fail(task, e) from None
+                finally:
+                    fut.release()
+                    data.release()
+                yield res
+
+    def close(self) -> None:
+        if self.topic:
+            try:
+                self.client.unsubscribe_topic(self.topic)
+            except Exception:
+                pass
+        if self._own_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()

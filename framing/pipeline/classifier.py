@@ -1,0 +1,187 @@
+"""The ``frame_classifier`` spaCy component: a trained frame model scores sentences and the
+document, and its probabilities are fused with the rule scores of ``frame_ruler``.
+
+It runs after ``frame_ruler`` and sets:
+
+* ``doc._.clf_sentence_scores``: one ``{label: probability}`` per sentence (the sentences of
+  ``doc._.frame_sentences``, else the non-blank ``doc.sents``, in order);
+* ``doc._.clf_doc_scores``: ``{label: probability}`` for the document. A document-level model
+  scores the whole text as overlapping token windows pooled with the model's pooling; for a
+  sentence-level model the sentences are the windows (a model trained on sentences is not run on
+  text of another kind), pooled the same way;
+* ``doc._.fused_sentence_scores`` / ``doc._.fused_doc_scores``: rules + classifier, per label
+  ``sigmoid(w . [logit(p), r, r > 0] + b)`` with coefficients fitted on dev data at train time
+  (see :mod:`framing.train.fusion`); a child frame's fused score lifts its parent's, as in the
+  rule layer. For a sentence-level model a document's fused score is the maximum of its
+  sentences' fused scores (a document uses a frame when one of its sentences does, judged with
+  the sentence thresholds); a document-level model fuses its document probability with the rule
+  layer's document score.
+
+Sentences of a batch of documents are scored together, sorted by length with dynamic padding
+under ``torch.inference_mode``.
+
+Example:
+    >>> import framing.pipeline.classifier                             # registers the factory
+    >>> from framing.pipeline import build_nlp
+    >>> nlp = build_nlp()
+    >>> clf = nlp.add_pipe("frame_classifier",                          # doctest: +SKIP
+    ...                    config={"model": "models/frames-default"})
+    >>> nlp("Leave it to the states.")._.fused_doc_scores["federalism"] > 0.5  # +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from framing.errors import Errors, FramingError
+from framing.train.model import FrameModel
+from framing.train.windows import pool
+
+for _ext in ("clf_sentence_scores", "clf_doc_scores", "fused_sentence_scores",
+             "fused_doc_scores"):
+    if not Doc.has_extension(_ext):
+        Doc.set_extension(_ext, default=None)
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int, dict[str, float]]]:
+    """(start_char, end_char, rule scores) of the sentences the rule layer scored."""
+    if doc._.frame_sentences is not None:
+        return [(s["start"], s["end"], s["scores"]) for s in doc._.frame_sentences]
+    if doc.has_annotation("SENT_START"):
+        sents = [s for s in doc.sents if not all(t.is_space for t in s)]
+    else:
+        sents = [doc[:]] if len(doc) else []
+    return [(s.start_char, s.end_char, {}) for s in sents]
+
+
+class FrameClassifier:
+    """Scores sentences and documents with a :class:`~framing.train.FrameModel` and fuses the
+    scores with the rule layer's; see the module docstring."""
+
+    def __init__(self, nlp: Language, name: str = "frame_classifier", *,
+                 model: str | None = None, batch_size: int = 64,
+                 max_sentences: int = 1024) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.batch_size = batch_size
+        self.max_sentences = max_sentences
+        self._model_path = model
+        self._model: FrameModel | None = None
+
+    # ----- the model ---------------------------------------------------------------------
+    @property
+    def model(self) -> FrameModel:
+        """The frame model; loaded on first use from the configured directory."""
+        if self._model is None:
+            if not self._model_path:
+                raise FramingError(Errors.E301.format(
+                    path="(none)", detail="the frame_classifier component has no model; set "
+                                          "config={'model': DIR} or call set_model()"))
+            self.set_model(FrameModel.load(self._model_path))
+        assert self._model is not None
+        return self._model
+
+    def set_model(self, model: FrameModel) -> None:
+        """Use an already loaded model."""
+        self._model = model
+        cb = model.rules_codebook()
+        index = {lab: j for j, lab in enumerate(model.labels)}
+        # (child column, parent column) pairs for lifting parents, children before parents
+        self._lifts: list[tuple[int, int]] = []
+        if cb is not None:
+            for lab in model.labels:
+                if lab in cb:
+                    for anc in cb.ancestors(lab):
+                        if anc in index:
+                            self._lifts.append((index[lab], index[anc]))
+
+    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None) -> None:
+        _ = self.model
+
+    # ----- processing --------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        self._process([doc])
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        buf: list[Doc] = []
+        n_sents = 0
+        for doc in stream:
+            buf.append(doc)
+            n_sents += max(1, len(doc._.frame_sentences or ()))
+            if len(buf) >= batch_size or n_sents >= self.max_sentences:
+                self._process(buf)
+                yield from buf
+                buf, n_sents = [], 0
+        if buf:
+            self._process(buf)
+            yield from buf
+
+    def _lift(self, scores: np.ndarray) -> np.ndarray:
+        for child, parent in self._lifts:
+            scores[:, parent] = np.maximum(scores[:, parent], scores[:, child])
+        return scores
+
+    def _process(self, docs: list[Doc]) -> None:
+        fm = self.model
+        labels = fm.labels
+        per_doc = [_sentences(doc) for doc in docs]
+        texts = [doc.text[s:e].strip() for doc, sents in zip(docs, per_doc, strict=True)
+                 for s, e, _ in sents]
+        probs = fm.predict_proba(texts, batch_size=self.batch_size)
+        doc_probs = None
+        if fm.level == "document":
+            doc_probs = fm.predict_proba([doc.text for doc in docs], batch_size=self.batch_size)
+        pos = 0
+        for k, (doc, sents) in enumerate(zip(docs, per_doc, strict=True)):
+            n = len(sents)
+            p = probs[pos:pos + n]
+            pos += n
+            r = np.array([[sc.get(lab, 0.0) for lab in labels] for _, _, sc in sents]
+                         ).reshape(n, len(labels))
+            fused = self._lift(fm.fuse(p, r)) if n else np.zeros((0, len(labels)))
+            if doc_probs is not None:
+                p_doc = doc_probs[k]
+                rd = doc._.frame_scores or {}
+                r_doc = np.array([[rd.get(lab, 0.0) for lab in labels]])
+                f_doc = self._lift(fm.fuse(p_doc.reshape(1, -1), r_doc))[0]
+            else:
+                p_doc = pool(p, np.zeros(n, dtype=np.int64), 1, fm.pooling)[0] if n \
+                    else np.zeros(len(labels))
+                f_doc = fused.max(axis=0) if n else np.zeros(len(labels))
+            doc._.clf_sentence_scores = [dict(zip(labels, map(float, row), strict=True))
+                                         for row in p]
+            doc._.fused_sentence_scores = [dict(zip(labels, map(float, row), strict=True))
+                                           for row in fused]
+            doc._.clf_doc_scores = dict(zip(labels, map(float, p_doc), strict=True))
+            doc._.fused_doc_scores = dict(zip(labels, map(float, f_doc), strict=True))
+
+    # ----- serialisation -----------------------------------------------------------------
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the model directory (weights, ``framing_model.json``, card ...) to ``path``."""
+        self.model.copy_to(path)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> FrameClassifier:
+        self.set_model(FrameModel.load(path))
+        return self
+
+
+@Language.factory(
+    "frame_classifier",
+    assigns=["doc._.clf_sentence_scores", "doc._.clf_doc_scores", "doc._.fused_sentence_scores",
+             "doc._.fused_doc_scores"],
+    default_config={"model": None, "batch_size": 64, "max_sentences": 1024},
+)
+def make_frame_classifier(nlp: Language, name: str, model: str | None, batch_size: int,
+                          max_sentences: int) -> FrameClassifier:
+    """Factory: ``nlp.add_pipe("frame_classifier", config={"model": "models/frames-default"})``
+    (after ``frame_ruler``)."""
+    return FrameClassifier(nlp, name, model=model, batch_size=batch_size,
+                           max_sentences=max_sentences)

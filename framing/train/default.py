@@ -1,0 +1,145 @@
+"""The default model: where it lives and how it is built from its recipe.
+
+The default model directory is ``models/frames-default`` next to the package (a source checkout
+or editable install), or the directory named by the environment variable
+``FRAMING_DEFAULT_MODEL`` (set it to ``none`` to switch the default model off). It counts as
+built when it holds ``framing_model.json`` and weights; ``recipe.json``, the model card and
+``metrics.json`` are committed, the weights are not (they are rebuilt from the recipe: seeded,
+offline, a few minutes on 2 CPU cores).
+
+Example:
+    >>> from framing.train.default import default_model_dir
+    >>> default_model_dir().name                                       # doctest: +SKIP
+    'frames-default'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from framing.errors import Errors, FramingError
+
+ENV = "FRAMING_DEFAULT_MODEL"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = REPO / "models" / "frames-default"
+#: Files of the default model directory that are committed (everything else is built).
+KEPT = ("recipe.json", "README.md", "metrics.json")
+
+
+def default_model_dir() -> Path | None:
+    """The default model directory (it may not be built yet); None when switched off."""
+    env = os.environ.get(ENV)
+    if env is not None:
+        return None if env.strip().lower() in ("", "none", "0", "off") else Path(env)
+    return DEFAULT_DIR
+
+
+def is_built(path: Path | None) -> bool:
+    """True when ``path`` holds a model description and weights."""
+    return path is not None and (path / "framing_model.json").is_file() and (
+        (path / "model.safetensors").is_file() or (path / "model.skops").is_file())
+
+
+def read_recipe(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise FramingError(Errors.E411.format(path=path, detail="the file does not exist"))
+    try:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise FramingError(Errors.E411.format(path=path, detail=f"invalid JSON ({e})")) from None
+    for key in ("name", "corpus", "train"):
+        if key not in recipe:
+            raise FramingError(Errors.E411.format(path=path, detail=f"missing key '{key}'"))
+    return recipe
+
+
+def build_default_model(recipe_path: str | Path | None = None, out: str | Path | None = None,
+                        *, progress: bool = True, log: Callable[[str], None] | None = None
+                        ) -> Any:
+    """Build a model from its recipe (default: ``models/frames-default/recipe.json``) into the
+    recipe's directory: exports the op-ed corpus splits, trains, evaluates on the test split,
+    writes the card. The committed files (recipe, card, metrics) are replaced in place;
+    ``framing_model.json`` is moved in last, so an interrupted build never looks built.
+
+    Returns the :class:`~framing.train.TrainResult`.
+    """
+    from framing.codebook import Codebook
+    from framing.corpora import export_training_file
+    from framing.train.config import TrainConfig
+    from framing.train.trainer import train
+
+    log = log or (lambda s: None)
+    recipe_path = Path(recipe_path) if recipe_path else DEFAULT_DIR / "recipe.json"
+    recipe = read_recipe(recipe_path)
+    out = Path(out) if out else recipe_path.parent
+    if recipe["corpus"] != "opeds":
+        raise FramingError(Errors.E411.format(
+            path=recipe_path, detail=f"unknown corpus {recipe['corpus']!r}; expected 'opeds'"))
+    settings = dict(recipe.get("settings") or {})
+    try:
+        cfg = TrainConfig(**settings)
+    except TypeError as e:
+        raise FramingError(Errors.E411.format(path=recipe_path, detail=e)) from None
+    t0 = time.perf_counter()
+    cache = REPO / "models" / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="build-", dir=cache))
+    try:
+        files = {}
+        for part in ("train", "dev", "test"):
+            split = recipe.get(part)
+            if split:
+                files[part] = work / f"{part}.jsonl"
+                n = export_training_file(files[part], split=split, level=cfg.level)
+                log(f"{part}: {n} {cfg.level}s from the '{split}' split of corpora/opeds")
+        cb = Codebook.default() if recipe.get("codebook", "default") == "default" \
+            else Codebook.load(REPO / recipe["codebook"])
+        notes = recipe.get("notes")
+        if isinstance(notes, list):
+            notes = "\n".join(notes)
+        res = train(files["train"], work / "model", cfg, eval_data=files.get("dev"),
+                    test_data=files.get("test"), codebook=cb, progress=progress, log=log,
+                    name=recipe["name"], notes=notes,
+                    extra_meta={"recipe": recipe})
+        # sources: relative names, not this machine's temp paths
+        meta_path = work / "model" / "framing_model.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        for part in ("train", "dev", "test"):
+            if recipe.get(part):
+                key = {"train": "source", "dev": "dev_source", "test": "test_source"}[part]
+                meta["data"][key] = f"corpora/opeds ({recipe[part]} split)"
+        meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
+        meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+        from framing.train.card import render_card
+
+        metrics = json.loads((work / "model" / "metrics.json").read_text(encoding="utf-8"))
+        metrics["build_seconds"] = meta["training"]["build_seconds"]
+        (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",
+                                                     encoding="utf-8")
+        (work / "model" / "README.md").write_text(render_card(meta, metrics, notes),
+                                                  encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "framing_model.json").unlink(missing_ok=True)
+        for f in out.iterdir():  # files of an older build (a recipe may change the method)
+            if f.is_file() and f.name not in KEPT:
+                f.unlink()
+        for f in sorted((work / "model").iterdir()):
+            if f.name != "framing_model.json":
+                shutil.move(str(f), out / f.name)
+        shutil.move(str(meta_path), out / "framing_model.json")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    from framing.train.model import FrameModel
+
+    res.path = out
+    res.model = FrameModel.load(out)
+    res.seconds = round(time.perf_counter() - t0, 1)
+    return res
