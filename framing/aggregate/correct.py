@@ -112,7 +112,11 @@ def load_error_rates(error_rates: str | Path | None = None, model: str | Path | 
     """Error rates from ``--error-rates FILE`` or from ``--model DIR`` (``metrics.json``).
 
     In a model directory the counts are looked up under ``error_rates`` at the top of
-    ``metrics.json`` or of its ``dev`` / ``eval`` / ``validation`` section.
+    ``metrics.json`` or of its ``dev`` section. Without them, they are derived from the dev
+    report that ``framing train`` writes (per-label precision, recall and support plus the
+    number of rows determine tp, fp, fn and tn), from the ``fused`` scorer when present (the one
+    ``framing label`` uses with rules) else ``classifier``, provided the model's evaluation
+    level (``framing_model.json``) matches ``unit``.
     """
     if error_rates is not None:
         p = Path(error_rates)
@@ -135,11 +139,52 @@ def load_error_rates(error_rates: str | Path | None = None, model: str | Path | 
         metrics = json.loads(mp.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise FramingError(Errors.E504.format(path=d, detail=f"metrics.json: {e}")) from None
-    for section in (metrics, *(metrics.get(k) for k in ("dev", "eval", "validation")
-                               if isinstance(metrics, dict))):
+    if not isinstance(metrics, dict):
+        raise FramingError(Errors.E504.format(path=d, detail="metrics.json is not an object"))
+    for section in (metrics, metrics.get("dev")):
         if isinstance(section, dict) and isinstance(section.get("error_rates"), dict):
             return ErrorRates.from_dict(section["error_rates"], source=str(mp), unit=unit)
-    raise FramingError(Errors.E504.format(path=d, detail="metrics.json has no 'error_rates'"))
+    return _derived_rates(d, metrics, unit)
+
+
+def _derived_rates(d: Path, metrics: dict[str, Any], unit: str) -> ErrorRates:
+    dev = metrics.get("dev")
+    if not isinstance(dev, dict):
+        raise FramingError(Errors.E504.format(
+            path=d, detail="metrics.json has neither 'error_rates' nor a 'dev' report"))
+    level = None
+    meta_p = d / "framing_model.json"
+    if meta_p.is_file():
+        try:
+            level = json.loads(meta_p.read_text(encoding="utf-8")).get("level")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            level = None
+    if level is not None and level != unit:
+        raise FramingError(Errors.E504.format(
+            path=d, detail=f"its dev report was measured on {level}s, but --unit is {unit}; "
+                           f"the rates do not transfer"))
+    scorer = "fused" if isinstance(dev.get("fused"), dict) else "classifier"
+    block = dev.get(scorer)
+    if not isinstance(block, dict) or not isinstance(block.get("per_label"), dict) \
+            or not block.get("n"):
+        raise FramingError(Errors.E504.format(
+            path=d, detail=f"dev report '{scorer}' lacks per_label precision/recall/support"))
+    n = int(block["n"])
+    counts: dict[str, dict[str, int]] = {}
+    notes = []
+    for lab, r in block["per_label"].items():
+        sup, rec, prec = int(r.get("support", 0)), float(r.get("recall", 0)), \
+            float(r.get("precision", 0))
+        tp = int(round(rec * sup))
+        if tp == 0 or prec <= 0:
+            notes.append(f"{lab}: no true positives on dev, false positives unknown")
+            continue
+        fp = int(round(tp / prec - tp))
+        counts[str(lab)] = {"tp": tp, "fn": sup - tp, "fp": fp, "tn": max(n - sup - fp, 0)}
+    if not counts:
+        raise FramingError(Errors.E504.format(path=d, detail="no label has dev true positives"))
+    return ErrorRates(counts=counts, source=f"{d / 'metrics.json'} (dev {scorer}, derived)",
+                      level=level or unit, notes=notes)
 
 
 def acc_point(q: ArrayLike, tpr: float, fpr: float) -> NDArray[np.float64]:

@@ -107,9 +107,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def stance_phrase(label: str, target: str) -> str:
+    """``in favor of X`` / ``against X`` / ``taking no stance on X``."""
+    if label == "favor":
+        return f"in favor of {target}"
+    if label == "against":
+        return f"against {target}"
+    return f"taking no stance on {target}"
+
+
 def _item(row: Mapping[str, Any]) -> str:
     if row.get("measure") == "stance":
-        return f"{row['label']} toward {row['target']}"
+        return stance_phrase(str(row["label"]), str(row["target"]))
     return f"{frame_name(str(row['frame']))} framing"
 
 
@@ -118,12 +127,14 @@ def describe_finding(row: Mapping[str, Any], by: Sequence[str],
     """One sentence for a finding row (from ``findings_``/``shifts_``)."""
     subject, qual = group_phrase(row, by, names)
     verb = "rose" if row["share_after"] > row["share_before"] else "fell"
-    units = "sentences" if unit == "sentence" else "documents"
+    stance = row.get("measure") == "stance"
+    units = "sentences" if unit == "sentence" and not stance else "documents"
     corr = " (corrected for classifier error)" if row.get("corrected") else ""
     sb, sa = _pct(row["share_before"]), _pct(row["share_after"])
     q = fmt_q(row["q_value"])
-    if row.get("measure") == "stance":
-        what = f"the share of {subject}'s documents{qual} with stance {_item(row)}"
+    if stance:
+        on = qual.replace(" in ", " on ", 1).replace(" coverage", "") if qual else ""
+        what = f"the share of {subject}'s documents{on} {_item(row)}"
     else:
         what = f"{subject}'s use of {_item(row)}{qual}"
     pattern = row.get("pattern") or ("trend" if row.get("test") == "trend" else "step")
@@ -143,7 +154,7 @@ def headline(row: Mapping[str, Any]) -> str:
     verb = "rose" if row["share_after"] > row["share_before"] else "fell"
     sb, sa = _pct(row["share_before"]), _pct(row["share_after"])
     if row.get("measure") == "stance":
-        item = f"'{str(row['label']).capitalize()}' stance toward {row['target']}"
+        item = "Share " + stance_phrase(str(row["label"]), str(row["target"]))
     else:
         item = f"{frame_title(str(row['frame']))} framing"
     pattern = row.get("pattern") or ("trend" if row.get("test") == "trend" else "step")

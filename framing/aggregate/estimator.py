@@ -248,14 +248,14 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
         d = Path(out)
         d.mkdir(parents=True, exist_ok=True)
         paths = {name: d / name for name in OUTPUT_FILES}
-        self.shares_.to_csv(paths["shares.csv"], index=False)
+        self.shares_.to_csv(paths["shares.csv"], index=False, float_format=_FLOAT)
         self.shares_.to_parquet(paths["shares.parquet"], index=False)
-        self.shares_overall_.to_csv(paths["shares_overall.csv"], index=False)
-        self.stance_shares_.to_csv(paths["stance_shares.csv"], index=False)
-        self.shifts_.to_csv(paths["shifts.csv"], index=False)
-        self.findings_.to_csv(paths["findings.csv"], index=False)
-        self.group_diffs_.to_csv(paths["group_diffs.csv"], index=False)
-        self.vocab_.to_csv(paths["vocab.csv"], index=False)
+        self.shares_overall_.to_csv(paths["shares_overall.csv"], index=False, float_format=_FLOAT)
+        self.stance_shares_.to_csv(paths["stance_shares.csv"], index=False, float_format=_FLOAT)
+        self.shifts_.to_csv(paths["shifts.csv"], index=False, float_format=_FLOAT)
+        self.findings_.to_csv(paths["findings.csv"], index=False, float_format=_FLOAT)
+        self.group_diffs_.to_csv(paths["group_diffs.csv"], index=False, float_format=_FLOAT)
+        self.vocab_.to_csv(paths["vocab.csv"], index=False, float_format=_FLOAT)
         paths["summary.json"].write_text(
             json.dumps(self.summary_, indent=1, ensure_ascii=False, default=_json_default)
             + "\n", encoding="utf-8")
@@ -264,6 +264,10 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
     def _check_fitted(self) -> None:
         if not hasattr(self, "shares_"):
             raise FramingError(Errors.E502.format(detail="call fit() before save()"))
+
+
+#: CSV float format: enough digits for any analysis, short enough to read.
+_FLOAT = "%.6g"
 
 
 def _json_default(o: Any) -> Any:

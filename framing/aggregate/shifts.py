@@ -218,7 +218,8 @@ def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes:
     """Comparisons of one series (summed counts, p-values filled in later, vectorised) and its
     trend row."""
     per = data.periods
-    base = {**{c: data.groups[c].iloc[s.group] for c in data.by}, "measure": s.measure,
+    base = {**{c: data.groups.iat[s.group, i] for i, c in enumerate(data.by)},
+            "measure": s.measure,
             "frame": s.frame, "target": s.target, "label": s.label}
     spans: list[tuple[str, int, int, int, int, float, float, str | None]] = []
     t = len(s.periods)
@@ -379,6 +380,7 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
 
     With several grouping keys, pairs differ in the first key and agree on the others (outlets
     compared within the same issue). Stance favor/against shares are compared the same way.
+    With more than ``MAX_PAIR_GROUPS`` groups each group is compared with all the others.
     """
     from framing.aggregate.shares import stance_shares
 
@@ -386,6 +388,8 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
     cells = cells if cells is not None else count_cells(data, pooled=True)
     gpos = {int(g): i for i, g in enumerate(cells.group)}
     pairs = _pairs(data, sorted(gpos))
+    gvals = {c: data.groups[c].tolist() for c in data.by}
+    nan = float("nan")
     rows: list[dict[str, Any]] = []
     tot_n, tot_k = cells.n.sum(), cells.k.sum(axis=0)
     tot_ne, tot_ke = cells.n_eff.sum(axis=0), cells.k_eff.sum(axis=0)
@@ -393,78 +397,80 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
     def gcols(g: int | None, suffix: str) -> dict[str, Any]:
         if g is None:
             return {f"{c}{suffix}": REST for c in data.by}
-        return {f"{c}{suffix}": data.groups[c].iloc[g] for c in data.by}
+        return {f"{c}{suffix}": gvals[c][g] for c in data.by}
 
+    rates = {fr: (error_rates.tpr(fr), error_rates.fpr(fr)) for fr in data.frames
+             if error_rates is not None and error_rates.usable(fr)[0]}
     for a, b in pairs:
         ia = gpos[a]
+        ib = gpos[b] if b is not None else -1
+        ga, gb = gcols(a, "_a"), gcols(b, "_b")
         for j, fr in enumerate(data.frames):
             na, ka, nea, kea = cells.n[ia], cells.k[ia, j], cells.n_eff[ia, j], cells.k_eff[ia, j]
             if b is None:
                 nb, kb = tot_n - na, tot_k[j] - ka
                 neb, keb = tot_ne[j] - nea, tot_ke[j] - kea
             else:
-                ib = gpos[b]
                 nb, kb, neb, keb = (cells.n[ib], cells.k[ib, j], cells.n_eff[ib, j],
                                     cells.k_eff[ib, j])
             if ka + kb == 0 or nb <= 0:
                 continue
-            rates = None
-            if error_rates is not None and error_rates.usable(fr)[0]:
-                rates = (error_rates.tpr(fr), error_rates.fpr(fr))
-            rows.append(_diff_row({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "frame",
-                                   "frame": fr, "target": None, "label": None},
-                                  na, ka, nea, kea, nb, kb, neb, keb, st.conf, rates))
+            tpr, fpr = rates.get(fr, (nan, nan))
+            rows.append({**ga, **gb, "measure": "frame", "frame": fr, "target": None,
+                         "label": None, "na": na, "ka": ka, "nea": nea, "kea": kea, "nb": nb,
+                         "kb": kb, "neb": neb, "keb": keb, "tpr": tpr, "fpr": fpr})
     sp = stance_pooled if stance_pooled is not None else stance_shares(data, pooled=True)
     if not sp.empty:
         g_index = {tuple(str(v) for v in row): i
                    for i, row in enumerate(data.groups.itertuples(index=False))}
-        sp = sp[sp["label"].isin(["favor", "against"])].copy()
-        sp["_g"] = [g_index[tuple(str(v) for v in r)]
-                    for r in sp[list(data.by)].itertuples(index=False)]
-        by_item = {k: d.set_index("_g") for k, d in sp.groupby(["target", "label"])}
-        for (tgt, lab), d in by_item.items():
+        sp = sp[sp["label"].isin(["favor", "against"])]
+        gcode = [g_index[tuple(str(v) for v in r)]
+                 for r in sp[list(data.by)].itertuples(index=False)]
+        table: dict[tuple[str, str], dict[int, tuple[float, float]]] = {}
+        for g, tgt, lab, n, k in zip(gcode, sp["target"], sp["label"], sp["n"], sp["k"]):
+            table.setdefault((str(tgt), str(lab)), {})[g] = (float(n), float(k))
+        for (tgt, lab), d in table.items():
+            sum_n = sum(v[0] for v in d.values())
+            sum_k = sum(v[1] for v in d.values())
             for a, b in pairs:
-                if a not in d.index or (b is not None and b not in d.index):
+                if a not in d or (b is not None and b not in d):
                     continue
-                na, ka = float(d.loc[a, "n"]), float(d.loc[a, "k"])
-                if b is None:
-                    nb = float(d["n"].sum()) - na
-                    kb = float(d["k"].sum()) - ka
-                else:
-                    nb, kb = float(d.loc[b, "n"]), float(d.loc[b, "k"])
+                na, ka = d[a]
+                nb, kb = (sum_n - na, sum_k - ka) if b is None else d[b]
                 if ka + kb == 0 or nb <= 0:
                     continue
-                rows.append(_diff_row({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "stance",
-                                       "frame": None, "target": tgt, "label": lab},
-                                      na, ka, na, ka, nb, kb, nb, kb, st.conf, None))
+                rows.append({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "stance",
+                             "frame": None, "target": tgt, "label": lab, "na": na, "ka": ka,
+                             "nea": na, "kea": ka, "nb": nb, "kb": kb, "neb": nb, "keb": kb,
+                             "tpr": nan, "fpr": nan})
     cols = ([f"{c}_a" for c in data.by] + [f"{c}_b" for c in data.by]
             + ["measure", "frame", "target", "label", "n_a", "k_a", "share_a", "n_b", "k_b",
                "share_b", "diff", "diff_low", "diff_high", "log_or", "p_value", "method",
                "corrected", "q_value", "significant"])
-    df = pd.DataFrame(rows, columns=cols)
-    if df.empty:
-        return df
-    df["q_value"] = benjamini_hochberg(df["p_value"].to_numpy(float))
-    df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
-    return df
-
-
-def _diff_row(base: dict[str, Any], na: float, ka: float, nea: float, kea: float, nb: float,
-              kb: float, neb: float, keb: float, conf: float,
-              rates: tuple[float, float] | None) -> dict[str, Any]:
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame(rows)
+    na, ka, nea, kea = (df[c].to_numpy(float) for c in ("na", "ka", "nea", "kea"))
+    nb, kb, neb, keb = (df[c].to_numpy(float) for c in ("nb", "kb", "neb", "keb"))
+    tpr, fpr = df["tpr"].to_numpy(float), df["fpr"].to_numpy(float)
     pv, used = two_proportion_test(keb, neb, kea, nea)
-    lo, hi = newcombe_diff_interval(keb, neb, kea, nea, conf)  # a - b
-    sa, sb = ka / na, kb / nb
-    lo_f, hi_f = float(lo), float(hi)
-    if rates is not None:
-        tpr, fpr = rates
-        sa, sb = float(acc_point(sa, tpr, fpr)), float(acc_point(sb, tpr, fpr))
-        lo_f, hi_f = lo_f / (tpr - fpr), hi_f / (tpr - fpr)
-    return {**base, "n_a": int(round(na)), "k_a": int(round(ka)), "share_a": sa,
-            "n_b": int(round(nb)), "k_b": int(round(kb)), "share_b": sb, "diff": sa - sb,
-            "diff_low": lo_f, "diff_high": hi_f,
-            "log_or": float(log_odds_ratio(keb, neb, kea, nea)), "p_value": float(pv[0]),
-            "method": f"two-proportion {used[0]}", "corrected": rates is not None}
+    lo, hi = newcombe_diff_interval(keb, neb, kea, nea, st.conf)  # share_a - share_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(np.isfinite(tpr), 1.0 / (tpr - fpr), 1.0)
+    sa, sb = _corrected(ka / na, tpr, fpr), _corrected(kb / nb, tpr, fpr)
+    df["n_a"], df["k_a"], df["share_a"] = np.round(na).astype(np.int64), np.round(ka), sa
+    df["n_b"], df["k_b"], df["share_b"] = np.round(nb).astype(np.int64), np.round(kb), sb
+    df["k_a"] = df["k_a"].astype(np.int64)
+    df["k_b"] = df["k_b"].astype(np.int64)
+    df["diff"] = sa - sb
+    df["diff_low"], df["diff_high"] = lo * scale, hi * scale
+    df["log_or"] = log_odds_ratio(keb, neb, kea, nea)
+    df["p_value"] = pv
+    df["method"] = np.char.add("two-proportion ", used.astype(str))
+    df["corrected"] = np.isfinite(tpr)
+    df["q_value"] = benjamini_hochberg(pv)
+    df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
+    return df[cols]
 
 
 # ----------------------------------------------------------------------------------------------

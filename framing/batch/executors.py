@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -91,6 +92,8 @@ class ProcessBackend:
         self.workers = workers
         self.window = window or 2 * workers
         ctx = mp.get_context(method)
+        if method == "forkserver":  # import spaCy & co. once in the server, not in each child
+            ctx.set_forkserver_preload(["framing.batch.shard"])
         self._queue: Any = ctx.Queue()
         threads = max(1, (os.cpu_count() or 1) // workers)
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
@@ -228,10 +231,8 @@ class DaskBackend:
 
     def close(self) -> None:
         if self.topic:
-            try:
+            with contextlib.suppress(Exception):
                 self.client.unsubscribe_topic(self.topic)
-            except Exception:
-                pass
         if self._own_client:
             self.client.close()
         if self._cluster is not None:

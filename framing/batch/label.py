@@ -135,6 +135,9 @@ class BatchOptions:
         if self.shard_format is not None and self.shard_format not in SHARD_FORMATS:
             problems.append(f"--shard-format must be one of {', '.join(SHARD_FORMATS)} "
                             f"(got {self.shard_format!r})")
+        if self.dask_cluster not in (None, "local"):
+            problems.append(f"--dask-cluster must be 'local', not {self.dask_cluster!r}; for an "
+                            "existing cluster pass --scheduler tcp://host:8786")
         if self.scheduler is not None and self.dask_cluster is not None:
             problems.append("give either --scheduler or --dask-cluster, not both")
         if self.resume and self.overwrite:
@@ -413,18 +416,14 @@ def _remove_ours(root: Path, keep: set[str] | frozenset[str] = frozenset()) -> N
             p.unlink()
 
 
-def _prepare_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions, fmt: str
-                 ) -> tuple[Manifest, bool]:
-    """The manifest to continue from (finished, verified shards only) and whether a run was
-    resumed; creates, checks or clears ``root`` as the options say."""
+def _check_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions
+               ) -> Manifest | None:
+    """Raise a clear error when ``root`` cannot take this run (changing nothing); return the
+    manifest to resume from, or ``None`` to start afresh."""
     if root.exists() and not root.is_dir():
         raise FramingError(Errors.E603.format(path=root, name=root.name))
-    fresh = Manifest(fingerprint=fp, config=config, shard_format=fmt,
-                     shard_size=opts.shard_size)
     if not root.exists():
-        root.mkdir(parents=True)
-        fresh.save(root)
-        return fresh, False
+        return None
     names = sorted(os.listdir(root))
     foreign = [n for n in names if not is_ours(n)]
     if (root / MANIFEST).exists():
@@ -434,14 +433,7 @@ def _prepare_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions
                 diff = diff_configs(old.config, config) or ["(settings differ)"]
                 raise FramingError(Errors.E601.format(
                     path=root, n=len(diff), diff="\n".join(f"  - {d}" for d in diff)))
-            kept = {i: e for i, e in old.shards.items() if e.verify(root) is None}
-            keep = {e.file for e in kept.values()} | {e.rejects_file for e in kept.values()
-                                                       if e.rejects_file}
-            _remove_ours(root, keep)
-            old.shards = kept
-            old.complete = old.complete and len(kept) == old.n_shards
-            old.save(root)
-            return old, True
+            return old
         if not opts.overwrite:
             old = Manifest.load(root)
             state = ", complete" if old.complete else ", unfinished"
@@ -450,10 +442,25 @@ def _prepare_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions
         raise FramingError(Errors.E603.format(path=root, name=foreign[0]))
     elif names and not (opts.resume or opts.overwrite):
         raise FramingError(Errors.E602.format(path=root, done=0, state=", unfinished"))
-    _remove_ours(root)
-    (root / MANIFEST).unlink(missing_ok=True)
-    fresh.save(root)
-    return fresh, False
+    return None
+
+
+def _setup_dir(root: Path, old: Manifest | None, fresh: Manifest) -> Manifest:
+    """Make ``root`` ready: keep the intact finished shards of ``old`` (and nothing else of
+    an earlier attempt), or clear it for ``fresh``; write the manifest."""
+    if old is None:
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_ours(root)
+        fresh.save(root)
+        return fresh
+    kept = {i: e for i, e in old.shards.items() if e.verify(root) is None}
+    keep = {e.file for e in kept.values()} | {e.rejects_file for e in kept.values()
+                                               if e.rejects_file}
+    _remove_ours(root, keep)
+    old.complete = old.complete and len(kept) == old.n_shards
+    old.shards = kept
+    old.save(root)
+    return old
 
 
 def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: BatchOptions,
@@ -466,7 +473,23 @@ def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Ba
     config = run_config(inputs, cfg, model, opts.shard_size, fmt)
     fp = fingerprint(config)
     t0 = time.perf_counter()
-    manifest, resumed = _prepare_dir(root, fp, config, opts, fmt)
+    old = _check_dir(root, fp, config, opts)
+    fresh = Manifest(fingerprint=fp, config=config, shard_format=fmt,
+                     shard_size=opts.shard_size)
+    manifest: Manifest | None = None
+    if old is not None and old.complete:  # a finished run: check it, maybe nothing to do
+        manifest = _setup_dir(root, old, fresh)
+        if manifest.complete:
+            return _summary(root, manifest, time.perf_counter() - t0)
+    # start the workers before touching the directory: a bad scheduler address leaves no trace
+    backend = _backend(opts, analyzer, load_kwargs, progress)
+    if manifest is None:
+        try:
+            manifest = _setup_dir(root, old, fresh)
+        except BaseException:
+            backend.close()
+            raise
+    resumed = old is not None
     reused = dict(manifest.shards)
     stats = IngestStats()
     for e in reused.values():
@@ -481,7 +504,6 @@ def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Ba
             f"resuming {root}: {len(reused)} finished shard(s) ({stats.read} records) kept",
             highlight=False)
     writer = _ManifestWriter(manifest, root)
-    backend = _backend(opts, analyzer, load_kwargs, progress)
     try:
         with RunProgress(progress, total, skipped=stats.read) as prog:
             def on_progress(i: int, n: int) -> None:
@@ -512,6 +534,16 @@ def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Ba
                         shards=planner.n_shards, reused_shards=len(reused),
                         labelled_now=labelled_now, words_now=words_now, backend=backend.name,
                         workers=backend.workers)
+
+
+def _summary(root: Path, manifest: Manifest, seconds: float) -> LabelSummary:
+    stats = IngestStats()
+    for e in manifest.shards.values():
+        _add(stats, e.read, e.labelled, e.rejected, e.words, e.reasons)
+    return LabelSummary(stats=stats, seconds=seconds, out=root,
+                        rejects=root / REJECTS_DIR if stats.rejected else None,
+                        shards=len(manifest.shards), reused_shards=len(manifest.shards),
+                        labelled_now=0, words_now=0)
 
 
 def _commit(root: Path, fmt: str, res: ShardResult, manifest: Manifest) -> None:

@@ -52,7 +52,9 @@ class RunProgress:
 
         class RateColumn(ProgressColumn):
             def render(self, task: Task) -> Text:
-                speed = task.finished_speed or task.speed
+                speed = task.speed
+                if not speed and task.elapsed:  # few samples yet: the average since start
+                    speed = (task.completed - task.fields.get("skipped", 0)) / task.elapsed
                 return Text(f"{speed:7.1f} docs/s" if speed else "   ... docs/s")
 
         self._p = Progress(SpinnerColumn(), TextColumn("[bold]{task.description:<12}"),
@@ -60,7 +62,8 @@ class RunProgress:
                            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                            console=self._console, transient=False)
         self._p.start()
-        self._overall = self._p.add_task("labelling", total=self.total, completed=self.done)
+        self._overall = self._p.add_task("labelling", total=self.total, completed=self.done,
+                                         skipped=self.done)
         return self
 
     def _grow_total(self) -> None:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from framing.cli import codebook_cmd, evaluate_cmd, label_cmd, score_cmd, train_cmd
+from framing.cli import (
+    aggregate_cmd,
+    codebook_cmd,
+    evaluate_cmd,
+    label_cmd,
+    report_cmd,
+    score_cmd,
+    train_cmd,
+)
 from framing.version import __version__
 
 app = typer.Typer(
@@ -19,6 +27,8 @@ app.command("score")(score_cmd.score_cli)
 app.command("label")(label_cmd.label_cli)
 app.command("train")(train_cmd.train_cli)
 app.command("evaluate")(evaluate_cmd.evaluate_cli)
+app.command("aggregate")(aggregate_cmd.aggregate_cli)
+app.command("report")(report_cmd.report_cli)
 app.add_typer(codebook_cmd.app, name="codebook")
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import IS_SPACE, LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -125,6 +126,7 @@ class FrameRuler:
         before = self.nlp.pipe_names[: self.nlp.pipe_names.index(self.name)] \
             if self.name in self.nlp.pipe_names else []
         texts: list[tuple[str, str]] = []
+        token_patterns: list[tuple[str, list[dict[str, Any]]]] = []
         for p in self.codebook.patterns:
             if p.kind == "token":
                 toks = [dict(t) for t in p.pattern]
@@ -133,6 +135,7 @@ class FrameRuler:
                     toks = [{("LOWER" if k == "LEMMA" else k): v for k, v in t.items()}
                             for t in toks]
                 matcher.add(p.id, [toks])
+                token_patterns.append((p.id, toks))
             else:
                 texts.extend((p.id, s) for s in p.phrases)
         with self.nlp.select_pipes(enable=before):
@@ -146,6 +149,7 @@ class FrameRuler:
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
         self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
+        self._index = _TokenIndex(self.nlp, token_patterns)
         return matcher, phrase
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -158,7 +162,10 @@ class FrameRuler:
             self._matchers = self._build()
         matcher, phrase = self._matchers
         vocab_strings = self.nlp.vocab.strings
-        raw = [(vocab_strings[k], s, e) for k, s, e in matcher(doc)]
+        if self._index.needs_lemma and not doc.has_annotation("LEMMA"):
+            raw = [(vocab_strings[k], s, e) for k, s, e in matcher(doc)]  # E155, as before
+        else:  # the same matches as ``matcher(doc)``, an order of magnitude faster
+            raw = self._index.matches(doc)
         raw += [(vocab_strings[k], s, e) for k, s, e in phrase(doc)]
         # keep the longest match per frame where matches of the same frame nest
         # (same span or nested: the longest, then strongest, pattern stands for the phrase)
@@ -171,8 +178,7 @@ class FrameRuler:
                 continue
             spans_by_frame.setdefault(frame, []).append((s, e))
             kept.append((pid, s, e))
-        sents = [s for s in doc.sents if not all(t.is_space for t in s)] if doc.has_annotation(
-            "SENT_START") else [doc[:]]
+        sents = _sentences(doc)
         starts = [s.start for s in sents]
         per_sent: list[dict[str, Any]] = []
         for sent in sents:
@@ -245,6 +251,17 @@ class FrameRuler:
         return self
 
 
+def _sentences(doc: Doc) -> list[Span]:
+    """``doc.sents`` minus the sentences made only of whitespace (the whole Doc when it has no
+    sentence boundaries)."""
+    if not doc.has_annotation("SENT_START"):
+        return [doc[:]]
+    import numpy as np
+
+    text = np.concatenate(([0], np.cumsum(doc.to_array(IS_SPACE) == 0)))
+    return [s for s in doc.sents if text[s.end] > text[s.start]]
+
+
 @Language.factory(
     "frame_ruler",
     assigns=["doc._.frame_scores", "doc._.frame_sentences", "doc.spans"],
@@ -256,3 +273,172 @@ def make_frame_ruler(nlp: Language, name: str, codebook: str | None, doc_pooling
     """Factory: ``nlp.add_pipe("frame_ruler", config={"codebook": "my_codebook.json"})``."""
     return FrameRuler(nlp, name, codebook=codebook, doc_pooling=doc_pooling,
                       doc_lambda=doc_lambda, spans_key=spans_key)
+
+
+# ----- fast token-pattern matching -----------------------------------------------------------
+_ANCHOR_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA}
+_COLUMNS = (ORTH, LOWER, LEMMA)
+
+
+def _repeats(op: str | None) -> tuple[int, int | None]:
+    """Minimum and maximum number of tokens a token spec with operator ``op`` consumes."""
+    if op in (None, "!"):
+        return 1, 1
+    if op == "?":
+        return 0, 1
+    if op == "*":
+        return 0, None
+    if op == "+":
+        return 1, None
+    if op.startswith("{") and op.endswith("}"):
+        body = op[1:-1]
+        if "," not in body:
+            return int(body), int(body)
+        lo, hi = body.split(",", 1)
+        return int(lo or 0), (int(hi) if hi.strip() else None)
+    return 0, None  # unknown operator: assume nothing
+
+
+def _positive_set(spec: dict[str, Any]) -> tuple[int, frozenset[str]] | None:
+    """``(attr, values)`` when a token spec can only match tokens whose ORTH/LOWER/LEMMA is one
+    of ``values`` (a necessary condition; the spec may require more)."""
+    best: tuple[int, frozenset[str]] | None = None
+    for key, value in spec.items():
+        attr = _ANCHOR_ATTRS.get(key)
+        if attr is None:
+            continue
+        if isinstance(value, str):
+            vals = frozenset([value])
+        elif (isinstance(value, dict) and set(value) == {"IN"}
+              and all(isinstance(v, str) for v in value["IN"])):
+            vals = frozenset(value["IN"])
+        else:
+            continue
+        if best is None or len(vals) < len(best[1]):
+            best = (attr, vals)
+    return best
+
+
+@dataclass
+class _Plan:
+    """How to find one token pattern's matches without scanning the whole Doc with it."""
+
+    pid: str
+    order: int
+    matcher: Matcher | None  # None: a single-token pattern whose anchor hits are its matches
+    anchor: tuple[int, Any] | None  # (column, sorted hash array) or None (scan every Doc)
+    required: list[tuple[int, Any]]  # other tokens every match must contain
+    length: int | None  # longest possible match in tokens; None: unbounded
+
+
+class _TokenIndex:
+    """Finds exactly the matches that one ``Matcher`` over all token patterns finds, faster.
+
+    One Matcher evaluates every pattern's first token at every position of the Doc, calling
+    Python set predicates (``{"IN": [...]}``) dozens of times per token. Nearly every codebook
+    pattern has a token that must be one of a few words (its *anchor*), and a match spans at
+    most ``length`` tokens around it, so each pattern runs with its own Matcher only on the
+    windows around its anchor's occurrences (found for all patterns at once with numpy), and
+    only when its other required words occur in the window too. Windows are merged where they
+    overlap, so every match is found exactly once; patterns without an anchor or with an
+    unbounded operator (``*``, ``+``) scan the whole Doc, once per Doc, when all their required
+    words occur in it. Matches come back in (start, end, pattern order) order.
+    """
+
+    def __init__(self, nlp: Language, patterns: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        import numpy as np
+
+        self._np = np
+        strings = nlp.vocab.strings
+        stop = {w.lower() for w in getattr(nlp.Defaults, "stop_words", set())}
+        self.plans: list[_Plan] = []
+        rest: list[tuple[str, list[dict[str, Any]]]] = []
+        for order, (pid, toks) in enumerate(patterns):
+            conds: list[tuple[tuple[int, int], int, frozenset[str]]] = []
+            length: int | None = 0
+            for spec in toks:
+                lo, hi = _repeats(spec.get("OP"))
+                length = None if length is None or hi is None else length + hi
+                pos = _positive_set(spec) if lo >= 1 and spec.get("OP") != "!" else None
+                if pos is not None:
+                    common = sum(1 for v in pos[1] if v.lower() in stop)
+                    conds.append(((common, len(pos[1])), pos[0], pos[1]))
+            if not conds:
+                rest.append((pid, toks))
+                continue
+            conds.sort(key=lambda c: c[0])
+            arrays = [(_COLUMNS.index(attr),
+                       np.array(sorted(strings.add(v) for v in vals), dtype=np.uint64))
+                      for _, attr, vals in conds]
+            direct = (len(toks) == 1 and len(toks[0]) == 1 + ("OP" in toks[0])
+                      and toks[0].get("OP") in (None, "{1}", "{1,1}"))
+            matcher = None
+            if not direct:
+                matcher = Matcher(nlp.vocab, validate=True)
+                matcher.add(pid, [toks])
+            self.plans.append(_Plan(pid, order, matcher, arrays[0], arrays[1:], length))
+        self.rest: Matcher | None = None
+        self.rest_order = {pid: i for i, (pid, _) in enumerate(patterns)}
+        if rest:
+            self.rest = Matcher(nlp.vocab, validate=True)
+            for pid, toks in rest:
+                self.rest.add(pid, [toks])
+        self.needs_lemma = any(
+            "LEMMA" in spec for _, toks in patterns for spec in toks)
+
+    def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
+        np = self._np
+        strings = doc.vocab.strings
+        out: list[tuple[int, int, int, str]] = []
+        if self.rest is not None:
+            out += [(s, e, self.rest_order[strings[k]], strings[k])
+                    for k, s, e in self.rest(doc)]
+        n = len(doc)
+        if n == 0 or not self.plans:
+            return [(pid, s, e) for s, e, _, pid in sorted(out)]
+        cols = doc.to_array(list(_COLUMNS))
+        hits: dict[int, Any] = {}
+        sums: dict[int, Any] = {}
+
+        def hit(cond: tuple[int, Any]) -> Any:
+            key = id(cond[1])
+            if key not in hits:
+                hits[key] = np.isin(cols[:, cond[0]], cond[1])
+            return hits[key]
+
+        def csum(cond: tuple[int, Any]) -> Any:
+            key = id(cond[1])
+            if key not in sums:
+                sums[key] = np.concatenate(([0], np.cumsum(hit(cond))))
+            return sums[key]
+
+        for plan in self.plans:
+            assert plan.anchor is not None
+            idx = np.flatnonzero(hit(plan.anchor))
+            if not len(idx):
+                continue
+            if plan.matcher is None:
+                out += [(int(i), int(i) + 1, plan.order, plan.pid) for i in idx]
+                continue
+            if plan.length is None:
+                if all(hit(c).any() for c in plan.required):
+                    out += [(s, e, plan.order, plan.pid) for _, s, e in plan.matcher(doc)]
+                continue
+            lo = np.maximum(idx - (plan.length - 1), 0)
+            hi = np.minimum(idx + plan.length, n)
+            ok = np.ones(len(idx), dtype=bool)
+            for c in plan.required:
+                cs = csum(c)
+                ok &= cs[hi] > cs[lo]
+            if not ok.any():
+                continue
+            lo, hi = lo[ok], hi[ok]
+            # merge overlapping windows (both bounds increase with the anchor position)
+            brk = np.flatnonzero(lo[1:] >= hi[:-1]) + 1
+            for a, b in zip(lo[np.concatenate(([0], brk))],
+                            hi[np.concatenate((brk - 1, [len(hi) - 1]))], strict=True):
+                a, b = int(a), int(b)
+                out += [(s + a, e + a, plan.order, plan.pid)
+                        for _, s, e in plan.matcher(doc[a:b])]
+        out.sort()
+        return [(pid, s, e) for s, e, _, pid in out]

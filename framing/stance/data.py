@@ -243,7 +243,7 @@ def split_dev(data: StanceData, fraction: float, seed: int, how: str = "auto",
         desc = (f"targets held out: {len(chosen)} of {len(targets)} targets, {len(dev)} rows "
                 f"(seed {seed})")
     else:
-        n_dev = int(round(n * fraction))
+        n_dev = round(n * fraction)
         perm = rng.permutation(n)
         dev = sorted(int(i) for i in perm[:n_dev])
         train = sorted(int(i) for i in perm[n_dev:])

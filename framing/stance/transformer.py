@@ -136,6 +136,7 @@ def load_stance_encoder(path: Any, labels: Sequence[str]) -> tuple[Any, Any]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
     if not getattr(tok, "is_fast", False):
         raise FramingError(Errors.E405.format(
@@ -175,9 +176,8 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
                            cfg: StanceSettings, base: BaseModel, *, progress: bool = True,
                            log: Callable[[str], None] | None = None) -> StanceFit:
     """Fine-tune ``base`` as a stance cross-encoder (see the module docstring)."""
+    import rich.progress as rp
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
     from transformers import get_linear_schedule_with_warmup
 
     log = log or (lambda s: None)
@@ -231,10 +231,10 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
         best_state: dict[str, Any] | None = None
         best_f, best_epoch, bad = -1.0, 0, 0
         best_dev: np.ndarray | None = None
-        columns = [TextColumn("[bold]stance epoch {task.fields[epoch]}"), BarColumn(),
-                   MofNCompleteColumn(), TextColumn("loss {task.fields[loss]:.4f}"),
-                   TimeElapsedColumn(), TimeRemainingColumn()]
-        with Progress(*columns, console=Console(stderr=True), disable=not progress,
+        columns = [rp.TextColumn("[bold]stance epoch {task.fields[epoch]}"), rp.BarColumn(),
+                   rp.MofNCompleteColumn(), rp.TextColumn("loss {task.fields[loss]:.4f}"),
+                   rp.TimeElapsedColumn(), rp.TimeRemainingColumn()]
+        with rp.Progress(*columns, console=Console(stderr=True), disable=not progress,
                       transient=True) as bar:
             for epoch in range(1, cfg.epochs + 1):
                 te = time.perf_counter()

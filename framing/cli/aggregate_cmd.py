@@ -1,0 +1,87 @@
+"""``framing aggregate``: frame and stance shares by group and period, shifts, differences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from framing.aggregate import aggregate
+from framing.aggregate.load import FREQS, LABEL_SOURCES, UNITS
+from framing.cli._common import console, err_console, handle_errors
+from framing.errors import Errors, FramingError
+
+
+@handle_errors
+def aggregate_cli(
+    labeled: Annotated[list[Path], typer.Argument(
+        help="Labelled .jsonl/.parquet files or folders (output of `framing label`, or an "
+             "annotated corpus JSONL such as corpora/collection/collection.jsonl).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the tables.")],
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", help="Grouping field (a column or metadata key); repeat for several. "
+                     "Default: outlet.")] = None,
+    freq: Annotated[str, typer.Option(help=f"Period: {', '.join(FREQS)}.")] = "year",
+    unit: Annotated[str, typer.Option(
+        help="document (share of documents using a frame) or sentence (share of "
+             "sentences).")] = "document",
+    labels_from: Annotated[str, typer.Option(
+        "--labels-from", help=f"{', '.join(LABEL_SOURCES)}: classifier predictions, gold "
+                              "annotations, or predictions where present.")] = "auto",
+    correct: Annotated[bool, typer.Option(
+        "--correct", help="Correct shares for classifier error (needs --model or "
+                          "--error-rates).")] = False,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="Model directory whose metrics.json has dev error_rates.")] = None,
+    error_rates: Annotated[Path | None, typer.Option(
+        "--error-rates", help="JSON {label: {tp, fp, fn, tn}} counted on labelled dev "
+                              "data.")] = None,
+    alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
+    min_effect: Annotated[float, typer.Option(
+        "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
+    split_at: Annotated[list[str] | None, typer.Option(
+        "--split-at", help="Also test before vs after this date or period (repeatable).")
+    ] = None,
+    changepoint_p: Annotated[str, typer.Option(
+        "--changepoint-p", help="chi2 (Bonferroni over splits) or permutation.")] = "chi2",
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 999,
+    vocab: Annotated[bool, typer.Option(
+        "--vocab/--no-vocab", help="Distinctive vocabulary (needs sentence text).")] = True,
+    seed: Annotated[int, typer.Option(help="Random seed (bootstrap, permutations).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
+) -> None:
+    """Shares with intervals, shift tests (BH-adjusted), group differences and vocabulary."""
+    if correct and model is None and error_rates is None:
+        raise FramingError(Errors.E502.format(
+            detail="--correct needs --model DIR (metrics.json with error_rates) or "
+                   "--error-rates FILE"))
+    est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
+                    labels_from=labels_from, correct=correct, model=model,
+                    error_rates=error_rates, alpha=alpha, min_effect=min_effect,
+                    split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
+                    n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    s = est.summary_
+    err_console.print(
+        f"aggregated {s['documents']} documents ({s['undated']} undated) into {s['groups']} "
+        f"groups x {len(s['periods'])} periods x {len(s['frames'])} frames; "
+        f"{s['significant_tests']} significant of {s['tests']} tests "
+        f"({s['tests_in_bh_family']} in the BH family); wrote {out}/",
+        highlight=False, soft_wrap=True)
+    if s["correction"]:
+        c = s["correction"]
+        err_console.print(f"corrected {len(c['corrected'])} label(s) with error rates from "
+                          f"{c['source']}; not corrected: {len(c['not_corrected'])}",
+                          highlight=False, soft_wrap=True)
+    if quiet:
+        return
+    if len(est.findings_):
+        t = Table(title="Detected shifts", title_justify="left", show_lines=False)
+        t.add_column("finding", overflow="fold")
+        for d in est.findings_["description"]:
+            t.add_row(d)
+        console.print(t)
+    else:
+        console.print("No significant shift (q < {:.2f} and |change| >= {:.2f}).".format(
+            alpha, min_effect))

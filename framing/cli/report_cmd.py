@@ -1,0 +1,59 @@
+"""``framing report``: charts and a self-contained HTML report of how framing shifts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from framing.aggregate.load import FREQS, LABEL_SOURCES
+from framing.cli._common import err_console, handle_errors
+from framing.errors import Errors, FramingError
+from framing.report import build_report
+
+
+@handle_errors
+def report_cli(
+    labeled: Annotated[list[Path], typer.Argument(
+        help="Labelled .jsonl/.parquet files or folders (output of `framing label`, or an "
+             "annotated corpus JSONL).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("report"),
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", help="Grouping field; repeat for several. Default: outlet.")] = None,
+    freq: Annotated[str, typer.Option(help=f"Period: {', '.join(FREQS)}.")] = "year",
+    frames: Annotated[str | None, typer.Option(
+        "--frames", help="Comma-separated frame ids for the overview charts.")] = None,
+    unit: Annotated[str, typer.Option(help="document or sentence.")] = "document",
+    labels_from: Annotated[str, typer.Option(
+        "--labels-from", help=f"{', '.join(LABEL_SOURCES)}.")] = "auto",
+    names: Annotated[Path | None, typer.Option(
+        "--names", help="JSON of display names: {value: name} or {\"outlets\": [{id, name}]}.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    correct: Annotated[bool, typer.Option(
+        "--correct", help="Correct shares for classifier error.")] = False,
+    model: Annotated[Path | None, typer.Option(
+        "--model", "-m", help="Model directory whose metrics.json has dev error rates.")] = None,
+    error_rates: Annotated[Path | None, typer.Option(
+        "--error-rates", help="JSON {label: {tp, fp, fn, tn}} from dev data.")] = None,
+    alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
+    min_effect: Annotated[float, typer.Option(
+        "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
+    max_findings: Annotated[int, typer.Option(
+        "--max-findings", help="Findings shown with charts and examples.")] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Frame shares over time with intervals, a group x frame heatmap, stance over time, the
+    detected shifts in plain words with example sentences: PNGs plus one offline report.html."""
+    if correct and model is None and error_rates is None:
+        raise FramingError(Errors.E502.format(
+            detail="--correct needs --model DIR or --error-rates FILE"))
+    frame_list = [f.strip() for f in frames.split(",") if f.strip()] if frames else None
+    path = build_report(labeled, out, by=by or ["outlet"], freq=freq, frames=frame_list,
+                        unit=unit, labels_from=labels_from, names=names, title=title,
+                        correct=correct, model=model, error_rates=error_rates, alpha=alpha,
+                        min_effect=min_effect, max_findings=max_findings, random_state=seed)
+    pngs = sorted(p.name for p in path.parent.glob("*.png"))
+    err_console.print(f"wrote {path} ({len(pngs)} charts; tables in {path.parent / 'data'})",
+                      highlight=False, soft_wrap=True)

@@ -1,0 +1,133 @@
+"""The model card (``README.md``) of a stance model directory, written from its metadata and
+metrics so that it never disagrees with them.
+
+Example:
+    >>> from framing.stance.card import summary_table
+    >>> print(summary_table({"test": {"accuracy": 0.5, "macro_f1": 0.4, "f_avg": 0.45, "n": 9}}))
+    | data | accuracy | macro-F1 | F-avg | n |
+    |---|---:|---:|---:|---:|
+    | test | 0.500 | 0.400 | 0.450 | 9 |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framing.train.card import metrics_table
+
+_TITLES = {
+    "test": "test rows (held out)",
+    "test_documents": "test documents (held out, sentence pooling)",
+    "dev": "dev rows (chose the epoch and the decision rule: optimistic)",
+    "dev_documents": "dev documents (tuned the pooling rule: optimistic)",
+}
+
+
+def summary_table(blocks: dict[str, dict[str, Any] | None]) -> str:
+    """Markdown table of accuracy / macro-F1 / F-avg per evaluated block."""
+    lines = ["| data | accuracy | macro-F1 | F-avg | n |", "|---|---:|---:|---:|---:|"]
+    for name, rep in blocks.items():
+        if rep:
+            lines.append(f"| {name} | {rep['accuracy']:.3f} | {rep['macro_f1']:.3f} | "
+                         f"{rep['f_avg']:.3f} | {rep['n']} |")
+    return "\n".join(lines)
+
+
+def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
+                       notes: str | None = None) -> str:
+    """The card's Markdown."""
+    name = meta.get("name") or "stance model"
+    method = meta["method"]
+    tr = meta.get("training") or {}
+    data = meta.get("data") or {}
+    base = meta.get("base_model") or {}
+    labels = meta["labels"]
+    what = ("a cross-encoder: a transformer encoder fine-tuned on `[CLS] target [SEP] text "
+            f"[SEP]` pairs with a softmax over {', '.join(labels)}"
+            + (f", starting from `{base.get('name')}` ({base.get('source')})" if base else "")
+            if method == "transformer" else
+            "the TF-IDF baseline: word 1-2 gram TF-IDF of the text and of the target side by "
+            "side, and a multinomial logistic regression")
+    neither = ", or neither" if "none" in labels else ""
+    out = [f"# Stance model: {name}", "",
+           f"This model is {what}. Given a free-text **target** and a text, it says whether the "
+           f"text is in favour of the target, against it{neither}. "
+           f"Built by `train_stance` (framing {meta.get('framing_version')}) on "
+           f"{meta.get('created')}.", "",
+           "| | |", "|---|---|",
+           f"| task | stance ({', '.join(labels)}) |",
+           f"| method | {method} |",
+           f"| training data | {data.get('source')}: {data.get('n_rows')} rows, "
+           f"{data.get('n_targets')} targets, sha256 `{str(data.get('fingerprint'))[:16]}…` |",
+           f"| dev data | {data.get('dev_source')}: {data.get('n_dev')} rows |",
+           f"| input | max_length {meta['max_length']} tokens (target cut to "
+           f"{meta['max_target_tokens']}); longer texts as windows sharing {meta['stride']} "
+           "tokens, logits averaged |"]
+    if method == "transformer":
+        out.append(f"| training | {tr.get('epochs_run')} of {tr.get('epochs')} epochs (best "
+                   f"{tr.get('best_epoch')}), lr {tr.get('lr')}, batch {tr.get('batch_size')}, "
+                   f"class weights {tr.get('class_weight')}, seed {tr.get('seed')}, "
+                   f"{tr.get('seconds')} s on {tr.get('threads')} CPU thread(s) |")
+    else:
+        out.append(f"| training | C {tr.get('tfidf_c')}, min_df {tr.get('tfidf_min_df')}, "
+                   f"seed {tr.get('seed')}, {tr.get('seconds')} s |")
+    dec, pool = meta.get("decision") or {}, meta.get("pooling") or {}
+    out += ["", "## Intended use", "",
+            "Measuring which side opinion writing and news take on policy targets, for research "
+            "and newsroom analysis: shares of favor/against across outlets and over time, and "
+            "finding the sentences that carry a stance. Use it through "
+            "`framing.stance.document_stance(model, text, targets)` (documents: sentences "
+            "scored and pooled, with evidence) or `StanceModel.predict(pairs)` (single "
+            "sentences or short texts); evaluate it on your own data with "
+            "`evaluate_stance(model, rows)`. It is not meant for decisions about individual "
+            "people or authors.", "",
+            "## Decision rules", "",
+            f"- Sentence / pair: {_rule_text(labels, dec)}.",
+            f"- Document: sentences are scored and pooled so that one strong sentence can carry "
+            f"the document: a sentence carries favor or against when its cue-weighted "
+            f"probability reaches {pool.get('doc_threshold')}; explicit stance cues raise a "
+            f"sentence's weight by {pool.get('cue_weight')} x cue strength, reported speech "
+            f"multiplies it by {pool.get('reported_weight')}; with sentences on both sides the "
+            f"larger evidence mass wins (the strongest sentence when within "
+            f"{pool.get('conflict_margin')}). Pooling rule: {pool.get('how')}.", ""]
+    counts = metrics.get("label_counts") or {}
+    if counts:
+        splits = [s for s in counts if counts.get(s)]
+        out += ["## Data", "", "| label | " + " | ".join(splits) + " |",
+                "|---|" + "---:|" * len(splits)]
+        for lab in labels:
+            out.append(f"| {lab} | " + " | ".join(str(counts[s].get(lab, 0)) for s in splits)
+                       + " |")
+        out.append("")
+    out += ["## Evaluation", "",
+            summary_table({k: metrics.get(k) for k in _TITLES}), ""]
+    for key, title in _TITLES.items():
+        rep = metrics.get(key)
+        if rep:
+            out += [f"### {title[0].upper() + title[1:]}", "",
+                    metrics_table(rep["per_label"]), ""]
+    if not metrics.get("test"):
+        out += ["No test data was given: evaluate with `evaluate_stance(model, rows)`.", ""]
+    out += ["F-avg is the mean F1 of favor and against (SemEval-2016 Task 6); macro-F1 "
+            "averages the labels present in the evaluated data.", "",
+            "## Limitations", "",
+            "- Stance toward a target the model never saw depends on how closely the target's "
+            "wording relates to what the text says; phrase targets the way writers argue "
+            "(\"states deciding their own drug policy\"), and check a labelled sample of your "
+            "own texts before drawing conclusions.",
+            "- Implicit stance (irony, a stance carried by the choice of facts, or an argument "
+            "spread over several sentences that none states alone) is often missed; sentences "
+            "that report other people's views can be mistaken for the author's.",
+            "- Dev numbers are optimistic (dev chose the epoch and the thresholds); rely on the "
+            "test numbers, and on labels with small support not at all.",
+            "- English only.", ""]
+    if notes:
+        out += ["## Notes", "", notes.strip(), ""]
+    return "\n".join(out)
+
+
+def _rule_text(labels: list[str], dec: dict[str, Any]) -> str:
+    if "none" in labels:
+        return (f"the stronger of favor/against when its probability is at least "
+                f"{dec.get('none_threshold')}, else none ({dec.get('how')})")
+    return f"favor when its probability is at least {dec.get('favor_threshold')} ({dec.get('how')})"

