@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import IS_SPACE, LEMMA, LOWER, ORTH
+from spacy.attrs import IDS, IS_SPACE, LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -171,12 +171,14 @@ class FrameRuler:
         # (same span or nested: the longest, then strongest, pattern stands for the phrase)
         raw.sort(key=lambda m: (m[1], -(m[2] - m[1]), -self._weights[m[0]]))
         kept: list[tuple[str, int, int]] = []
-        spans_by_frame: dict[str, list[tuple[int, int]]] = {}
+        # every earlier kept span starts at or before this one, so it is nested in one of
+        # them exactly when it ends no later than the furthest end seen for its frame
+        end_by_frame: dict[str, int] = {}
         for pid, s, e in raw:
             frame = self._frame_of[pid]
-            if any(a <= s and e <= b for a, b in spans_by_frame.get(frame, ())):
+            if end_by_frame.get(frame, -1) >= e:
                 continue
-            spans_by_frame.setdefault(frame, []).append((s, e))
+            end_by_frame[frame] = e
             kept.append((pid, s, e))
         sents = _sentences(doc)
         starts = [s.start for s in sents]
@@ -276,8 +278,15 @@ def make_frame_ruler(nlp: Language, name: str, codebook: str | None, doc_pooling
 
 
 # ----- fast token-pattern matching -----------------------------------------------------------
-_ANCHOR_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA}
+_TEXT_ATTRS = {"ORTH": ORTH, "TEXT": ORTH, "LOWER": LOWER, "LEMMA": LEMMA}
 _COLUMNS = (ORTH, LOWER, LEMMA)
+_FLAGS = {name: IDS[name] for name in (
+    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT",
+    "IS_SPACE", "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT",
+    "IS_CURRENCY", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL")}
+
+# A necessary condition on one token: ("set", column, hashes, negate) or ("flag", attr, value)
+_Cond = tuple[Any, ...]
 
 
 def _repeats(op: str | None) -> tuple[int, int | None]:
@@ -296,39 +305,47 @@ def _repeats(op: str | None) -> tuple[int, int | None]:
             return int(body), int(body)
         lo, hi = body.split(",", 1)
         return int(lo or 0), (int(hi) if hi.strip() else None)
-    return 0, None  # unknown operator: assume nothing
+    return 0, None  # an operator this planner does not know: assume anything
 
 
-def _positive_set(spec: dict[str, Any]) -> tuple[int, frozenset[str]] | None:
-    """``(attr, values)`` when a token spec can only match tokens whose ORTH/LOWER/LEMMA is one
-    of ``values`` (a necessary condition; the spec may require more)."""
-    best: tuple[int, frozenset[str]] | None = None
+def _conditions(spec: dict[str, Any], strings: Any) -> list[_Cond]:
+    """Necessary conditions of a (non-negated) token spec that numpy can test on a whole Doc;
+    keys it cannot read (POS, REGEX, extensions, ...) only make the spec stricter."""
+    import numpy as np
+
+    out: list[_Cond] = []
     for key, value in spec.items():
-        attr = _ANCHOR_ATTRS.get(key)
-        if attr is None:
-            continue
-        if isinstance(value, str):
-            vals = frozenset([value])
-        elif (isinstance(value, dict) and set(value) == {"IN"}
-              and all(isinstance(v, str) for v in value["IN"])):
-            vals = frozenset(value["IN"])
-        else:
-            continue
-        if best is None or len(vals) < len(best[1]):
-            best = (attr, vals)
-    return best
+        if key in _TEXT_ATTRS:
+            col = _COLUMNS.index(_TEXT_ATTRS[key])
+            if isinstance(value, str):
+                vals, neg = [value], False
+            elif isinstance(value, dict) and len(value) == 1 and isinstance(
+                    next(iter(value.values())), list) and all(
+                    isinstance(v, str) for v in next(iter(value.values()))):
+                op = next(iter(value))
+                if op not in ("IN", "NOT_IN"):
+                    continue
+                vals, neg = list(value[op]), op == "NOT_IN"
+            else:
+                continue
+            arr = np.array(sorted({strings.add(v) for v in vals}), dtype=np.uint64)
+            out.append(("set", col, arr, neg))
+        elif key in _FLAGS and isinstance(value, bool):
+            out.append(("flag", _FLAGS[key], value))
+    return out
 
 
 @dataclass
 class _Plan:
-    """How to find one token pattern's matches without scanning the whole Doc with it."""
+    """How to find one token pattern's matches without running it over the whole Doc."""
 
     pid: str
     order: int
-    matcher: Matcher | None  # None: a single-token pattern whose anchor hits are its matches
-    anchor: tuple[int, Any] | None  # (column, sorted hash array) or None (scan every Doc)
-    required: list[tuple[int, Any]]  # other tokens every match must contain
+    matcher: Matcher | None  # None: a one-token pattern whose anchor hits are its matches
+    anchor: _Cond  # a word list one token of every match is in
+    required: list[_Cond]  # word lists every match also has a token in
     length: int | None  # longest possible match in tokens; None: unbounded
+    tokens: list[list[_Cond]] | None  # per token spec (unbounded patterns); None: unknown
 
 
 class _TokenIndex:
@@ -336,108 +353,152 @@ class _TokenIndex:
 
     One Matcher evaluates every pattern's first token at every position of the Doc, calling
     Python set predicates (``{"IN": [...]}``) dozens of times per token. Nearly every codebook
-    pattern has a token that must be one of a few words (its *anchor*), and a match spans at
-    most ``length`` tokens around it, so each pattern runs with its own Matcher only on the
-    windows around its anchor's occurrences (found for all patterns at once with numpy), and
-    only when its other required words occur in the window too. Windows are merged where they
-    overlap, so every match is found exactly once; patterns without an anchor or with an
-    unbounded operator (``*``, ``+``) scan the whole Doc, once per Doc, when all their required
-    words occur in it. Matches come back in (start, end, pattern order) order.
+    pattern has a token that must be one of a few words (its *anchor*), and a match lies within
+    ``length`` tokens of it (or, for ``*`` / ``+`` operators, within the run of tokens that
+    some token spec of the pattern could match). So each pattern runs with its own Matcher only
+    on those windows around its anchor's occurrences (found for all patterns at once with
+    numpy), and only when the pattern's other required words occur in the window too. Windows
+    are merged where they overlap, so every match is found exactly once. Patterns without an
+    anchor run over the whole Doc as before. Matches come back sorted by (start, end, pattern
+    order).
     """
 
     def __init__(self, nlp: Language, patterns: list[tuple[str, list[dict[str, Any]]]]) -> None:
-        import numpy as np
-
-        self._np = np
         strings = nlp.vocab.strings
         stop = {w.lower() for w in getattr(nlp.Defaults, "stop_words", set())}
         self.plans: list[_Plan] = []
+        self.order = {pid: i for i, (pid, _) in enumerate(patterns)}
         rest: list[tuple[str, list[dict[str, Any]]]] = []
         for order, (pid, toks) in enumerate(patterns):
-            conds: list[tuple[tuple[int, int], int, frozenset[str]]] = []
+            mandatory: list[tuple[tuple[int, int], _Cond]] = []
+            per_token: list[list[_Cond]] | None = []
             length: int | None = 0
             for spec in toks:
-                lo, hi = _repeats(spec.get("OP"))
+                op = spec.get("OP")
+                lo, hi = _repeats(op)
                 length = None if length is None or hi is None else length + hi
-                pos = _positive_set(spec) if lo >= 1 and spec.get("OP") != "!" else None
-                if pos is not None:
-                    common = sum(1 for v in pos[1] if v.lower() in stop)
-                    conds.append(((common, len(pos[1])), pos[0], pos[1]))
-            if not conds:
+                conds = _conditions(spec, strings) if op != "!" else []
+                if per_token is not None:
+                    per_token = [*per_token, conds] if conds else None
+                if lo >= 1 and op != "!":
+                    for c in conds:
+                        if c[0] == "set" and not c[3]:
+                            words = [strings[int(h)] for h in c[2]]
+                            rank = (sum(1 for w in words if w.lower() in stop), len(words))
+                            mandatory.append((rank, c))
+            if not mandatory:
                 rest.append((pid, toks))
                 continue
-            conds.sort(key=lambda c: c[0])
-            arrays = [(_COLUMNS.index(attr),
-                       np.array(sorted(strings.add(v) for v in vals), dtype=np.uint64))
-                      for _, attr, vals in conds]
-            direct = (len(toks) == 1 and len(toks[0]) == 1 + ("OP" in toks[0])
-                      and toks[0].get("OP") in (None, "{1}", "{1,1}"))
+            mandatory.sort(key=lambda m: m[0])
+            anchor = mandatory[0][1]
+            # one token, one word-list test: the anchor's hits are the matches
+            only = (len(toks) == 1 and len(toks[0]) == 1 + ("OP" in toks[0])
+                    and toks[0].get("OP") in (None, "{1}", "{1,1}"))
             matcher = None
-            if not direct:
+            if not only:
                 matcher = Matcher(nlp.vocab, validate=True)
                 matcher.add(pid, [toks])
-            self.plans.append(_Plan(pid, order, matcher, arrays[0], arrays[1:], length))
+            self.plans.append(_Plan(pid, order, matcher, anchor, [m[1] for m in mandatory[1:]],
+                                    length, per_token if length is None else None))
+        # one sorted array of every listed word per column: a Doc is looked up once per column
+        # (searchsorted), then each word list is one gather over its own membership table
+        import numpy as np
+
+        conds = [c for p in self.plans for c in [p.anchor, *p.required, *(
+            x for t in (p.tokens or []) for x in t)] if c[0] == "set"]
+        self._vocab: dict[int, Any] = {}
+        self._member: dict[int, Any] = {}
+        for col in range(len(_COLUMNS)):
+            arrays = [c[2] for c in conds if c[1] == col]
+            if not arrays:
+                continue
+            vocab = np.unique(np.concatenate(arrays))
+            self._vocab[col] = vocab
+            for arr in arrays:
+                member = np.zeros(len(vocab) + 1, dtype=bool)
+                member[np.searchsorted(vocab, arr)] = True
+                self._member[id(arr)] = member
         self.rest: Matcher | None = None
-        self.rest_order = {pid: i for i, (pid, _) in enumerate(patterns)}
         if rest:
             self.rest = Matcher(nlp.vocab, validate=True)
             for pid, toks in rest:
                 self.rest.add(pid, [toks])
-        self.needs_lemma = any(
-            "LEMMA" in spec for _, toks in patterns for spec in toks)
+        self.needs_lemma = any("LEMMA" in spec for _, toks in patterns for spec in toks)
 
     def matches(self, doc: Doc) -> list[tuple[str, int, int]]:
-        np = self._np
+        import numpy as np
+
         strings = doc.vocab.strings
         out: list[tuple[int, int, int, str]] = []
         if self.rest is not None:
-            out += [(s, e, self.rest_order[strings[k]], strings[k])
-                    for k, s, e in self.rest(doc)]
+            out += [(s, e, self.order[strings[k]], strings[k]) for k, s, e in self.rest(doc)]
         n = len(doc)
         if n == 0 or not self.plans:
-            return [(pid, s, e) for s, e, _, pid in sorted(out)]
+            out.sort()
+            return [(pid, s, e) for s, e, _, pid in out]
         cols = doc.to_array(list(_COLUMNS))
-        hits: dict[int, Any] = {}
-        sums: dict[int, Any] = {}
+        where: dict[int, Any] = {}  # column -> index of each token's word in the vocab
+        for col, vocab in self._vocab.items():
+            pos = np.searchsorted(vocab, cols[:, col])
+            found = pos < len(vocab)
+            found[found] = vocab[pos[found]] == cols[found, col]
+            where[col] = np.where(found, pos, len(vocab))
+        masks: dict[Any, Any] = {}
+        sums: dict[Any, Any] = {}
 
-        def hit(cond: tuple[int, Any]) -> Any:
-            key = id(cond[1])
-            if key not in hits:
-                hits[key] = np.isin(cols[:, cond[0]], cond[1])
-            return hits[key]
+        def mask(c: _Cond) -> Any:
+            key = (c[0], id(c[2]) if c[0] == "set" else c[1])
+            m = masks.get(key)
+            if m is None:
+                m = masks[key] = (self._member[id(c[2])][where[c[1]]] if c[0] == "set"
+                                  else doc.to_array(c[1]).astype(bool))
+            negate = c[3] if c[0] == "set" else not c[2]
+            return ~m if negate else m
 
-        def csum(cond: tuple[int, Any]) -> Any:
-            key = id(cond[1])
+        def csum(c: _Cond) -> Any:
+            key = id(c[2])
             if key not in sums:
-                sums[key] = np.concatenate(([0], np.cumsum(hit(cond))))
+                sums[key] = np.concatenate(([0], np.cumsum(mask(c))))
             return sums[key]
 
         for plan in self.plans:
-            assert plan.anchor is not None
-            idx = np.flatnonzero(hit(plan.anchor))
+            idx = np.flatnonzero(mask(plan.anchor))
             if not len(idx):
                 continue
             if plan.matcher is None:
                 out += [(int(i), int(i) + 1, plan.order, plan.pid) for i in idx]
                 continue
-            if plan.length is None:
-                if all(hit(c).any() for c in plan.required):
-                    out += [(s, e, plan.order, plan.pid) for _, s, e in plan.matcher(doc)]
-                continue
-            lo = np.maximum(idx - (plan.length - 1), 0)
-            hi = np.minimum(idx + plan.length, n)
-            ok = np.ones(len(idx), dtype=bool)
+            if plan.length is not None:
+                lo = np.maximum(idx - (plan.length - 1), 0)
+                hi = np.minimum(idx + plan.length, n)
+            elif plan.tokens is not None:
+                # every token of a match satisfies some token spec: stay inside such runs
+                can = np.zeros(n, dtype=bool)
+                for conds in plan.tokens:
+                    m = np.ones(n, dtype=bool)
+                    for c in conds:
+                        m &= mask(c)
+                    can |= m
+                stops = np.flatnonzero(~can)
+                k = np.searchsorted(stops, idx)
+                lo = np.where(k > 0, stops[np.maximum(k - 1, 0)] + 1, 0) if len(stops) \
+                    else np.zeros(len(idx), dtype=np.int64)
+                hi = np.where(k < len(stops), stops[np.minimum(k, len(stops) - 1)], n) \
+                    if len(stops) else np.full(len(idx), n)
+            else:
+                lo, hi = np.zeros(1, dtype=np.int64), np.full(1, n)
+            ok = np.ones(len(lo), dtype=bool)
             for c in plan.required:
                 cs = csum(c)
                 ok &= cs[hi] > cs[lo]
             if not ok.any():
                 continue
             lo, hi = lo[ok], hi[ok]
-            # merge overlapping windows (both bounds increase with the anchor position)
+            # merge overlapping windows (both bounds grow with the anchor position)
             brk = np.flatnonzero(lo[1:] >= hi[:-1]) + 1
-            for a, b in zip(lo[np.concatenate(([0], brk))],
-                            hi[np.concatenate((brk - 1, [len(hi) - 1]))], strict=True):
-                a, b = int(a), int(b)
+            firsts = np.concatenate(([0], brk))
+            lasts = np.concatenate((brk - 1, [len(hi) - 1]))
+            for a, b in zip(lo[firsts].tolist(), hi[lasts].tolist(), strict=True):
                 out += [(s + a, e + a, plan.order, plan.pid)
                         for _, s, e in plan.matcher(doc[a:b])]
         out.sort()

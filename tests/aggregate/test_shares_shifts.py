@@ -1,0 +1,131 @@
+"""Share tables, sentence-unit intervals, shift detection and group differences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from framing.aggregate import (
+    FrameShareEstimator,
+    ShiftSettings,
+    detect_shifts,
+    frame_shares,
+    group_differences,
+    load_labelled,
+    stance_shares,
+    summarize_findings,
+    wilson_interval,
+)
+from framing.errors import FramingError
+
+from .conftest import make_docs
+
+
+def test_document_shares_have_wilson_intervals(step_files: tuple[Path, Path]) -> None:
+    data = load_labelled(step_files[1], by=["outlet"])
+    t = frame_shares(data)
+    assert set(t.columns) >= {"outlet", "period", "frame", "n", "k", "share", "ci_low",
+                              "ci_high", "method", "corrected"}
+    row = t[(t.outlet == "A") & (t.period == "2016") & (t.frame == "enforcement")].iloc[0]
+    lo, hi = wilson_interval(row.k, row.n)
+    assert row.n == 40 and row.share == pytest.approx(row.k / 40)
+    assert (row.ci_low, row.ci_high) == pytest.approx((float(lo), float(hi)))
+    assert (t["method"] == "wilson").all() and not t["corrected"].any()
+
+
+def test_sentence_unit_uses_a_cluster_bootstrap(step_docs: list[dict[str, Any]]) -> None:
+    data = load_labelled(step_docs, by=["outlet"], unit="sentence")
+    t = frame_shares(data, n_bootstrap=299)
+    assert t["method"].str.startswith("cluster bootstrap").all()
+    row = t[(t.outlet == "A") & (t.period == "2016") & (t.frame == "enforcement")].iloc[0]
+    assert row.n > row.n_docs == 40
+    assert row.ci_low <= row.share <= row.ci_high
+    # sentences of one document move together, so the interval is wider than a naive Wilson
+    lo, hi = wilson_interval(row.k, row.n)
+    assert row.ci_high - row.ci_low > 0.9 * (float(hi) - float(lo))
+
+
+def test_stance_shares(step_docs: list[dict[str, Any]]) -> None:
+    st = stance_shares(load_labelled(step_docs, by=["outlet"]))
+    fav = st[(st.outlet == "A") & (st.label == "favor")].set_index("period")["share"]
+    assert fav["2016"] < 0.5 < fav["2021"]
+    sums = st.groupby(["outlet", "period", "target"])["share"].sum()
+    assert np.allclose(sums, 1.0)
+
+
+def test_planted_step_is_found_and_flat_series_is_quiet(step_files: tuple[Path, Path]) -> None:
+    data = load_labelled(step_files[1], by=["outlet"])
+    shifts = detect_shifts(data)
+    assert {"adjacent", "changepoint", "trend"} <= set(shifts["test"])
+    sig = shifts[shifts.significant]
+    assert set(sig["outlet"]) == {"A"}
+    cp = sig[(sig.test == "changepoint") & (sig.frame == "enforcement")].iloc[0]
+    assert (cp.period_before, cp.period_after, cp.direction) == ("2018", "2019", "down")
+    assert cp.diff_low < cp.diff < cp.diff_high < 0
+    assert cp.q_value < 0.05 and cp.log_or < 0
+    # the stance change of outlet A from 2020 is found too
+    st = sig[(sig.measure == "stance") & (sig.label == "favor") & (sig.test == "changepoint")]
+    assert st.iloc[0].period_after == "2020"
+    # q-values are BH over the testable rows only
+    fam = shifts[shifts.testable]
+    assert shifts.loc[~shifts.testable, "q_value"].isna().all()
+    assert fam["q_value"].notna().all()
+
+
+def test_min_effect_and_user_split(step_files: tuple[Path, Path]) -> None:
+    data = load_labelled(step_files[1], by=["outlet"])
+    strict = detect_shifts(data, ShiftSettings(min_effect=0.9))
+    assert not strict["significant"].any()
+    ba = detect_shifts(data, ShiftSettings(split_at=("2019-01-01",)))
+    row = ba[(ba.test == "before_after") & (ba.outlet == "A") & (ba.frame == "enforcement")]
+    assert row.iloc[0].period_after == "2019" and row.iloc[0].significant
+    with pytest.raises(FramingError, match=r"\[E502\]"):
+        ShiftSettings(alpha=2)
+
+
+def test_findings_pick_one_test_per_shift(step_files: tuple[Path, Path]) -> None:
+    data = load_labelled(step_files[1], by=["outlet"])
+    f = summarize_findings(detect_shifts(data), data.by)
+    enf = f[(f.measure == "frame") & (f.frame == "enforcement")]
+    assert len(enf) == 1 and enf.iloc[0].pattern == "step"
+
+
+def test_group_differences(step_files: tuple[Path, Path]) -> None:
+    data = load_labelled(step_files[1], by=["outlet"])
+    gd = group_differences(data)
+    row = gd[(gd.measure == "frame") & (gd.frame == "economic")].iloc[0]
+    assert (row.outlet_a, row.outlet_b) == ("A", "B")
+    assert row.diff_low < row.diff < row.diff_high and not row.significant
+    assert gd["q_value"].between(0, 1).all()
+
+
+def test_group_differences_pair_within_the_other_keys() -> None:
+    docs = make_docs({"A": lambda y: {"economic": 0.8}, "B": lambda y: {"economic": 0.2}},
+                     range(2020, 2022), 30, seed=4)
+    for d in docs[::2]:
+        d["meta"]["issue"] = "guns"
+    gd = group_differences(load_labelled(docs, by=["outlet", "issue"]))
+    assert (gd["issue_a"] == gd["issue_b"]).all()
+    assert (gd["outlet_a"] != gd["outlet_b"]).all()
+    eco = gd[gd.frame == "economic"]
+    assert eco["significant"].all() and (eco["diff"] > 0.4).all()
+
+
+def test_estimator_api(step_docs: list[dict[str, Any]], tmp_path: Path) -> None:
+    est = FrameShareEstimator(by=["outlet"], freq="year", n_bootstrap=199)
+    assert est.get_params()["freq"] == "year"
+    assert est.fit(iter(step_docs)) is est
+    assert isinstance(est.shares_, pd.DataFrame) and est.n_documents_ == 640
+    assert est.periods_[0] == "2015" and "enforcement" in est.frames_
+    assert est.findings_["description"].str.contains("enforcement framing").any()
+    assert len(est.vocab_) and set(est.vocab_["scope"]) >= {"group", "frame"}
+    paths = est.save(tmp_path / "agg")
+    assert all(p.exists() for p in paths.values())
+    back = pd.read_parquet(paths["shares.parquet"])
+    assert len(back) == len(est.shares_)
+    with pytest.raises(FramingError, match=r"\[E502\]"):
+        FrameShareEstimator(unit="paragraph").fit(step_docs)
