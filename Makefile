@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit corpora clean
+.PHONY: setup run model test lint typecheck unit corpora clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The default frame model, built from its recipe when missing (weights are git-ignored).
+DEFAULT_MODEL := models/frames-default
+$(DEFAULT_MODEL)/framing_model.json: $(DEFAULT_MODEL)/recipe.json | $(STAMP)
+	$(BIN)/python scripts/build_default_model.py --force --quiet
+
+model: $(DEFAULT_MODEL)/framing_model.json
+
 # The main job on shipped defaults: batch-label the multi-outlet collection, score one op-ed.
-run: setup
+run: setup model
 	mkdir -p out
 	$(BIN)/framing label corpora/collection/collection.jsonl --out out/collection.parquet
 	$(BIN)/framing score tests/data/oped_states_drugs.txt

@@ -175,11 +175,11 @@ def _derived_rates(d: Path, metrics: dict[str, Any], unit: str) -> ErrorRates:
     for lab, r in block["per_label"].items():
         sup, rec, prec = int(r.get("support", 0)), float(r.get("recall", 0)), \
             float(r.get("precision", 0))
-        tp = int(round(rec * sup))
+        tp = round(rec * sup)
         if tp == 0 or prec <= 0:
             notes.append(f"{lab}: no true positives on dev, false positives unknown")
             continue
-        fp = int(round(tp / prec - tp))
+        fp = round(tp / prec - tp)
         counts[str(lab)] = {"tp": tp, "fn": sup - tp, "fp": fp, "tn": max(n - sup - fp, 0)}
     if not counts:
         raise FramingError(Errors.E504.format(path=d, detail="no label has dev true positives"))
@@ -215,8 +215,8 @@ def acc_replicates(q_reps: NDArray[np.float64], counts: dict[str, int],
     neg = counts["fp"] + counts["tn"]
     tpr_s = (counts["tp"] + 0.5) / (pos + 1.0)
     fpr_s = (counts["fp"] + 0.5) / (neg + 1.0)
-    tpr_b = rng.binomial(pos, tpr_s, size=b) / max(pos, 1)
-    fpr_b = rng.binomial(neg, fpr_s, size=b) / max(neg, 1)
+    tpr_b = np.asarray(rng.binomial(pos, tpr_s, size=b), dtype=np.float64) / max(pos, 1)
+    fpr_b = np.asarray(rng.binomial(neg, fpr_s, size=b), dtype=np.float64) / max(neg, 1)
     shape = (b,) + (1,) * (q_reps.ndim - 1)
     gap = (tpr_b - fpr_b).reshape(shape)
     with np.errstate(divide="ignore", invalid="ignore"):

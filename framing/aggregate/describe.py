@@ -5,8 +5,10 @@ Example:
     ...        "pattern": "step", "period_before": "2018", "period_after": "2019",
     ...        "before_start": "2016", "after_end": "2023", "share_before": 0.7,
     ...        "share_after": 0.2, "q_value": 0.0004, "corrected": False}
-    >>> describe_finding(row, ["outlet"])
-    "Between 2018 and 2019, High Plains Sentinel's use of enforcement framing fell from 70% of documents (2016–2018) to 20% (2019–2023); q < 0.001."
+    >>> import textwrap
+    >>> print(textwrap.fill(describe_finding(row, ["outlet"]), 80))
+    Between 2018 and 2019, High Plains Sentinel's use of enforcement framing fell
+    from 70% of documents (2016–2018) to 20% (2019–2023); q < 0.001.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ STANCE_LABELS = ("favor", "against", "none")
 #: Group value used for documents that lack a grouping field.
 MISSING = "(missing)"
 
-Source = str | Path | pd.DataFrame | Iterable[Any]
+Source: TypeAlias = str | Path | pd.DataFrame | Iterable[Any]
 
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
@@ -229,7 +229,7 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
         gold_s = [s for s in meta.get("sentences") or [] if isinstance(s, dict)]
         sentences = _gold_sentences(gold_s, pred_sents, meta.get("text"))
         stance = _stance_pairs(meta.get("stance"))
-        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, gold_s)
+        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, gold_s, strict=True)
                     for t, lab in _stance_pairs(g.get("stance"))]
     else:
         if labels_from == "predicted":
@@ -244,7 +244,7 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
         labels = [str(x) for x in rec["labels"]]
         sentences = _gold_sentences(pred_sents, [], str(rec.get("text") or ""))
         stance = _stance_pairs(rec.get("stance"))
-        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, pred_sents)
+        st_sents = [(t, lab, txt) for (txt, _), g in zip(sentences, pred_sents, strict=True)
                     for t, lab in _stance_pairs(g.get("stance"))]
     return Doc(id=rid, keys=keys, date=date, labels=labels, sentences=sentences, stance=stance,
                source=source, stance_sentences=st_sents, title=title,
@@ -309,7 +309,7 @@ class LabelledData:
 
     @property
     def n_documents(self) -> int:
-        return int(len(self.group))
+        return len(self.group)
 
     @property
     def n_undated(self) -> int:
@@ -491,7 +491,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with fh:
         lineno = 0
         try:
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007 (used in the error)
+            for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
                 try:
@@ -563,38 +563,27 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
     stance = "stance_json" in names
     if stance:
         cols.append("stance_json")
-    if not acc.has_text and "sentences_json" in names and pf.metadata.num_rows:
-        first = next(pf.iter_batches(batch_size=256, columns=["sentences_json"]))
-        lens = pc.max(pc.utf8_length(first.column(0).fill_null(""))).as_py()
-        acc.has_text = bool(lens and lens > 2)
+    acc.has_text = acc.has_text or _parquet_has_text(path)
     for batch in pf.iter_batches(batch_size=_BATCH, columns=cols):
         m = batch.num_rows
         base = acc.n
-        metas: list[dict[str, Any]] | None = None
+        meta_cols: dict[str, Any] = {}
         if meta_keys:
-            metas = [json.loads(s) if s else {} for s in batch.column("meta_json").to_pylist()]
+            mj = batch.column("meta_json")
             if not acc.fields_seen.get("__meta__"):
                 acc.fields_seen["__meta__"] = 1
-                acc.fields_seen.update(k for md in metas[:100] for k in md)
+                acc.fields_seen.update(k for s in mj.slice(0, 100).to_pylist() if s
+                                       for k in json.loads(s))
+            meta_cols = _meta_columns(mj, meta_keys)
         key_codes = []
         for j, key in enumerate(acc.by):
-            if key in names:
-                arr = pc.cast(batch.column(key), pa.string())
-                codes, vals = _dict_codes(arr)
-                acc.key_found[j] += int(m - arr.null_count)
-            else:
-                assert metas is not None
-                raw = [_key_value(md.get(key)) for md in metas]
-                acc.key_found[j] += sum(v is not None for v in raw)
-                codes, vals = _dict_codes(pa.array(raw, pa.string()))
+            arr = pc.cast(batch.column(key) if key in names else meta_cols[key], pa.string())
+            codes, vals = _dict_codes(arr)
+            acc.key_found[j] += int(m - arr.null_count)
             key_codes.append((codes, [MISSING if v is None else v for v in vals]))
         g = _combine_group_codes(key_codes, acc, m)
-        if "date" in names:
-            dcodes, dvals = _dict_codes(pc.cast(batch.column("date"), pa.string()))
-        else:
-            assert metas is not None
-            dcodes, dvals = _dict_codes(pa.array([_key_value(md.get("date")) for md in metas],
-                                                 pa.string()))
+        dcodes, dvals = _dict_codes(pc.cast(batch.column("date") if "date" in names
+                                            else meta_cols["date"], pa.string()))
         plut = np.array([acc.period_code(v) for v in dvals], dtype=np.int32)
         p = plut[dcodes]
         lab = batch.column("labels")
@@ -608,13 +597,62 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         acc.sources["predicted"] += m
         acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
         if stance:
-            st = batch.column("stance_json")
-            if not pc.all(pc.equal(st.fill_null("[]"), "[]")).as_py():
-                for i, s in enumerate(st.to_pylist()):
-                    for t, lab_ in _stance_pairs(json.loads(s) if s else []):
+            st = batch.column("stance_json").fill_null("[]")
+            if not pc.all(pc.equal(st, "[]")).as_py():
+                # parse each distinct string once (stance lists repeat a lot)
+                scodes, svals = _dict_codes(st)
+                parsed = [[(acc.targets.code(t), acc.stance_labels.code(lab_))
+                           for t, lab_ in _stance_pairs(json.loads(v) if v else [])]
+                          for v in svals]
+                for i, c in enumerate(scodes.tolist()):
+                    for t_code, l_code in parsed[c]:
                         acc.st_doc.append(base + i)
-                        acc.st_target.append(acc.targets.code(t))
-                        acc.st_label.append(acc.stance_labels.code(lab_))
+                        acc.st_target.append(t_code)
+                        acc.st_label.append(l_code)
+
+
+def _meta_columns(meta_json: Any, keys: Sequence[str]) -> dict[str, Any]:
+    """Fields of a column of JSON objects, parsed by Arrow's C++ JSON reader (the strings are
+    already newline-free JSON, so the column's data buffer plus separators is NDJSON); falls
+    back to ``json.loads`` per row when a field is not a plain string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    col = meta_json.fill_null("{}")
+    try:
+        lines = pc.binary_join_element_wise(col, pa.scalar("\n"), "")
+        if hasattr(lines, "combine_chunks"):
+            lines = lines.combine_chunks()
+        width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+        offs = np.frombuffer(lines.buffers()[1], dtype=width)[
+            lines.offset:lines.offset + len(lines) + 1]
+        data = lines.buffers()[2][int(offs[0]):int(offs[-1])]
+        schema = pa.schema([(k, pa.string()) for k in keys])
+        tbl = pj.read_json(pa.BufferReader(data), parse_options=pj.ParseOptions(
+            explicit_schema=schema, unexpected_field_behavior="ignore"))
+        if tbl.num_rows == len(col):
+            return {k: tbl.column(k).combine_chunks() for k in keys}
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    rows = [json.loads(s) for s in col.to_pylist()]
+    return {k: pa.array([_key_value(r.get(k)) for r in rows], pa.string()) for k in keys}
+
+
+def _parquet_has_text(path: Path) -> bool:
+    """Whether the first rows of a Parquet file carry sentence text (a cheap probe)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = pf.schema_arrow.names
+    col = "sentences_json" if "sentences_json" in names else ("text" if "text" in names
+                                                              else None)
+    if col is None or not pf.metadata.num_rows:
+        return False
+    first = next(pf.iter_batches(batch_size=256, columns=[col]))
+    longest = pc.max(pc.utf8_length(first.column(0).fill_null(""))).as_py()
+    return bool(longest and longest > 2)
 
 
 def _dict_codes(arr: Any) -> tuple[NDArray[np.int64], list[Any]]:
@@ -730,6 +768,7 @@ def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "
                     continue
                 _read_docs(iter_documents(p, by_t, labels_from, need_text=unit == "sentence"),
                            acc)
+                acc.has_text = acc.has_text or _parquet_has_text(p)
             else:
                 _read_docs(iter_documents(p, by_t, labels_from), acc)
     else:
@@ -765,7 +804,8 @@ def check_settings(by: Sequence[str], freq: str, unit: str, labels_from: str) ->
             detail=f"--unit must be one of {', '.join(UNITS)} (got {unit!r})"))
     if labels_from not in LABEL_SOURCES:
         raise FramingError(Errors.E502.format(
-            detail=f"--labels-from must be one of {', '.join(LABEL_SOURCES)} (got {labels_from!r})"))
+            detail=f"--labels-from must be one of {', '.join(LABEL_SOURCES)} "
+                   f"(got {labels_from!r})"))
     if len(set(by)) != len(list(by)):
         raise FramingError(Errors.E502.format(detail=f"repeated grouping field in {list(by)}"))
     if "date" in by:

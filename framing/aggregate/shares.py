@@ -73,7 +73,7 @@ def count_cells(data: LabelledData, pooled: bool = False) -> Cells:
     doc_cell[mask] = inv
     n_docs = np.bincount(inv, minlength=c)
     units = data.units[mask].astype(np.float64)
-    n = np.bincount(inv, weights=units, minlength=c)
+    n = np.asarray(np.bincount(inv, weights=units, minlength=c), dtype=np.float64)
     f = len(data.frames)
     k = np.zeros((c, f))
     km = data.k[mask]
@@ -141,7 +141,7 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     share_raw = share.copy()
     if error_rates is not None:
         for j, fr in enumerate(data.frames):
-            ok, why = error_rates.usable(fr)
+            ok, _ = error_rates.usable(fr)
             if not ok:
                 continue
             tpr, fpr = error_rates.tpr(fr), error_rates.fpr(fr)

@@ -215,46 +215,85 @@ def _split_codes(data: LabelledData, split_at: Sequence[str]) -> list[int]:
 
 def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes: list[int],
                  rng: np.random.Generator) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Comparisons of one series (summed counts, p-values filled in later, vectorised) and its
-    trend row."""
-    per = data.periods
-    base = {**{c: data.groups.iat[s.group, i] for i, c in enumerate(data.by)},
-            "measure": s.measure,
-            "frame": s.frame, "target": s.target, "label": s.label}
-    spans: list[tuple[str, int, int, int, int, float, float, str | None]] = []
+    """Comparisons of one series as column arrays (p-values filled in later, vectorised over
+    all series) and its trend row."""
+    per = np.asarray(data.periods, dtype=object)
     t = len(s.periods)
+    b0: list[int] = []
+    b1: list[int] = []
+    a0: list[int] = []
+    a1: list[int] = []
+    tests: list[str] = []
+    pvals: list[float] = []
+    stats: list[float] = []
+    hows: list[str | None] = []
     nan = float("nan")
-    if "adjacent" in st.tests:
-        for i in range(1, t):
-            spans.append(("adjacent", i - 1, i - 1, i, i, nan, nan, None))
+    if "adjacent" in st.tests and t > 1:
+        idx = list(range(1, t))
+        b0 += [i - 1 for i in idx]
+        b1 += [i - 1 for i in idx]
+        a0 += idx
+        a1 += idx
+        tests += ["adjacent"] * len(idx)
+        pvals += [nan] * len(idx)
+        stats += [nan] * len(idx)
+        hows += [None] * len(idx)
     if "before_after" in st.tests:
         for code in split_codes:
             cut = int(np.searchsorted(s.periods, code))
             if 0 < cut < t:
-                spans.append(("before_after", 0, cut - 1, cut, t - 1, nan, nan, None))
+                b0.append(0)
+                b1.append(cut - 1)
+                a0.append(cut)
+                a1.append(t - 1)
+                tests.append("before_after")
+                pvals.append(nan)
+                stats.append(nan)
+                hows.append(None)
     if "changepoint" in st.tests and t >= 2:
         cp = changepoint(s.k_eff, s.n_eff, pvalue=st.changepoint_p,
                          n_permutations=st.n_permutations, rng=rng)
         if cp is not None:
-            spans.append(("changepoint", 0, cp.split - 1, cp.split, t - 1, cp.p_value, cp.lr,
-                          cp.method))
-    comps = []
-    for test, b0, b1, a0, a1, p, stat, how in spans:
-        comps.append({
-            **base, "test": test, "period_before": per[s.periods[b1]],
-            "period_after": per[s.periods[a0]], "before_start": per[s.periods[b0]],
-            "after_end": per[s.periods[a1]],
-            "nb": s.n[b0:b1 + 1].sum(), "kb": s.k[b0:b1 + 1].sum(),
-            "na": s.n[a0:a1 + 1].sum(), "ka": s.k[a0:a1 + 1].sum(),
-            "neb": s.n_eff[b0:b1 + 1].sum(), "keb": s.k_eff[b0:b1 + 1].sum(),
-            "nea": s.n_eff[a0:a1 + 1].sum(), "kea": s.k_eff[a0:a1 + 1].sum(),
-            "tpr": s.rates[0] if s.rates else nan, "fpr": s.rates[1] if s.rates else nan,
-            "p_value": p, "statistic": stat, "method": how})
+            b0.append(0)
+            b1.append(cp.split - 1)
+            a0.append(cp.split)
+            a1.append(t - 1)
+            tests.append("changepoint")
+            pvals.append(cp.p_value)
+            stats.append(cp.lr)
+            hows.append(cp.method)
+    comps: list[dict[str, Any]] = []
+    if tests:
+        B0, B1, A0, A1 = (np.asarray(x) for x in (b0, b1, a0, a1))
+
+        def span_sum(v: NDArray[np.float64], lo: NDArray[Any], hi: NDArray[Any]
+                     ) -> NDArray[np.float64]:
+            c = np.concatenate([[0.0], np.cumsum(v)])
+            return np.asarray(c[hi + 1] - c[lo])
+
+        m = len(tests)
+        cols: dict[str, Any] = {c: [data.groups.iat[s.group, i]] * m
+                                for i, c in enumerate(data.by)}
+        cols.update(measure=[s.measure] * m, frame=[s.frame] * m, target=[s.target] * m,
+                    label=[s.label] * m, test=tests, period_before=per[s.periods[B1]],
+                    period_after=per[s.periods[A0]], before_start=per[s.periods[B0]],
+                    after_end=per[s.periods[A1]],
+                    nb=span_sum(s.n, B0, B1), kb=span_sum(s.k, B0, B1),
+                    na=span_sum(s.n, A0, A1), ka=span_sum(s.k, A0, A1),
+                    neb=span_sum(s.n_eff, B0, B1), keb=span_sum(s.k_eff, B0, B1),
+                    nea=span_sum(s.n_eff, A0, A1), kea=span_sum(s.k_eff, A0, A1),
+                    tpr=[s.rates[0] if s.rates else nan] * m,
+                    fpr=[s.rates[1] if s.rates else nan] * m,
+                    p_value=pvals, statistic=stats, method=hows)
+        comps.append(cols)
     trends = []
     if "trend" in st.tests:
         tr = trend_test(s.k_eff, s.n_eff, s.periods.astype(float))
         if tr is not None:
-            trends.append(_trend_row(base, s, tr, data, st))
+            trends.append(_trend_row({**{c: data.groups.iat[s.group, i]
+                                         for i, c in enumerate(data.by)},
+                                      "measure": s.measure, "frame": s.frame,
+                                      "target": s.target, "label": s.label}, s, tr, data, st))
     return comps, trends
 
 
@@ -267,10 +306,12 @@ def _corrected(share: NDArray[np.float64], tpr: NDArray[np.float64], fpr: NDArra
 
 
 def _finish_comparisons(comps: list[dict[str, Any]], st: ShiftSettings) -> pd.DataFrame:
-    """Vectorised p-values, smallest attainable p-values, effects and intervals."""
+    """Vectorised p-values, smallest attainable p-values, effects and intervals (``comps`` holds
+    one dict of column arrays per series)."""
     if not comps:
         return pd.DataFrame()
-    df = pd.DataFrame(comps)
+    df = pd.DataFrame({k: np.concatenate([np.asarray(c[k], dtype=object if isinstance(
+        c[k], list) else None) for c in comps]) for k in comps[0]})
     nb, kb, na, ka = (df[c].to_numpy(float) for c in ("nb", "kb", "na", "ka"))
     neb, keb, nea, kea = (df[c].to_numpy(float) for c in ("neb", "keb", "nea", "kea"))
     tpr, fpr = df["tpr"].to_numpy(float), df["fpr"].to_numpy(float)
@@ -342,9 +383,9 @@ def _trend_row(base: dict[str, Any], s: _Series, tr: Any, data: LabelledData,
     per = data.periods
     return {**base, "test": "trend", "period_before": per[s.periods[0]],
             "period_after": per[s.periods[-1]], "before_start": per[s.periods[0]],
-            "after_end": per[s.periods[-1]], "n_before": int(round(s.n[0])),
-            "k_before": int(round(s.k[0])), "share_before": sb,
-            "n_after": int(round(s.n[-1])), "k_after": int(round(s.k[-1])), "share_after": sa,
+            "after_end": per[s.periods[-1]], "n_before": round(s.n[0]),
+            "k_before": round(s.k[0]), "share_before": sb,
+            "n_after": round(s.n[-1]), "k_after": round(s.k[-1]), "share_after": sa,
             "diff": diff, "diff_low": lo, "diff_high": hi, "log_or": lor,
             "direction": "up" if diff > 0 else ("down" if diff < 0 else "none"),
             "statistic": tr.z, "p_value": tr.p_value, "p_min": float("nan"), "testable": True,
@@ -427,7 +468,8 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
         gcode = [g_index[tuple(str(v) for v in r)]
                  for r in sp[list(data.by)].itertuples(index=False)]
         table: dict[tuple[str, str], dict[int, tuple[float, float]]] = {}
-        for g, tgt, lab, n, k in zip(gcode, sp["target"], sp["label"], sp["n"], sp["k"]):
+        for g, tgt, lab, n, k in zip(gcode, sp["target"], sp["label"], sp["n"], sp["k"],
+                                     strict=True):
             table.setdefault((str(tgt), str(lab)), {})[g] = (float(n), float(k))
         for (tgt, lab), d in table.items():
             sum_n = sum(v[0] for v in d.values())
@@ -479,16 +521,20 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
 
 
 def summarize_findings(shifts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """One row per group x item with a significant shift: the test that describes it best.
+    """One row per group x item with a significant *sustained* shift, described by the test
+    that fits it best.
 
-    Preference: a user split (``before_after``), then the better of ``changepoint`` (pattern
-    ``step``) and ``trend`` (pattern ``trend``) by how much of the binomial deviance each explains,
-    then the strongest ``adjacent`` jump (pattern ``jump``).
+    A finding needs a significant series-level test: a user split (``before_after``, pattern
+    ``step``), or ``changepoint`` (pattern ``step``) / ``trend`` (pattern ``trend``), whichever
+    explains more of the binomial deviance. Significant ``adjacent`` tests on their own are
+    one-period jumps; they stay in the shifts table but do not make a finding (in a stable
+    series they are the false discoveries an FDR procedure allows).
     """
-    cols = list(shifts.columns) + ["pattern"]
+    cols = [*shifts.columns, "pattern"]
     if shifts.empty or not shifts["significant"].any():
         return pd.DataFrame(columns=cols)
-    sig = shifts[shifts["significant"]].copy()
+    sig = shifts[shifts["significant"] & shifts["test"].isin(
+        ["before_after", "changepoint", "trend"])].copy()
     keys = [*by, "measure", "frame", "target", "label"]
     out = []
     for _, df in sig.groupby(keys, dropna=False, sort=False):
@@ -498,17 +544,12 @@ def summarize_findings(shifts: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             row["pattern"] = "step"
             out.append(row)
             continue
-        cand = df[df["test"].isin(["changepoint", "trend"])]
-        if not cand.empty:
-            best = max((r for _, r in cand.iterrows()), key=_explained)
-            row = best.copy()
-            row["pattern"] = "step" if best["test"] == "changepoint" else "trend"
-            out.append(row)
-            continue
-        row = df.sort_values(["q_value", "diff"], key=lambda c: c.abs() if c.name == "diff"
-                             else c).iloc[0].copy()
-        row["pattern"] = "jump"
+        best = max((r for _, r in df.iterrows()), key=_explained)
+        row = best.copy()
+        row["pattern"] = "step" if best["test"] == "changepoint" else "trend"
         out.append(row)
+    if not out:
+        return pd.DataFrame(columns=cols)
     res = pd.DataFrame(out, columns=cols).reset_index(drop=True)
     res["_abs"] = res["diff"].abs()
     return res.sort_values(["q_value", "_abs"], ascending=[True, False]).drop(

@@ -143,10 +143,16 @@ def two_proportion_test(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLi
         exp_min = np.minimum.reduce([n1a * pool, n1a * (1 - pool), n2a * pool, n2a * (1 - pool)])
     p = np.where(se > 0, p, 1.0)
     how = np.where(exp_min < fisher_below, "fisher", "z").astype(str)
-    for i in np.flatnonzero(how == "fisher"):
-        a, b = round(k1a[i]), round(n1a[i]) - round(k1a[i])
-        c, d = round(k2a[i]), round(n2a[i]) - round(k2a[i])
-        p[i] = fisher_exact_p(a, b, c, d) if min(a + b, c + d) > 0 else 1.0
+    idx = np.flatnonzero(how == "fisher")
+    if len(idx):
+        # integer tables once, vectorised; the exact test itself is cached per table
+        a_ = np.rint(k1a[idx]).astype(np.int64)
+        n1_ = np.rint(n1a[idx]).astype(np.int64)
+        c_ = np.rint(k2a[idx]).astype(np.int64)
+        n2_ = np.rint(n2a[idx]).astype(np.int64)
+        p[idx] = [fisher_exact_p(a, n1 - a, c, n2 - c) if min(n1, n2) > 0 else 1.0
+                  for a, n1, c, n2 in zip(a_.tolist(), n1_.tolist(), c_.tolist(),
+                                          n2_.tolist(), strict=True)]
     bad = ~((n1a > 0) & (n2a > 0))
     p = np.where(bad, np.nan, np.clip(p, 0.0, 1.0))
     return p, how
@@ -219,7 +225,7 @@ def changepoint(k: ArrayLike, n: ArrayLike, pvalue: str = "chi2", n_permutations
     stat = float(lr[s])
     if pvalue == "permutation":
         gen = rng if rng is not None else np.random.default_rng(0)
-        sims = _hypergeom_series(gen, int(round(k_a.sum())), np.round(n_a).astype(np.int64),
+        sims = _hypergeom_series(gen, round(k_a.sum()), np.round(n_a).astype(np.int64),
                                  n_permutations)
         null = _split_lr(sims.astype(float), np.round(n_a)).max(axis=1)
         p = (1.0 + float(np.sum(null >= stat - 1e-9))) / (n_permutations + 1.0)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,7 +60,7 @@ def terms(text: str, stop: frozenset[str], bigrams: bool = True) -> list[str]:
     words = [t for t in toks if t not in stop and len(t) > 1]
     if not bigrams:
         return words
-    pairs = [f"{a} {b}" for a, b in zip(toks, toks[1:])
+    pairs = [f"{a} {b}" for a, b in pairwise(toks)
              if a not in stop and b not in stop and len(a) > 1 and len(b) > 1]
     return words + pairs
 
@@ -91,11 +93,15 @@ def distinctive_vocabulary(source: Source | Iterable[Doc], by: Sequence[str] = (
     z-score of at least ``min_z``. Columns: ``scope``, the grouping fields, ``frame``, ``term``,
     ``z``, ``log_odds``, ``count`` (in the group/frame), ``count_rest``, ``rank``.
     """
-    items = list(source) if not isinstance(source, (str, pd.DataFrame)) else source
-    if isinstance(items, list) and items and all(isinstance(x, Doc) for x in items):
-        docs: Iterable[Doc] = items
+    docs: Iterable[Doc]
+    if isinstance(source, (str, Path, pd.DataFrame)):
+        docs = iter_documents(source, tuple(by), labels_from)
     else:
-        docs = iter_documents(items, tuple(by), labels_from)  # type: ignore[arg-type]
+        items = list(source)
+        if items and all(isinstance(x, Doc) for x in items):
+            docs = items
+        else:
+            docs = iter_documents(items, tuple(by), labels_from)
     counts = count_terms(docs, bigrams)
     cols = ["scope", *by, "frame", "term", "z", "log_odds", "count", "count_rest", "rank"]
     if not counts:
@@ -135,7 +141,7 @@ def distinctive_vocabulary(source: Source | Iterable[Doc], by: Sequence[str] = (
             if z[i] < min_z or yi[i] == 0:
                 break
             row: dict[str, Any] = {"scope": scope}
-            for c, v in zip(by, g if g is not None else (None,) * len(by)):
+            for c, v in zip(by, g if g is not None else (None,) * len(by), strict=True):
                 row[c] = v
             row.update(frame=f, term=vocab[i], z=float(z[i]), log_odds=float(delta[i]),
                        count=int(yi[i]), count_rest=int(yj[i]), rank=r)

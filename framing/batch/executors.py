@@ -32,7 +32,17 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from framing.analyzer import Analyzer
-from framing.batch.shard import ShardResult, ShardTask, dask_run, label_shard, pool_init, pool_run
+from framing.batch.shard import (
+    PRELOAD_ENV,
+    ShardResult,
+    ShardTask,
+    Throttled,
+    dask_run,
+    get_analyzer,
+    label_shard,
+    pool_init,
+    pool_run,
+)
 from framing.errors import Errors, FramingError
 
 OnProgress = Callable[[int, int], None]
@@ -78,27 +88,40 @@ def default_start_method() -> str:
 
 
 class ProcessBackend:
-    """A pool of ``workers`` processes (spawn or forkserver), each building the Analyzer once
-    with ``framing.load(**load_kwargs)``."""
+    """``workers`` labelling processes on this machine: a pool of worker processes (spawn or
+    forkserver), each with its own Analyzer from ``framing.load(**load_kwargs)``, and, with
+    ``parent_works`` (the default), this process as one of them.
+
+    The parent reads the input, hands shards to the pool, commits results and, whenever the
+    pool has enough queued and nothing finished, labels a shard itself. It has spaCy imported
+    already, so it starts labelling while the workers are still starting (the forkserver
+    imports spaCy and builds the Analyzer once, in the background, for all of them).
+    """
 
     name = "processes"
 
     def __init__(self, load_kwargs: dict[str, Any], workers: int,
-                 start_method: str | None = None, window: int | None = None) -> None:
+                 start_method: str | None = None, window: int | None = None,
+                 parent_works: bool = True) -> None:
         method = start_method or default_start_method()
         if method == "fork":
             raise FramingError(Errors.E606.format(
                 detail="the 'fork' start method is not supported (use spawn or forkserver)"))
         self.workers = workers
-        self.window = window or 2 * workers
+        self.load_kwargs = load_kwargs
+        self.parent_works = parent_works and workers > 1
+        n_procs = workers - 1 if self.parent_works else workers
+        # enough queued that a worker never waits while the parent labels a shard
+        self.window = window or 2 * n_procs + 1
         ctx = mp.get_context(method)
-        if method == "forkserver":  # import spaCy & co. once in the server, not in each child
-            ctx.set_forkserver_preload(["framing.batch.shard"])
+        if method == "forkserver":
+            _start_forkserver(ctx, load_kwargs)
         self._queue: Any = ctx.Queue()
         threads = max(1, (os.cpu_count() or 1) // workers)
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+        self._pool = ProcessPoolExecutor(max_workers=n_procs, mp_context=ctx,
                                          initializer=pool_init,
                                          initargs=(load_kwargs, self._queue, threads))
+        self._analyzer: Analyzer | None = None
 
     def _drain(self, on_progress: OnProgress) -> None:
         while True:
@@ -108,9 +131,24 @@ class ProcessBackend:
                 return
             on_progress(idx, n)
 
+    def _label_here(self, task: ShardTask, on_progress: OnProgress) -> ShardResult:
+        assert self._analyzer is not None
+
+        def progress(n: int) -> None:
+            on_progress(task.index, n)
+            self._drain(on_progress)
+
+        try:
+            return label_shard(task, self._analyzer, Throttled(progress))
+        except FramingError:
+            raise
+        except Exception as e:
+            raise _fail(task, e) from e
+
     def run(self, tasks: Iterator[ShardTask], on_progress: OnProgress) -> Iterator[ShardResult]:
         pending: dict[Any, ShardTask] = {}
         more = True
+        started = False
         while True:
             while more and len(pending) < self.window:
                 task = next(tasks, None)
@@ -118,9 +156,23 @@ class ProcessBackend:
                     more = False
                     break
                 pending[self._pool.submit(pool_run, task)] = task
-            if not pending:
+            if self.parent_works and not started:  # after the workers have work queued
+                started = True
+                self._analyzer = get_analyzer(self.load_kwargs)
+            if not pending and not more:
                 return
-            done, _ = cf_wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+            done = {f for f in pending if f.done()}
+            if not done and more and self._analyzer is not None:
+                task = next(tasks, None)
+                if task is None:
+                    more = False
+                else:
+                    yield self._label_here(task, on_progress)
+                    continue
+            if not done:
+                if not pending:
+                    continue
+                done, _ = cf_wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
             self._drain(on_progress)
             for fut in sorted(done, key=lambda f: pending[f].index):
                 task = pending.pop(fut)
@@ -137,6 +189,25 @@ class ProcessBackend:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._queue.close()
         self._queue.join_thread()
+
+
+def _start_forkserver(ctx: Any, load_kwargs: dict[str, Any]) -> None:
+    """Start the forkserver now, in the background, with spaCy imported and (rule layer) the
+    Analyzer built, so workers forked from it are ready at once; see ``framing.batch._preload``.
+    The parent goes on reading the input meanwhile."""
+    import json
+    from multiprocessing import forkserver
+
+    ENV = PRELOAD_ENV
+    try:
+        os.environ[ENV] = json.dumps(load_kwargs)
+    except TypeError:  # e.g. a Codebook object: the workers build their own
+        os.environ.pop(ENV, None)
+    ctx.set_forkserver_preload(["framing.batch._preload"])
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(ENV, None)
 
 
 class DaskBackend:

@@ -27,12 +27,14 @@ from typing import Any
 
 from framing.analyzer import Analyzer
 from framing.batch.fsutil import sha256_bytes
-from framing.batch.sinks import encode_results
+from framing.batch.sinks import ShardEncoder
 from framing.errors import Errors, FramingError
 from framing.ingest import Reject
-from framing.types import Article, DocResult
+from framing.types import Article
 
 ProgressFn = Callable[[int], None]
+#: Environment variable through which a forkserver learns which Analyzer to preload.
+PRELOAD_ENV = "FRAMING_BATCH_PRELOAD"
 
 
 @dataclass
@@ -81,13 +83,14 @@ def label_shard(task: ShardTask, analyzer: Analyzer,
     written to the shard's rejects, in input order."""
     t0 = time.perf_counter()
     articles = [it for it in task.items if isinstance(it, Article)]
+    frame_ids = analyzer.codebook.frame_ids
     try:
-        results = _pipe(analyzer, articles, task.batch_size, progress)
+        enc = _pipe(analyzer, articles, task, frame_ids, progress)
         failed: dict[int, str] = {}
     except FramingError:
         raise
     except Exception:  # one bad document must not sink the run: isolate it
-        results, failed = _pipe_one_by_one(analyzer, articles, progress)
+        enc, failed = _pipe_one_by_one(analyzer, articles, task, frame_ids, progress)
     rejects: list[Reject] = []
     reasons: Counter[str] = Counter()
     words = 0
@@ -105,39 +108,41 @@ def label_shard(task: ShardTask, analyzer: Analyzer,
         else:
             words += len(it.text.split())
         pos += 1
-    frame_ids = analyzer.codebook.frame_ids
     return ShardResult(
         index=task.index, start=task.start, end=task.end, read=len(task.items),
-        labelled=len(results), rejected=len(rejects), words=words,
-        data=encode_results(results, task.fmt, frame_ids),
+        labelled=enc.count, rejected=len(rejects), words=words, data=enc.finish(),
         rejects="".join(_reject_line(r) for r in rejects).encode("utf-8"),
         reasons=dict(sorted(reasons.items())), seconds=time.perf_counter() - t0)
 
 
-def _pipe(analyzer: Analyzer, articles: list[Article], batch_size: int | None,
-          progress: ProgressFn | None) -> list[DocResult]:
-    out: list[DocResult] = []
-    for res in analyzer.pipe(articles, batch_size=batch_size):
-        out.append(res)
+def _pipe(analyzer: Analyzer, articles: list[Article], task: ShardTask, frame_ids: list[str],
+          progress: ProgressFn | None) -> ShardEncoder:
+    enc = ShardEncoder(task.fmt, frame_ids)
+    for res in analyzer.pipe(articles, batch_size=task.batch_size):
+        enc.add(res)
         if progress is not None:
-            progress(len(out))
-    return out
+            progress(enc.count)
+    return enc
 
 
-def _pipe_one_by_one(analyzer: Analyzer, articles: list[Article], progress: ProgressFn | None
-                     ) -> tuple[list[DocResult], dict[int, str]]:
-    out: list[DocResult] = []
+def _pipe_one_by_one(analyzer: Analyzer, articles: list[Article], task: ShardTask,
+                     frame_ids: list[str], progress: ProgressFn | None
+                     ) -> tuple[ShardEncoder, dict[int, str]]:
+    enc = ShardEncoder(task.fmt, frame_ids)
     failed: dict[int, str] = {}
     for i, art in enumerate(articles):
         try:
-            out.extend(analyzer.pipe([art]))
+            results = list(analyzer.pipe([art]))
         except FramingError:
             raise
         except Exception as e:
             failed[i] = f"{type(e).__name__}: {e}"[:300]
+            results = []
+        for res in results:
+            enc.add(res)
         if progress is not None:
             progress(i + 1)
-    return out, failed
+    return enc, failed
 
 
 class Throttled:

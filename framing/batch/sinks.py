@@ -92,20 +92,56 @@ def row_to_result(row: dict[str, Any]) -> DocResult:
         "model": json.loads(row["model_json"])})
 
 
-def encode_results(results: Iterable[DocResult], fmt: str, frame_ids: list[str]) -> bytes:
-    """The bytes of one shard file holding ``results`` (deterministic for equal input)."""
-    if fmt == "jsonl":
-        return "".join(jsonl_line(r) for r in results).encode("utf-8")
-    if fmt == "parquet":
+class ShardEncoder:
+    """Builds the bytes of one shard file result by result, keeping only the encoded form
+    (JSON text, Arrow columns), not the DocResult objects, so a shard's memory stays small."""
+
+    def __init__(self, fmt: str, frame_ids: list[str]) -> None:
+        if fmt not in SHARD_FORMATS:
+            raise ValueError(f"unknown shard format {fmt!r}")
+        self.fmt = fmt
+        self.frame_ids = list(frame_ids)
+        self.count = 0
+        self._parts: list[Any] = []
+        self._rows: list[dict[str, Any]] = []
+        self._schema: Any = parquet_schema(self.frame_ids) if fmt == "parquet" else None
+
+    def add(self, res: DocResult) -> None:
+        self.count += 1
+        if self.fmt == "jsonl":
+            self._parts.append(jsonl_line(res).encode("utf-8"))
+            return
+        self._rows.append(parquet_row(res, self.frame_ids))
+        if len(self._rows) >= 256:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._rows:
+            self._parts.append(pa.RecordBatch.from_pylist(self._rows, schema=self._schema))
+            self._rows = []
+
+    def finish(self) -> bytes:
+        """The file's bytes (deterministic: equal results give equal bytes)."""
+        if self.fmt == "jsonl":
+            return b"".join(self._parts)
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = parquet_schema(frame_ids)
-        table = pa.Table.from_pylist([parquet_row(r, frame_ids) for r in results], schema=schema)
+        self._flush()
+        table = pa.Table.from_batches(self._parts, schema=self._schema).combine_chunks()
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd", row_group_size=max(1, len(table)))
         return buf.getvalue()
-    raise ValueError(f"unknown shard format {fmt!r}")
+
+
+def encode_results(results: Iterable[DocResult], fmt: str, frame_ids: list[str]) -> bytes:
+    """The bytes of one shard file holding ``results`` (deterministic for equal input)."""
+    enc = ShardEncoder(fmt, frame_ids)
+    for r in results:
+        enc.add(r)
+    return enc.finish()
 
 
 def decode_results(data: bytes, fmt: str) -> Iterator[DocResult]:

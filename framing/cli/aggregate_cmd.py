@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from framing.aggregate import aggregate
-from framing.aggregate.load import FREQS, LABEL_SOURCES, UNITS
+from framing.aggregate.load import FREQS, LABEL_SOURCES
 from framing.cli._common import console, err_console, handle_errors
 from framing.errors import Errors, FramingError
 
@@ -83,5 +83,4 @@ def aggregate_cli(
             t.add_row(d)
         console.print(t)
     else:
-        console.print("No significant shift (q < {:.2f} and |change| >= {:.2f}).".format(
-            alpha, min_effect))
+        console.print(f"No significant shift (q < {alpha:.2f} and |change| >= {min_effect:.2f}).")

@@ -77,7 +77,7 @@ def evaluate_cli(
         typer.echo(json.dumps(ev.report, ensure_ascii=False, indent=1))
         return
     rep = ev.report
-    others = {k: rep[k] for k in ("rules", "fused") if k in rep}
+    others: dict[str, dict[str, Any]] = {k: rep[k] for k in ("rules", "fused") if k in rep}
     console.print(_metrics_table(f"{model.name} on {data.name}", rep, others))
     console.print(_cooc_table(ev.labels, ev.cooccurrence("classifier"), "classifier"))
     if "fused" in others:

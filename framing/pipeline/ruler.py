@@ -149,7 +149,7 @@ class FrameRuler:
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
         self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
-        self._index = _TokenIndex(self.nlp, token_patterns)
+        self._index = _TokenIndex(self.nlp, token_patterns, matcher)
         return matcher, phrase
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
@@ -363,7 +363,9 @@ class _TokenIndex:
     order).
     """
 
-    def __init__(self, nlp: Language, patterns: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    def __init__(self, nlp: Language, patterns: list[tuple[str, list[dict[str, Any]]]],
+                 full: Matcher) -> None:
+        self.full = full  # all patterns in one Matcher: decides the order of exact ties
         strings = nlp.vocab.strings
         stop = {w.lower() for w in getattr(nlp.Defaults, "stop_words", set())}
         self.plans: list[_Plan] = []
@@ -434,8 +436,7 @@ class _TokenIndex:
             out += [(s, e, self.order[strings[k]], strings[k]) for k, s, e in self.rest(doc)]
         n = len(doc)
         if n == 0 or not self.plans:
-            out.sort()
-            return [(pid, s, e) for s, e, _, pid in out]
+            return self._ordered(doc, out)
         cols = doc.to_array(list(_COLUMNS))
         where: dict[int, Any] = {}  # column -> index of each token's word in the vocab
         for col, vocab in self._vocab.items():
@@ -501,5 +502,25 @@ class _TokenIndex:
             for a, b in zip(lo[firsts].tolist(), hi[lasts].tolist(), strict=True):
                 out += [(s + a, e + a, plan.order, plan.pid)
                         for _, s, e in plan.matcher(doc[a:b])]
+        return self._ordered(doc, out)
+
+    def _ordered(self, doc: Doc, out: list[tuple[int, int, int, str]]
+                 ) -> list[tuple[str, int, int]]:
+        """Sorted by (start, end); matches of several patterns on the very same tokens come in
+        the order one Matcher over all patterns gives them (the ruler keeps the first of equal
+        weight), which running it on just those tokens reproduces."""
         out.sort()
-        return [(pid, s, e) for s, e, _, pid in out]
+        res = [(pid, s, e) for s, e, _, pid in out]
+        i = 0
+        while i < len(res):
+            j = i + 1
+            while j < len(res) and res[j][1:] == res[i][1:]:
+                j += 1
+            if j - i > 1:
+                s, e = res[i][1], res[i][2]
+                strings = doc.vocab.strings
+                rank = {strings[k]: r for r, (k, a, b) in enumerate(self.full(doc[s:e]))
+                        if a == 0 and b == e - s}
+                res[i:j] = sorted(res[i:j], key=lambda m: rank.get(m[0], len(rank)))
+            i = j
+        return res

@@ -198,8 +198,8 @@ class StanceCues:
             self._matchers = self._build()
         matcher, phrase = self._matchers
         strings = self.nlp.vocab.strings
-        raw = [(strings[k], s, e) for k, s, e in matcher(doc)]
-        raw += [(strings[k], s, e) for k, s, e in phrase(doc)]
+        raw = [(strings[k], s, e) for k, s, e in matcher(doc)] if len(matcher) else []
+        raw += [(strings[k], s, e) for k, s, e in phrase(doc)] if len(phrase) else []
         # the longest match wins where matches overlap ("should not" over "should")
         raw.sort(key=lambda m: (-(m[2] - m[1]), m[1], m[0]))
         taken = [False] * len(doc)

@@ -162,6 +162,19 @@ class _Report:
                 order.append(int(g))
         return order[:self.max_panels]
 
+    def _pooled_shares(self) -> pd.DataFrame:
+        """Shares per period with all groups pooled (the ``-1`` panel of the overview)."""
+        from dataclasses import replace
+
+        from framing.aggregate.shares import frame_shares
+
+        d = self.data
+        pooled = replace(d, by=("_all",), groups=pd.DataFrame({"_all": ["all"]}),
+                         group=np.zeros_like(d.group))
+        t = frame_shares(pooled, n_bootstrap=self.est.config_.n_bootstrap,
+                         error_rates=self.est.error_rates_, conf=self.est.config_.conf)
+        return t.assign(_g=-1)
+
     def _overview(self, findings: list[dict[str, Any]]) -> Path | None:
         frames = self._overview_frames(findings)
         if not frames or not len(self.est.shares_):
@@ -169,6 +182,10 @@ class _Report:
         shares = self.est.shares_.copy()
         shares["_g"] = self._g(shares)
         panels = [(g, self.glabel[g]) for g in self._panels(findings)]
+        if len(self.data.groups) > 1 and len(self.data.periods) > 1:
+            shares = pd.concat([self._pooled_shares(), shares], ignore_index=True)
+            panels = [(-1, f"All {' / '.join(_plural(b) for b in self.by)} (pooled)"),
+                      *panels[:self.max_panels - 1]]
         emphasis: dict[int, set[str]] = {}
         for f in findings:
             if f["measure"] == "frame":
@@ -179,8 +196,10 @@ class _Report:
             self.out / "shares_over_time.png", shares, panels, frames, self.colours,
             {f: frame_title(f) for f in frames}, self.data.periods,
             f"Frame shares over time, by {by_txt}",
-            f"Share of {self.unit_word} using each frame per {self.data.freq}. In panels marked ● "
-            f"the frame with a finding is drawn strong, with its 95% interval band.",
+            f"Share of {self.unit_word} using each frame per {self.data.freq}"
+            + ("; the first panel pools all groups" if panels and panels[0][0] == -1 else "")
+            + (". In panels marked ● the frame with a finding is drawn strong, with its 95% "
+               "interval band." if emphasis else "."),
             emphasis)
 
     def _heatmap(self) -> Path | None:
@@ -339,7 +358,7 @@ class _Report:
                 f"<code>data/findings.csv</code>." if n_all > len(findings) else "")
         items = []
         vocab = self.est.vocab_
-        for i, (f, chart, ev) in enumerate(zip(findings, charts, evidence), start=1):
+        for i, (f, chart, ev) in enumerate(zip(findings, charts, evidence, strict=True), start=1):
             up = f["share_after"] > f["share_before"]
             badge = ('<span class="badge up">▲ rising</span>' if up
                      else '<span class="badge down">▼ falling</span>')
@@ -565,7 +584,8 @@ td.num,th.num{text-align:right;white-space:nowrap}
 .methods li{margin-bottom:6px;color:#3e4c59}
 code{background:#eef2f7;border-radius:4px;padding:1px 5px;font-size:12.5px}
 footer{color:var(--muted);font-size:12.5px;text-align:center;margin:8px 0 40px}
-@media (max-width:800px){.kpis{grid-template-columns:repeat(2,1fr)}.evidence{grid-template-columns:1fr}}
+@media (max-width:800px){.kpis{grid-template-columns:repeat(2,1fr)}
+.evidence{grid-template-columns:1fr}}
 @media print{body{background:#fff}section{box-shadow:none;border:1px solid var(--line);
 break-inside:avoid}.hero{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """

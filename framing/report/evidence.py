@@ -76,9 +76,9 @@ def collect_evidence(source: Source, findings: Sequence[Mapping[str, Any]], by: 
                     continue
                 if len(t) > MAX_CHARS:
                     t = t[:MAX_CHARS].rsplit(" ", 1)[0] + " …"
-                h = hashlib.blake2b(f"{seed}|{d.id}|{j}".encode(), digest_size=8).hexdigest()
+                key = hashlib.blake2b(f"{seed}|{d.id}|{j}".encode(), digest_size=8).hexdigest()
                 counter += 1
-                item = (h, counter, Quote(t, d.id, d.date, d.title))
+                item = (key, counter, Quote(t, d.id, d.date, d.title))
                 heap = heaps[i][side]
                 # keep the per_side smallest hashes (a max-heap via negation is not needed:
                 # push and trim by sorting, the lists stay tiny)

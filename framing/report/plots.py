@@ -49,10 +49,11 @@ def _header(fig: Figure, title: str, subtitle: str | None, top: float = 0.97) ->
                  ha="left", va="top", fontsize=10, color=MUTED, linespacing=1.4)
 
 
-def _period_axis(ax: Axes, periods: Sequence[str], lo: int, hi: int) -> None:
+def _period_axis(ax: Axes, periods: Sequence[str], lo: int, hi: int, max_ticks: int = 10
+                 ) -> None:
     ax.set_xlim(lo - 0.4, hi + 0.4)
     ticks = list(range(lo, hi + 1))
-    step = max(1, math.ceil(len(ticks) / 10))
+    step = max(1, math.ceil(len(ticks) / max_ticks))
     ax.set_xticks(ticks[::step])
     ax.set_xticklabels([periods[i] for i in ticks[::step]])
     ax.yaxis.set_major_formatter(_PCT)
@@ -116,14 +117,16 @@ def shares_over_time(path: Path, shares: pd.DataFrame, panels: Sequence[tuple[An
     nrows = math.ceil(n / ncols)
     pos = {p: i for i, p in enumerate(periods)}
     with mpl.rc_context(MPL_STYLE):
-        fig = Figure(figsize=(12, 1.55 + 2.55 * nrows))
-        head = 1.35 / fig.get_figheight()
-        axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True,
-                            gridspec_kw={"hspace": 0.42, "wspace": 0.08, "top": 1 - head - 0.02,
+        labels = [short_label(frame_titles[f], 30) for f in frames]
+        leg_rows = 1 if sum(len(x) + 6 for x in labels) < 150 else 2
+        fig = Figure(figsize=(12, 1.75 + 0.3 * leg_rows + 2.55 * nrows))
+        head = (1.55 + 0.3 * leg_rows) / fig.get_figheight()
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True,
+                            gridspec_kw={"hspace": 0.5, "wspace": 0.08, "top": 1 - head - 0.02,
                                          "bottom": 0.35 / fig.get_figheight() + 0.03,
                                          "left": 0.055, "right": 0.985})
-        lo, hi = len(periods), 0
-        for ax, (key, label) in zip(axes.flat, panels):
+        for ax, (key, label) in zip(axes.flat, panels, strict=False):
+            lo, hi = len(periods), 0
             sub = shares[shares["_g"] == key]
             strong = emphasis.get(key, set())
             for fr in sorted(frames, key=lambda f: f in strong):
@@ -143,20 +146,16 @@ def shares_over_time(path: Path, shares: pd.DataFrame, panels: Sequence[tuple[An
                 else:
                     ax.plot(x, d["share"], color=colours[fr], lw=1.2, alpha=0.4, zorder=2)
             ax.set_title(label + ("  ●" if strong else ""), fontsize=10.5, pad=5)
+            _period_axis(ax, periods, lo if lo <= hi else 0, max(hi, lo),
+                         max_ticks=10 if ncols == 1 else (7 if ncols == 2 else 5))
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
-        for ax in axes.flat:
-            if ax.get_visible():
-                _period_axis(ax, periods, lo if lo <= hi else 0, hi)
         handles = [mpl.lines.Line2D([], [], color=colours[f], lw=2.4) for f in frames]
-        fig.legend(handles, [frame_titles[f] for f in frames], loc="upper left",
-                   bbox_to_anchor=(0.012, 1 - 0.95 / fig.get_figheight()), ncols=min(len(frames),
-                                                                                  5),
+        fig.legend(handles, labels, loc="upper left",
+                   bbox_to_anchor=(0.005, 1 - 1.1 / fig.get_figheight()),
+                   ncols=len(frames) if leg_rows == 1 else math.ceil(len(frames) / 2),
                    handlelength=1.6, columnspacing=1.4, fontsize=9.5)
-        fig.text(0.012, 1 - 0.18 / fig.get_figheight(), title, ha="left", va="top", fontsize=14,
-                 fontweight="bold", color=INK)
-        fig.text(0.012, 1 - 0.55 / fig.get_figheight(), subtitle, ha="left", va="top",
-                 fontsize=10, color=MUTED)
+        _header(fig, title, subtitle, top=1 - 0.18 / fig.get_figheight())
         return _save(fig, path)
 
 
@@ -216,13 +215,13 @@ def stance_over_time(path: Path, stance: pd.DataFrame, panels: Sequence[tuple[An
     nrows = math.ceil(n / ncols)
     pos = {p: i for i, p in enumerate(periods)}
     with mpl.rc_context(MPL_STYLE):
-        fig = Figure(figsize=(12, 1.7 + 2.8 * nrows))
-        head = 1.55 / fig.get_figheight()
+        fig = Figure(figsize=(12, 1.9 + 2.8 * nrows))
+        head = 1.75 / fig.get_figheight()
         axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True,
                             gridspec_kw={"hspace": 0.62, "wspace": 0.08, "top": 1 - head - 0.02,
                                          "bottom": 0.35 / fig.get_figheight() + 0.03,
                                          "left": 0.055, "right": 0.985})
-        for ax, (key, target, label) in zip(axes.flat, panels):
+        for ax, (key, target, label) in zip(axes.flat, panels, strict=False):
             sub = stance[(stance["_g"] == key) & (stance["target"] == target)]
             lo, hi = len(periods), 0
             for lab in ("favor", "against"):
@@ -234,21 +233,19 @@ def stance_over_time(path: Path, stance: pd.DataFrame, panels: Sequence[tuple[An
                 ax.fill_between(x, d["ci_low"], d["ci_high"], color=STANCE_COLOURS[lab],
                                 alpha=0.12, lw=0)
                 ax.plot(x, d["share"], color=STANCE_COLOURS[lab], marker="o", ms=3)
-            head, _, tail = label.partition(" — ")
-            ax.set_title(head, fontsize=10.5, pad=18)
+            group_txt, _, tail = label.partition(" — ")
+            ax.set_title(group_txt, fontsize=10.5, pad=18)
             ax.text(0, 1.02, textwrap.shorten(tail, 60), transform=ax.transAxes, fontsize=9.5,
                     color=MUTED, va="bottom")
-            _period_axis(ax, periods, lo if lo <= hi else 0, hi)
+            _period_axis(ax, periods, lo if lo <= hi else 0, max(hi, lo),
+                         max_ticks=10 if ncols == 1 else (7 if ncols == 2 else 5))
         for ax in list(axes.flat)[len(panels):]:
             ax.set_visible(False)
         handles = [mpl.lines.Line2D([], [], color=STANCE_COLOURS[k], lw=2.4)
                    for k in ("favor", "against")]
         fig.legend(handles, ["in favor", "against"], loc="upper left",
-                   bbox_to_anchor=(0.012, 1 - 0.95 / fig.get_figheight()), ncols=2)
-        fig.text(0.012, 1 - 0.18 / fig.get_figheight(), title, ha="left", va="top", fontsize=14,
-                 fontweight="bold", color=INK)
-        fig.text(0.012, 1 - 0.55 / fig.get_figheight(), subtitle, ha="left", va="top",
-                 fontsize=10, color=MUTED)
+                   bbox_to_anchor=(0.005, 1 - 1.1 / fig.get_figheight()), ncols=2)
+        _header(fig, title, subtitle, top=1 - 0.18 / fig.get_figheight())
         return _save(fig, path)
 
 
@@ -270,7 +267,7 @@ def difference_chart(path: Path, rows: pd.DataFrame, title: str, subtitle: str) 
         ax.axvline(0, color=MUTED, lw=1)
         ax.set_yticks(y)
         ax.set_yticklabels([""] * m)
-        for yi, lab in zip(y, rows["label"]):
+        for yi, lab in zip(y, rows["label"], strict=True):
             first, _, second = str(lab).partition("\n")
             ax.annotate(first, (0, yi), xycoords=("axes fraction", "data"), xytext=(-10, 3),
                         textcoords="offset points", ha="right", va="bottom", fontsize=9.8,

@@ -25,7 +25,8 @@ STANCE_COLOURS = {"favor": "#2e9e6b", "against": "#c2384b", "none": "#9aa5b1"}
 FONT_STACK = ("Inter, 'Segoe UI', 'Helvetica Neue', Helvetica, Arial, 'DejaVu Sans', "
               "sans-serif")
 
-MPL_STYLE: dict[str, Any] = {
+#: matplotlib rc settings (typed loosely: matplotlib's stubs want literal keys).
+MPL_STYLE: Any = {
     "font.family": "DejaVu Sans",
     "font.size": 10.5,
     "axes.edgecolor": "#c3c9d0",

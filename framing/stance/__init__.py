@@ -19,7 +19,13 @@ Example:
 """
 
 from framing.stance.data import STANCE_LABELS, StanceData, read_stance, split_dev
-from framing.stance.document import document_stance, pipe_documents, stance_for_docs
+from framing.stance.document import (
+                                     document_stance,
+                                     pipe_documents,
+                                     stance_for_docs,
+                                     stance_for_each,
+                                     targets_for,
+)
 from framing.stance.evaluate import evaluate_stance
 from framing.stance.metrics import DecisionRule, stance_report
 from framing.stance.model import StanceModel, default_stance_dir, default_stance_model
@@ -43,6 +49,8 @@ __all__ = [
     "read_stance",
     "split_dev",
     "stance_for_docs",
+    "stance_for_each",
     "stance_report",
+    "targets_for",
     "train_stance",
 ]

@@ -121,6 +121,14 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             "- Dev numbers are optimistic (dev chose the epoch and the thresholds); rely on the "
             "test numbers, and on labels with small support not at all.",
             "- English only.", ""]
+    real = (metrics.get("real_data") or {}).get("ibm_claim_stance")
+    if real:
+        out += ["## Real-data check: IBM claim stance", ""]
+        if metrics["real_data"].get("model_created") != meta.get("created"):
+            out += [f"*Measured on an earlier build of this model (created "
+                    f"{metrics['real_data'].get('model_created')}); rerun "
+                    "`python scripts/eval_ibm_stance.py --update-card`.*", ""]
+        out += [real_data_section(real), ""]
     if notes:
         out += ["## Notes", "", notes.strip(), ""]
     return "\n".join(out)
@@ -131,3 +139,32 @@ def _rule_text(labels: list[str], dec: dict[str, Any]) -> str:
         return (f"the stronger of favor/against when its probability is at least "
                 f"{dec.get('none_threshold')}, else none ({dec.get('how')})")
     return f"favor when its probability is at least {dec.get('favor_threshold')} ({dec.get('how')})"
+
+
+def real_data_section(res: dict[str, Any]) -> str:
+    """Markdown of the IBM claim stance check (``scripts/eval_ibm_stance.py``)."""
+    lines = ["| model | trained on | accuracy | macro-F1 | F-avg |", "|---|---|---:|---:|---:|"]
+    zs = res.get("zero_shot")
+    if zs:
+        for k, label in (("strict", "3 labels, none counts as wrong"),
+                         ("polar", "restricted to favor/against")):
+            r = zs[k]
+            lines.append(f"| default model, zero-shot ({label}) | project corpora | "
+                         f"{r['accuracy']:.3f} | {r['macro_f1']:.3f} | {r['f_avg']:.3f} |")
+    for name, label in (("transformer", "cross-encoder (MiniLM)"), ("tfidf", "TF-IDF baseline")):
+        r = res[name]["test"]
+        lines.append(f"| {label} | IBM train split | {r['accuracy']:.3f} | {r['macro_f1']:.3f} "
+                     f"| {r['f_avg']:.3f} |")
+    s = res["transformer"]["settings"]
+    text = [
+        f"IBM Debater® Claim Stance Dataset, IBM Research (CC BY-SA 3.0): {res['n_train']} "
+        f"train claims on {res['train_targets']} motions, {res['n_test']} test claims on "
+        f"{res['test_targets']} other motions; favor/against only. Measured by "
+        "`python scripts/eval_ibm_stance.py` (the data is read from `../shared/data/` and not "
+        "in the repository).", "", *lines, "",
+        f"Both trained models hold out whole motions of the train split as dev data "
+        f"({res['dev_split']}). Cross-encoder: {res['transformer']['epochs_run']} epochs run "
+        f"(lr {s['lr']}, batch {s['batch_size']}, max_length {s['max_length']}, class weights "
+        f"{s['class_weight']}, seed {s['seed']}). The run took {res['seconds']:.0f} s "
+        f"({res['cpu_seconds']:.0f} CPU s)."]
+    return "\n".join(text)

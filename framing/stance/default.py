@@ -173,9 +173,14 @@ def build_default_stance_model(recipe_path: str | Path | None = None,
                              encoding="utf-8")
         metrics = json.loads((work / "model" / "metrics.json").read_text(encoding="utf-8"))
         metrics["build_seconds"] = build_seconds
-        extra = recipe.get("extra_metrics")
-        if isinstance(extra, dict):
-            metrics.update(extra)
+        old = out / "metrics.json"
+        if old.is_file():  # keep the last real-data check; the card marks it as older
+            try:
+                real = json.loads(old.read_text(encoding="utf-8")).get("real_data")
+            except (json.JSONDecodeError, AttributeError):
+                real = None
+            if real:
+                metrics["real_data"] = real
         (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",
                                                      encoding="utf-8")
         from framing.stance.card import render_stance_card

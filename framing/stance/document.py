@@ -131,16 +131,28 @@ def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
     """Stance of each processed Doc toward each target (strings, or codebook
     :class:`~framing.codebook.Target` objects): one list of :class:`StanceResult` per doc, in
     target order. The Docs should have been through ``stance_cues`` (else no cue features)."""
-    tgts = list(dict.fromkeys(_target_text(t, i) for i, t in enumerate(targets)))
+    return stance_for_each(model, docs, [targets] * len(docs), batch_size)
+
+
+def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[Sequence[Any]],
+                    batch_size: int = 64) -> list[list[StanceResult]]:
+    """Like :func:`stance_for_docs`, with each Doc's own targets (e.g. the codebook targets of
+    its issue plus the user's); all (target, sentence) pairs of the batch are scored in one
+    model call."""
+    if len(targets_per_doc) != len(docs):
+        raise ValueError(f"{len(docs)} docs but {len(targets_per_doc)} target lists")
+    tgts = [list(dict.fromkeys(_target_text(t, i) for i, t in enumerate(ts)))
+            for ts in targets_per_doc]
     per_doc = [doc_units(d) for d in docs]
-    pairs = [(t, u.text) for units in per_doc for t in tgts for u in units]
+    pairs = [(t, u.text) for units, ts in zip(per_doc, tgts, strict=True) for t in ts
+             for u in units]
     probs = model.predict_proba(pairs, batch_size=batch_size)
     out: list[list[StanceResult]] = []
     pos = 0
-    for doc, units in zip(docs, per_doc, strict=True):
+    for doc, units, ts in zip(docs, per_doc, tgts, strict=True):
         res: list[StanceResult] = []
         cues = [u.cue for u in units]
-        for t in tgts:
+        for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
             d = model.pooling.pool(p, model.labels, cues)
@@ -158,6 +170,17 @@ def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
     return out
 
 
+def targets_for(codebook: Any, meta: dict[str, Any] | None = None,
+                extra: Sequence[str] = ()) -> list[str]:
+    """The targets to score a document against: the codebook's default targets of the
+    document's issue (``meta["issue"]``; none when the document has no issue) followed by the
+    ``extra`` free-text targets (``--target``), duplicates dropped."""
+    issue = (meta or {}).get("issue")
+    own = [t.text for t in getattr(codebook, "targets", []) if issue and t.issue == issue]
+    return list(dict.fromkeys([*own, *(check_target(t, f"--target #{i + 1}")
+                                       for i, t in enumerate(extra))]))
+
+
 def document_stance(model: Any, text: str | Doc, targets: Sequence[Any],
                     nlp: Language | None = None, batch_size: int = 64) -> list[StanceResult]:
     """Stance of one document toward each target (see the module docstring).
@@ -172,20 +195,10 @@ def document_stance(model: Any, text: str | Doc, targets: Sequence[Any],
 def pipe_documents(model: Any, texts: Sequence[str], targets_per_doc: Sequence[Sequence[Any]],
                    nlp: Language | None = None, batch_size: int = 64
                    ) -> list[list[StanceResult]]:
-    """Stance of many documents, each toward its own targets (used for tuning and evaluation
-    on labelled documents); documents with the same targets are scored together."""
+    """Stance of many texts, each toward its own targets (processed with ``nlp``, default
+    :func:`~framing.pipeline.stance.build_stance_nlp`)."""
     nlp = nlp or _stance_nlp()
-    docs = list(nlp.pipe(texts))
-    out: list[list[StanceResult] | None] = [None] * len(docs)
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, ts in enumerate(targets_per_doc):
-        key = tuple(_target_text(t, k) for k, t in enumerate(ts))
-        groups.setdefault(key, []).append(i)
-    for key, idx in groups.items():
-        res = stance_for_docs(model, [docs[i] for i in idx], list(key), batch_size)
-        for i, r in zip(idx, res, strict=True):
-            out[i] = r
-    return [r if r is not None else [] for r in out]
+    return stance_for_each(model, list(nlp.pipe(texts)), targets_per_doc, batch_size)
 
 
 def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],

@@ -9,7 +9,8 @@ The rule (:meth:`PoolingRule.pool`):
 1. **Cue weighting.** A sentence's weight is ``w = (1 + cue_weight * strength) *
    (reported_weight if reported else 1)``: explicit author cues ("should", "it's time to",
    "a mistake") make a sentence count more, attributed speech ("critics say") less. Its
-   strength for a polar label ``l`` is ``s_l = min(1, w * p_l)``.
+   strength for a polar label ``l`` is ``s_l = 1 - (1 - p_l) ** w``: ``w > 1`` moves ``p_l``
+   toward 1 without reaching it, ``w < 1`` toward 0, ``w = 1`` leaves it as it is.
 2. **Carrying sentences.** A sentence carries ``l`` when ``l`` is its stronger polar label and
    ``s_l >= doc_threshold``.
 3. **Decision.** No carrying sentence: ``none`` (score = 1 - the strongest ``s`` in the
@@ -123,8 +124,8 @@ class PoolingRule:
             for i, c in enumerate(cues[:len(p)]):
                 w[i] = (1.0 + self.cue_weight * c.strength) * (
                     self.reported_weight if c.reported else 1.0)
-        return (np.minimum(1.0, w * p[:, idx["favor"]]),
-                np.minimum(1.0, w * p[:, idx["against"]]))
+        return (1.0 - (1.0 - p[:, idx["favor"]]) ** w,
+                1.0 - (1.0 - p[:, idx["against"]]) ** w)
 
     def pool(self, probs: np.ndarray, labels: Sequence[str],
              cues: Sequence[SentenceCue] | None = None) -> DocStance:

@@ -217,13 +217,17 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
         steps = len(_row_batches(row_windows, row_len, cfg.batch_size,
                                  np.random.default_rng(cfg.seed)))
         total = steps * cfg.epochs
+        if cfg.freeze_embeddings:
+            emb = model.get_input_embeddings()
+            if emb is not None:
+                emb.weight.requires_grad_(False)
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+        trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         params = [
-            {"params": [p for n, p in model.named_parameters()
-                        if not any(nd in n for nd in no_decay)],
+            {"params": [p for n, p in trainable if not any(nd in n for nd in no_decay)],
              "weight_decay": cfg.weight_decay},
-            {"params": [p for n, p in model.named_parameters()
-                        if any(nd in n for nd in no_decay)], "weight_decay": 0.0},
+            {"params": [p for n, p in trainable if any(nd in n for nd in no_decay)],
+             "weight_decay": 0.0},
         ]
         opt = torch.optim.AdamW(params, lr=cfg.lr)
         sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * total), total)
@@ -257,7 +261,7 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
                         logits = torch.stack(pooled)
                     loss = loss_fn(logits, y_t[rows])
                     loss.backward()
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    torch.nn.utils.clip_grad_norm_([p for _, p in trainable], 1.0)
                     opt.step()
                     sched.step()
                     opt.zero_grad(set_to_none=True)
@@ -296,6 +300,8 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()
+        for p in model.parameters():
+            p.requires_grad_(True)
         return StanceFit(model, tok, history, best_epoch, best_dev,
                          round(time.perf_counter() - t0, 1), threads)
     finally:

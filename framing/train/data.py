@@ -253,7 +253,7 @@ def split_eval(data: LabelledData, fraction: float, seed: int
                ) -> tuple[LabelledData, LabelledData]:
     """A seeded random split of ``fraction`` of the rows for dev; both parts keep input order."""
     n = len(data)
-    n_dev = int(round(n * fraction))
+    n_dev = round(n * fraction)
     rng = np.random.default_rng(seed)
     perm = rng.permutation(n)
     dev = sorted(int(i) for i in perm[:n_dev])

@@ -34,8 +34,14 @@ from framing.codebook import Codebook
 from framing.errors import Errors, FramingError
 from framing.train.card import render_card
 from framing.train.config import DEFAULT_EVAL_SPLIT, TrainConfig
-from framing.train.data import (LabelledData, check_labels, close_labels, read_labelled,
-                                resolve_label_set, split_eval)
+from framing.train.data import (
+    LabelledData,
+    check_labels,
+    close_labels,
+    read_labelled,
+    resolve_label_set,
+    split_eval,
+)
 from framing.train.fusion import Fusion
 from framing.train.metrics import THRESHOLD_RULE, Thresholds, multilabel_report, tune_thresholds
 from framing.train.model import FORMAT, FORMAT_VERSION, META_FILE, FrameModel

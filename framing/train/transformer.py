@@ -172,8 +172,14 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                     progress: bool = True,
                     log: Callable[[str], None] | None = None) -> FitResult:
     """Fine-tune ``base`` on the training rows; early stopping on dev micro-F1."""
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from transformers import get_linear_schedule_with_warmup
 
     log = log or (lambda s: None)
@@ -201,6 +207,10 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
             with torch.no_grad():
                 bias.copy_(torch.from_numpy(np.log(prior / (1 - prior))))
 
+        if cfg.freeze_embeddings:
+            emb = model.get_input_embeddings()
+            if emb is not None:
+                emb.weight.requires_grad_(False)
         win = _windows_dataset(tok, train_texts, cfg.max_length, cfg.stride)
         row_windows: list[list[int]] = [[] for _ in range(len(train_texts))]
         for k, o in enumerate(win.owner):
@@ -219,12 +229,11 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                                            np.random.default_rng(cfg.seed)))
         total = steps_per_epoch * cfg.epochs
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+        named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         params = [
-            {"params": [p for n, p in model.named_parameters()
-                        if not any(nd in n for nd in no_decay)],
+            {"params": [p for n, p in named if not any(nd in n for nd in no_decay)],
              "weight_decay": cfg.weight_decay},
-            {"params": [p for n, p in model.named_parameters()
-                        if any(nd in n for nd in no_decay)],
+            {"params": [p for n, p in named if any(nd in n for nd in no_decay)],
              "weight_decay": 0.0},
         ]
         opt = torch.optim.AdamW(params, lr=cfg.lr)
@@ -271,7 +280,7 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                             loss = torch.nn.functional.binary_cross_entropy(
                                 stacked.clamp(1e-6, 1 - 1e-6), target)
                     loss.backward()
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    torch.nn.utils.clip_grad_norm_([p for _, p in named], 1.0)
                     opt.step()
                     sched.step()
                     opt.zero_grad(set_to_none=True)

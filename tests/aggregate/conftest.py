@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -88,3 +89,10 @@ def step_files(tmp_path_factory: pytest.TempPathFactory,
                step_docs: list[dict[str, Any]]) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("step")
     return write_jsonl(step_docs, d / "docs.jsonl"), write_parquet(step_docs, d / "docs.parquet")
+
+
+@pytest.fixture(scope="session")
+def synth() -> SimpleNamespace:
+    """The helpers above, for tests (test folders are not packages, so no imports)."""
+    return SimpleNamespace(make_docs=make_docs, write_jsonl=write_jsonl,
+                           write_parquet=write_parquet, frames=FRAMES, collection=COLLECTION)

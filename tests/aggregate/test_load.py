@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,6 @@ import pytest
 
 from framing.aggregate.load import iter_documents, load_labelled, period_of, period_start
 from framing.errors import FramingError
-
-from .conftest import write_parquet
 
 
 def test_period_labels() -> None:
@@ -79,8 +78,9 @@ def test_gold_labels_carried_in_meta_of_a_docresult(step_docs: list[dict[str, An
         load_labelled([step_docs[1]], by=["outlet"], labels_from="gold")
 
 
-def test_dataframe_input(step_docs: list[dict[str, Any]], tmp_path: Path) -> None:
-    df = pd.read_parquet(write_parquet(step_docs[:50], tmp_path / "x.parquet"))
+def test_dataframe_input(step_docs: list[dict[str, Any]], tmp_path: Path,
+                         synth: SimpleNamespace) -> None:
+    df = pd.read_parquet(synth.write_parquet(step_docs[:50], tmp_path / "x.parquet"))
     d = load_labelled(df, by=["outlet"])
     assert d.n_documents == 50
 

@@ -13,6 +13,7 @@ from train_synth import build_tiny_base, make_rows, write_jsonl
 
 from framing.train.config import TrainConfig
 
+
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("synth")

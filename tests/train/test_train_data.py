@@ -11,8 +11,13 @@ import pytest
 
 from framing.codebook import Codebook
 from framing.errors import FramingError
-from framing.train.data import (LabelledData, close_labels, read_labelled, resolve_label_set,
-                                split_eval)
+from framing.train.data import (
+    LabelledData,
+    close_labels,
+    read_labelled,
+    resolve_label_set,
+    split_eval,
+)
 
 
 def test_jsonl_csv_parquet_read_the_same(tmp_path: Path) -> None:

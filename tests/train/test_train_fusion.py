@@ -11,7 +11,7 @@ import pytest
 import spacy
 
 import framing
-import framing.pipeline.classifier  # noqa: F401  (registers the factory)
+import framing.pipeline.classifier
 from framing.errors import FramingError
 from framing.pipeline import build_nlp
 from framing.train import FrameModel

@@ -5,8 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from framing.train.metrics import (FALLBACK_THRESHOLD, cooccurrence, multilabel_report, prf,
-                                   tune_thresholds)
+from framing.train.metrics import (
+    FALLBACK_THRESHOLD,
+    cooccurrence,
+    multilabel_report,
+    prf,
+    tune_thresholds,
+)
 
 
 def test_tuned_threshold_separates_classes() -> None:

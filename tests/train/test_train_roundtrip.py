@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from train_synth import make_rows
 
 from framing.codebook import Codebook
 from framing.errors import FramingError
 from framing.train import FrameModel, LabelledData, TrainConfig, evaluate, train
-
-from train_synth import make_rows
 
 PROBE = ["Leave it to the states in the city.", "Police arrested dozens yesterday.",
          "Tax revenue grew this year.", "On monday some residents spoke."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ def test_long_text_becomes_overlapping_windows(tiny_base: Path) -> None:
     assert all(len(ids) <= 16 for ids in w.input_ids)
     # nothing is dropped: the windows, minus their overlaps, rebuild the whole text
     rebuilt = list(windows[0])
-    for prev, cur in zip(windows, windows[1:], strict=False):
+    for prev, cur in itertools.pairwise(windows):
         assert prev[-4:] == cur[:4]  # consecutive windows overlap by the stride
         rebuilt += cur[4:]
     assert rebuilt == full

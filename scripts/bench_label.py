@@ -1,0 +1,134 @@
+"""Benchmark: ``framing label --workers 2`` against ``--workers 1`` (rule layer), same input.
+
+Each configuration runs the real command line in a fresh process into a sharded output
+directory, alternating, best of ``--repeat``. Reported per configuration:
+
+* wall: the whole command, from process start (interpreter, imports, worker start-up) to exit;
+* label: the ``label()`` call as the summary line reports it (starts after the imports, but
+  includes starting the workers and loading the model in each);
+* steady: throughput between the first and the last shard commit (shard files' modification
+  times), i.e. once every worker is up.
+
+The outputs of all configurations are compared byte for byte (they must be identical).
+
+Usage::
+
+    python scripts/bench_label.py                         # all 1,009 speeches
+    python scripts/bench_label.py --copies 2 --repeat 1   # the file twice (8 M words)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "presidential_speeches.jsonl"
+SUMMARY = re.compile(r"read (\d+), labelled (\d+), rejected (\d+).* in ([\d.]+) s: "
+                     r"([\d.]+) docs/s, ([\d,]+) words/s")
+
+
+def run(inputs: list[Path], out: Path, workers: int, shard_size: int, extra: list[str]
+        ) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "framing", "label", *map(str, inputs), "--out", f"{out}/",
+           "--rules-only", "--shard-size", str(shard_size), "--workers", str(workers), "-q",
+           *extra]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"bench_label: command failed ({p.returncode}): {' '.join(cmd)}\n"
+                         f"{p.stderr}")
+    m = SUMMARY.search(p.stderr)
+    if not m:
+        raise SystemExit(f"bench_label: no summary line in:\n{p.stderr}")
+    manifest = json.loads((out / "_manifest.json").read_text())
+    commits = sorted((out / s["file"]).stat().st_mtime for s in manifest["shards"])
+    first = min(manifest["shards"], key=lambda s: (out / s["file"]).stat().st_mtime)
+    after_first = sum(s["labelled"] for s in manifest["shards"]) - first["labelled"]
+    steady = after_first / (commits[-1] - commits[0]) if commits[-1] > commits[0] else 0.0
+    return {"wall": wall, "label": float(m.group(4)), "labelled": int(m.group(2)),
+            "steady": steady, "words": manifest["totals"]["words"]}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "_manifest.json"}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--copies", type=int, default=1, help="pass the input file N times")
+    ap.add_argument("--limit", type=int, default=None, help="first N speeches only")
+    ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    ap.add_argument("--shard-size", type=int, default=25)
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    if not args.data.is_file():
+        print(f"bench_label: {args.data} not found; this benchmark needs the shared "
+              "presidential speeches (see ../shared/data/README.md). Skipping.",
+              file=sys.stderr)
+        return 0
+    counts = [int(x) for x in args.workers.split(",")]
+    tmp = Path(tempfile.mkdtemp(prefix="bench_label_"))
+    try:
+        data = args.data
+        if args.limit:
+            data = tmp / "input.jsonl"
+            with open(args.data, encoding="utf-8") as src, open(data, "w") as dst:
+                for i, line in enumerate(src):
+                    if i >= args.limit:
+                        break
+                    dst.write(line)
+        inputs = [data] * args.copies
+        load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}, load average {load[0]:.1f} before the runs")
+        print(f"input: {data.name} x{args.copies}; shard size {args.shard_size}; "
+              f"best of {args.repeat}")
+        best: dict[int, dict[str, Any]] = {}
+        for r in range(args.repeat):
+            for n in counts:
+                out = tmp / f"w{n}-{r}"
+                res = run(inputs, out, n, args.shard_size, [])
+                if n not in best or res["wall"] < best[n]["wall"]:
+                    best[n] = res
+                if r == 0 and n != counts[0]:
+                    assert snapshot(out) == snapshot(tmp / f"w{counts[0]}-0"), \
+                        f"--workers {n} output differs from --workers {counts[0]}"
+                if r > 0 or n != counts[0]:
+                    shutil.rmtree(out)
+        base = best[counts[0]]
+        print(f"documents {base['labelled']:,}, words {base['words']:,}; outputs identical "
+              "across worker counts")
+        print(f"\n{'workers':>8s}{'wall s':>9s}{'label s':>9s}{'docs/s (label)':>16s}"
+              f"{'steady docs/s':>15s}{'x wall':>8s}{'x label':>9s}{'x steady':>10s}")
+        for n in counts:
+            b = best[n]
+            print(f"{n:8d}{b['wall']:9.1f}{b['label']:9.1f}{b['labelled'] / b['label']:16.1f}"
+                  f"{b['steady']:15.1f}{base['wall'] / b['wall']:8.2f}"
+                  f"{base['label'] / b['label']:9.2f}"
+                  f"{(b['steady'] / base['steady'] if base['steady'] else 0):10.2f}")
+        if len(counts) > 1:
+            n = counts[-1]
+            print(f"\nRATIO --workers {n} vs --workers {counts[0]}: "
+                  f"{base['wall'] / best[n]['wall']:.2f}x wall, "
+                  f"{base['label'] / best[n]['label']:.2f}x label(), "
+                  f"{best[n]['steady'] / base['steady']:.2f}x steady state; target >= 1.7x")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
