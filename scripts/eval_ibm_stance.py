@@ -58,7 +58,8 @@ def _short(rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int,
-        zero_shot: bool, log: Any) -> dict[str, Any]:
+        zero_shot: bool, log: Any, negated_targets: float = 1.0,
+        freeze_embeddings: bool = True) -> dict[str, Any]:
     from framing.stance import StanceSettings, evaluate_stance, train_stance
     from framing.stance.data import StanceData, split_dev
     from framing.stance.model import default_stance_dir, is_built
@@ -89,8 +90,11 @@ def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int
     log(f"dev: {how}")
     settings = {
         "transformer": StanceSettings(epochs=epochs, lr=lr, seed=seed, batch_size=16,
-                                      max_length=128, patience=2, class_weight="balanced"),
-        "tfidf": StanceSettings(method="tfidf", seed=seed, class_weight="balanced"),
+                                      max_length=128, patience=2, class_weight="balanced",
+                                      negated_targets=negated_targets,
+                                      freeze_embeddings=freeze_embeddings),
+        "tfidf": StanceSettings(method="tfidf", seed=seed, class_weight="balanced",
+                                negated_targets=negated_targets),
     }
     with tempfile.TemporaryDirectory(prefix="ibm-stance-") as tmp:
         for name, cfg in settings.items():
@@ -101,7 +105,8 @@ def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int
             res[name] = {"test": _short(rep), "dev": _short(fit.metrics["dev"]),
                          "settings": {k: v for k, v in cfg.to_dict().items()
                                       if k in ("epochs", "lr", "batch_size", "max_length",
-                                               "class_weight", "seed", "tfidf_c")},
+                                               "class_weight", "seed", "tfidf_c",
+                                               "negated_targets", "freeze_embeddings")},
                          "epochs_run": fit.model.meta["training"].get("epochs_run"),
                          "decision": fit.model.meta["decision"],
                          "seconds": round(time.perf_counter() - t, 1)}
@@ -148,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--negated-targets", type=float, default=1.0,
+                    help="share of training rows added toward the negated motion")
+    ap.add_argument("--train-embeddings", action="store_true",
+                    help="fine-tune the token embeddings too")
     ap.add_argument("--skip-zero-shot", action="store_true")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -161,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
               "of the repository; see ../shared/data/README.md).")
         return 0
     try:
-        res = run(data, args.epochs, args.lr, args.seed, not args.skip_zero_shot, log)
+        res = run(data, args.epochs, args.lr, args.seed, not args.skip_zero_shot, log,
+                  args.negated_targets, not args.train_embeddings)
         if args.update_card:
             update_card(res)
     except FramingError as e:

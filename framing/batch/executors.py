@@ -78,7 +78,7 @@ class InlineBackend:
             except Exception as e:
                 raise _fail(task, e) from e
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -111,8 +111,9 @@ class ProcessBackend:
         self.load_kwargs = load_kwargs
         self.parent_works = parent_works and workers > 1
         n_procs = workers - 1 if self.parent_works else workers
-        # enough queued that a worker never waits while the parent labels a shard
-        self.window = window or 2 * n_procs + 1
+        # one shard running and one queued per worker: a worker does not wait while the parent
+        # labels a shard, and little is left queued for the workers when the input ends
+        self.window = window or 2 * n_procs
         ctx = mp.get_context(method)
         if method == "forkserver":
             _start_forkserver(ctx, load_kwargs)
@@ -185,8 +186,13 @@ class ProcessBackend:
                 except Exception as e:
                     raise _fail(task, e) from None
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers; ``abort`` (after an error or Ctrl-C) does not wait for the shards
+        they are labelling (those are redone by ``--resume``)."""
+        if abort:
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
+        self._pool.shutdown(wait=not abort, cancel_futures=True)
         self._queue.close()
         self._queue.join_thread()
 
@@ -300,7 +306,7 @@ class DaskBackend:
                     data.release()
                 yield res
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self.topic:
             with contextlib.suppress(Exception):
                 self.client.unsubscribe_topic(self.topic)

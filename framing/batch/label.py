@@ -241,6 +241,10 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
     for p in inputs:
         if not Path(p).exists():
             raise FramingError(Errors.E201.format(path=p))
+    if kind == "dir" and rejects is not None:
+        raise FramingError(Errors.E606.format(
+            detail=f"--rejects applies to single-file output; '{out}' is a directory, which "
+                   "keeps the rejects of each shard in its _rejects/ folder"))
     if kind != "dir":
         if opts.resume:
             raise FramingError(Errors.E605.format(path=out))
@@ -365,10 +369,12 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
                     nxt += 1
         os.replace(tmp, out)
     except BaseException:
+        backend.close(abort=True)
         tmp.unlink(missing_ok=True)
         raise
-    finally:
+    else:
         backend.close()
+    finally:
         if rej_fh is not None:
             rej_fh.close()
     seconds = time.perf_counter() - t0
@@ -516,9 +522,13 @@ def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Ba
                 labelled_now += res.labelled
                 words_now += res.words
                 prog.shard_done(res.index, res.read)
-    finally:
+    except BaseException:
+        backend.close(abort=True)
+        raise
+    else:
         backend.close()
-        if writer.dirty:
+    finally:
+        if writer.dirty:  # list every committed shard, so --resume keeps it
             writer.save(force=True)
     manifest.complete = True
     manifest.n_shards = planner.n_shards

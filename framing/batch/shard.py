@@ -188,6 +188,10 @@ def pool_init(load_kwargs: dict[str, Any], queue: Any, threads: int) -> None:
     """Initializer of a worker process: build the Analyzer once (errors are kept and raised
     with the first shard, so the parent can report them)."""
     _worker["queue"] = queue
+    import signal
+
+    # Ctrl-C is the parent's to handle (it keeps finished shards and stops the workers)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         _worker["analyzer"] = get_analyzer(load_kwargs)
     except BaseException as e:

@@ -8,9 +8,13 @@ from typing import Annotated
 import typer
 
 from framing.batch import DEFAULT_SHARD_SIZE, label
+from framing.batch.label import output_kind
 from framing.cli._common import EXIT_REJECTS, err_console, handle_errors
 from framing.errors import FramingError
 from framing.ingest import FORMATS, IngestConfig
+
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 @handle_errors
@@ -75,11 +79,17 @@ def label_cli(
                        input_format=input_format, max_chars=max_chars)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
                    "spacy_model": spacy_model, "batch_size": batch_size}
-    summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
-                    progress=not quiet, batch_size=batch_size, workers=workers,
-                    shard_size=shard_size, shard_format=shard_format, resume=resume,
-                    overwrite=True if overwrite else None, scheduler=scheduler,
-                    dask_cluster=dask_cluster)
+    try:
+        summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
+                        progress=not quiet, batch_size=batch_size, workers=workers,
+                        shard_size=shard_size, shard_format=shard_format, resume=resume,
+                        overwrite=True if overwrite else None, scheduler=scheduler,
+                        dask_cluster=dask_cluster)
+    except KeyboardInterrupt:
+        hint = ("; finished shards are kept: continue with the same command and --resume"
+                if output_kind(out) == "dir" else "")
+        err_console.print(f"interrupted{hint}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     err_console.print(summary.line(), highlight=False, soft_wrap=True, markup=False)
     if strict and summary.stats.rejected:
         raise typer.Exit(EXIT_REJECTS)

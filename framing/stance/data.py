@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -249,3 +250,60 @@ def split_dev(data: StanceData, fraction: float, seed: int, how: str = "auto",
         train = sorted(int(i) for i in perm[n_dev:])
         desc = f"rows held out: {fraction:.0%} of the training rows (seed {seed})"
     return data.subset(train), data.subset(dev), desc
+
+
+_MOTION = [  # (pattern, replacement) for debate motions "This house ..."; first match wins
+    (re.compile(r"^(this house) would not\b", re.I), r"\1 would"),
+    (re.compile(r"^(this house) would never\b", re.I), r"\1 would"),
+    (re.compile(r"^(this house) would\b", re.I), r"\1 would not"),
+    (re.compile(r"^(this house) does not believe\b", re.I), r"\1 believes"),
+    (re.compile(r"^(this house) believes\b", re.I), r"\1 does not believe"),
+    (re.compile(r"^(this house) supports\b", re.I), r"\1 opposes"),
+    (re.compile(r"^(this house) opposes\b", re.I), r"\1 supports"),
+]
+_OPPOSE = "opposition to "
+
+
+def negate_target(target: str) -> str:
+    """A target that means the opposite, so that a stance toward it flips: debate motions
+    negate their verb ("This house would ban boxing" -> "This house would not ban boxing",
+    "believes" -> "does not believe", "supports" <-> "opposes"); other targets become
+    "opposition to <target>" (and back).
+
+    Example:
+        >>> negate_target("This house would ban boxing")
+        'This house would not ban boxing'
+        >>> negate_target("stricter gun laws"), negate_target("opposition to stricter gun laws")
+        ('opposition to stricter gun laws', 'stricter gun laws')
+    """
+    t = " ".join(target.split())
+    for pat, rep in _MOTION:
+        if pat.search(t):
+            return pat.sub(rep, t, count=1)
+    if t.lower().startswith(_OPPOSE):
+        return t[len(_OPPOSE):]
+    return _OPPOSE + t
+
+
+def add_negated_targets(data: StanceData, share: float, seed: int) -> tuple[StanceData, int]:
+    """``data`` plus, for a seeded ``share`` of its favor/against rows, the same text toward
+    the negated target (:func:`negate_target`) with the opposite label: the model has to read
+    the target's direction, not just the text. Returns the new data and the rows added."""
+    if share <= 0:
+        return data, 0
+    flip = {"favor": "against", "against": "favor"}
+    texts, targets, labels, where = (list(data.texts), list(data.targets), list(data.labels),
+                                     list(data.where))
+    added = 0
+    for i, (x, t, lab) in enumerate(zip(data.texts, data.targets, data.labels, strict=True)):
+        if lab not in flip:
+            continue
+        h = hashlib.sha256(f"{seed}\x1f{i}\x1f{t}\x1f{x}".encode()).hexdigest()
+        if int(h[:8], 16) / 0xFFFFFFFF >= share:
+            continue
+        texts.append(x)
+        targets.append(negate_target(t))
+        labels.append(flip[lab])
+        where.append(f"{data.where[i]} (negated target)")
+        added += 1
+    return StanceData(texts, targets, labels, data.source, where), added

@@ -143,19 +143,20 @@ class StanceModel:
             from framing.train.model import _check_transformer_files
 
             _check_transformer_files(root, len(labels))
-            from framing.train.transformer import configure_threads, load_encoder
+            from framing.stance.transformer import PairClassifier, load_tokenizer
+            from framing.train.transformer import configure_threads
 
             configure_threads()
             try:
-                tok, model = load_encoder(root)
+                tok = load_tokenizer(root)
+                model = PairClassifier.from_directory(root)
             except FramingError:
                 raise
-            except Exception as e:  # OSError, ValueError from transformers
-                raise _err(root, f"transformers could not load the weights ({e})") from None
-            if int(model.config.num_labels) != len(labels):
-                raise _err(root, f"the model has {model.config.num_labels} outputs but "
+            except Exception as e:  # OSError, ValueError from transformers or safetensors
+                raise _err(root, f"the weights could not be loaded ({e})") from None
+            if model.classifier.out_features != len(labels):
+                raise _err(root, f"the model has {model.classifier.out_features} outputs but "
                                  f"{META_FILE} lists {len(labels)} labels")
-            model.eval()
             return cls(meta, path=root, model=model, tokenizer=tok)
         from framing.stance.tfidf import TfidfStanceClassifier
 

@@ -38,7 +38,9 @@ class StanceSettings:
     ``patience`` (epochs without dev improvement before stopping; 0 = off), ``class_weight``
     (``balanced``: inverse class frequency in the loss, ``sqrt``: its square root, ``none``),
     ``freeze_embeddings`` (keep the encoder's token embeddings as they are: words that occur
-    only in unseen targets stay close to the words training saw, and each step is cheaper).
+    only in unseen targets stay close to the words training saw, and each step is cheaper),
+    ``negated_targets`` (the share of favor/against training rows added again toward the
+    negated target with the opposite label, see :func:`~framing.stance.data.negate_target`).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
@@ -65,6 +67,7 @@ class StanceSettings:
     warmup: float = 0.1
     class_weight: str = "balanced"
     freeze_embeddings: bool = True
+    negated_targets: float = 0.0
     tfidf_c: float = 4.0
     tfidf_min_df: int = 1
 
@@ -99,6 +102,8 @@ class StanceSettings:
             raise _bad(f"weight_decay must be 0 or more, got {self.weight_decay}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise _bad(f"class_weight must be one of {CLASS_WEIGHTS}, got {self.class_weight!r}")
+        if not 0 <= self.negated_targets <= 1:
+            raise _bad(f"negated_targets must be in [0, 1], got {self.negated_targets}")
         if self.tfidf_c <= 0:
             raise _bad(f"tfidf_c must be positive, got {self.tfidf_c}")
         if self.tfidf_min_df < 1:

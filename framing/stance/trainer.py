@@ -33,7 +33,14 @@ import numpy as np
 
 from framing.errors import Errors, FramingError
 from framing.stance.card import render_stance_card
-from framing.stance.data import POLAR, StanceData, StanceLike, as_stance_data, split_dev
+from framing.stance.data import (
+    POLAR,
+    StanceData,
+    StanceLike,
+    add_negated_targets,
+    as_stance_data,
+    split_dev,
+)
 from framing.stance.metrics import DecisionRule, stance_report
 from framing.stance.model import FORMAT, FORMAT_VERSION, META_FILE, TASK, StanceModel
 from framing.stance.pooling import PoolingRule
@@ -114,6 +121,9 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
     if dev_d is None and cfg.eval_split > 0:
         train_d, dev_d, dev_source = split_dev(train_d, cfg.eval_split, cfg.seed, cfg.dev_split,
                                                cfg.min_dev_targets)
+    train_d, n_neg = add_negated_targets(train_d, cfg.negated_targets, cfg.seed)
+    if n_neg:
+        log(f"added {n_neg} training rows toward negated targets (labels flipped)")
     labels = train_d.used_labels()
     if len(train_d) < MIN_ROWS or not all(lab in labels for lab in POLAR):
         raise FramingError(Errors.E704.format(
@@ -236,7 +246,7 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         if cfg.method == "transformer":
-            model_obj.save_pretrained(tmp, safe_serialization=True)
+            model_obj.save_pretrained(tmp)
             tok.save_pretrained(tmp)
         else:
             est.save(tmp / "model.skops")

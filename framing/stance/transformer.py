@@ -92,11 +92,96 @@ def pad_pairs(ids: Sequence[Sequence[int]], types: Sequence[Sequence[int]], pad_
     return t_ids, t_types, mask
 
 
+class PairClassifier(torch.nn.Module):
+    """The cross-encoder: a transformer encoder, the mean of its last hidden states over the
+    attention mask (the pooling sentence-transformers encoders such as MiniLM were trained
+    with, so their pretrained geometry is used from the first step), dropout and a linear
+    layer to one logit per stance label.
+
+    Saved as an ordinary transformers directory: ``config.json`` (the encoder's, with
+    ``num_labels``, ``id2label`` and ``framing_pooling: "mean"``), ``model.safetensors``
+    holding the encoder under its ``base_model_prefix`` (``bert.``...) and the head as
+    ``classifier.weight`` / ``classifier.bias``, and the tokenizer files.
+    """
+
+    def __init__(self, encoder: Any, labels: Sequence[str], dropout: float = 0.1) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.config = encoder.config
+        self.dropout = torch.nn.Dropout(dropout)
+        self.classifier = torch.nn.Linear(int(encoder.config.hidden_size), len(labels))
+        self.config.num_labels = len(labels)
+        self.config.id2label = dict(enumerate(labels))
+        self.config.label2id = {lab: i for i, lab in enumerate(labels)}
+        self.use_types = int(getattr(encoder.config, "type_vocab_size", 0) or 0) > 1
+
+    def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor,
+                attention_mask: torch.Tensor) -> torch.Tensor:
+        kw: dict[str, Any] = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.use_types:
+            kw["token_type_ids"] = token_type_ids
+        hidden = self.encoder(**kw).last_hidden_state
+        m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
+        return self.classifier(self.dropout(pooled))
+
+    def get_input_embeddings(self) -> Any:
+        return self.encoder.get_input_embeddings()
+
+    def save_pretrained(self, path: Any) -> None:
+        """Write ``config.json`` and ``model.safetensors`` (see the class docstring)."""
+        from pathlib import Path
+
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        prefix = getattr(self.encoder, "base_model_prefix", "") or "encoder"
+        state = {f"{prefix}.{k}": v.detach().contiguous().clone()
+                 for k, v in self.encoder.state_dict().items()}
+        state["classifier.weight"] = self.classifier.weight.detach().contiguous().clone()
+        state["classifier.bias"] = self.classifier.bias.detach().contiguous().clone()
+        save_file(state, str(path / "model.safetensors"), metadata={"format": "pt"})
+        self.config.framing_pooling = "mean"
+        self.config.save_pretrained(path)
+
+    @classmethod
+    def from_directory(cls, path: Any) -> PairClassifier:
+        """Load a directory written by :meth:`save_pretrained` (no remote code); raises
+        ``ValueError`` naming missing or unexpected weights."""
+        from pathlib import Path
+
+        from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModel
+
+        path = Path(path)
+        config = AutoConfig.from_pretrained(path, local_files_only=True,
+                                            trust_remote_code=False)
+        if getattr(config, "framing_pooling", None) != "mean":
+            raise ValueError("config.json does not describe a framing stance cross-encoder "
+                             "(no framing_pooling: mean)")
+        labels = [config.id2label[i] for i in range(int(config.num_labels))]
+        encoder = AutoModel.from_config(config)
+        model = cls(encoder, labels)
+        state = load_file(str(path / "model.safetensors"))
+        prefix = (getattr(encoder, "base_model_prefix", "") or "encoder") + "."
+        enc_state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        missing, unexpected = encoder.load_state_dict(enc_state, strict=False)
+        missing = [k for k in missing if not k.endswith("position_ids")]
+        head = {k: state[k] for k in ("classifier.weight", "classifier.bias") if k in state}
+        if missing or len(head) != 2:
+            raise ValueError(f"model.safetensors lacks weights: {missing[:5] or 'the head'}")
+        if unexpected:
+            raise ValueError(f"model.safetensors has unexpected weights: {unexpected[:5]}")
+        model.classifier.load_state_dict({"weight": head["classifier.weight"],
+                                          "bias": head["classifier.bias"]})
+        model.eval()
+        return model
+
+
 def _forward(model: Any, ids: torch.Tensor, types: torch.Tensor, mask: torch.Tensor
              ) -> torch.Tensor:
-    if getattr(model.config, "type_vocab_size", 0) and model.config.type_vocab_size > 1:
-        return model(input_ids=ids, token_type_ids=types, attention_mask=mask).logits
-    return model(input_ids=ids, attention_mask=mask).logits
+    return model(ids, types, mask)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -109,7 +194,7 @@ def predict_pairs(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]],
                   max_length: int, stride: int, max_target_tokens: int,
                   batch_size: int = 64) -> np.ndarray:
     """Softmax probabilities ``(n_pairs, n_labels)``; windows' logits averaged per pair."""
-    n_labels = int(model.config.num_labels)
+    n_labels = int(model.classifier.out_features)
     if not pairs:
         return np.zeros((0, n_labels))
     win = encode_pairs(tokenizer, pairs, max_length, stride, max_target_tokens)
@@ -130,22 +215,32 @@ def predict_pairs(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]],
     return _softmax(sums / np.maximum(counts, 1))
 
 
-def load_stance_encoder(path: Any, labels: Sequence[str]) -> tuple[Any, Any]:
-    """Tokenizer and a fresh single-label classification head on the encoder at ``path``."""
+def _quiet() -> None:
     import transformers
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+
+
+def load_tokenizer(path: Any) -> Any:
+    """The fast tokenizer at ``path`` (windowing needs offsets and overflow)."""
+    from transformers import AutoTokenizer
+
+    _quiet()
     tok = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
     if not getattr(tok, "is_fast", False):
         raise FramingError(Errors.E405.format(
             name=str(path), detail="it has no fast (Rust) tokenizer, which windowing needs"))
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path, local_files_only=True, trust_remote_code=False, num_labels=len(labels),
-        problem_type="single_label_classification", id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)}, ignore_mismatched_sizes=True)
-    return tok, model
+    return tok
+
+
+def load_stance_encoder(path: Any, labels: Sequence[str]) -> tuple[Any, PairClassifier]:
+    """Tokenizer and a fresh :class:`PairClassifier` on the encoder at ``path``."""
+    from transformers import AutoModel
+
+    tok = load_tokenizer(path)
+    encoder = AutoModel.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    return tok, PairClassifier(encoder, labels)
 
 
 def class_weights(y: np.ndarray, n_labels: int, how: str) -> np.ndarray | None:

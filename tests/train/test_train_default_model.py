@@ -1,0 +1,76 @@
+"""The default model: location, 'built' check, recipe validation and a (TF-IDF) recipe build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from framing.errors import FramingError
+from framing.train.default import (DEFAULT_DIR, KEPT, build_default_model, default_model_dir,
+                                   is_built, read_recipe)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_default_dir_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("FRAMING_DEFAULT_MODEL", raising=False)
+    assert default_model_dir() == DEFAULT_DIR == REPO / "models" / "frames-default"
+    monkeypatch.setenv("FRAMING_DEFAULT_MODEL", "none")
+    assert default_model_dir() is None
+    monkeypatch.setenv("FRAMING_DEFAULT_MODEL", str(tmp_path))
+    assert default_model_dir() == tmp_path
+    assert not is_built(tmp_path)
+    (tmp_path / "framing_model.json").write_text("{}")
+    assert not is_built(tmp_path)  # no weights yet
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    assert is_built(tmp_path)
+
+
+def test_shipped_recipe_is_valid() -> None:
+    recipe = read_recipe(DEFAULT_DIR / "recipe.json")
+    assert recipe["settings"]["method"] == "transformer"
+    assert recipe["settings"]["level"] == "sentence"
+    assert (recipe["train"], recipe["dev"], recipe["test"]) == ("train", "dev", "test")
+    ignore = (REPO / ".gitignore").read_text()
+    assert "models/frames-default/*" in ignore
+    assert all(f"!models/frames-default/{k}" in ignore for k in KEPT)
+
+
+def test_bad_recipes(tmp_path: Path) -> None:
+    with pytest.raises(FramingError, match=r"\[E411\].*does not exist"):
+        read_recipe(tmp_path / "none.json")
+    (tmp_path / "r.json").write_text("{")
+    with pytest.raises(FramingError, match=r"\[E411\].*invalid JSON"):
+        read_recipe(tmp_path / "r.json")
+    (tmp_path / "r.json").write_text(json.dumps({"name": "x", "corpus": "opeds"}))
+    with pytest.raises(FramingError, match=r"\[E411\].*missing key 'train'"):
+        read_recipe(tmp_path / "r.json")
+
+
+def test_build_from_a_tfidf_recipe(tmp_path: Path) -> None:
+    pytest.importorskip("framing.corpora")
+    from framing.corpora import OPEDS_PATH
+
+    if not OPEDS_PATH.is_file():
+        pytest.skip("op-ed corpus not built")
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({
+        "name": "frames-tfidf", "corpus": "opeds", "train": "train", "dev": "dev",
+        "test": "test", "codebook": "default", "settings": {"method": "tfidf", "seed": 1},
+        "notes": ["Built by a test."]}))
+    (tmp_path / "stale.bin").write_text("old build")
+    res = build_default_model(recipe, tmp_path, progress=False)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"recipe.json", "README.md", "metrics.json", "framing_model.json",
+            "model.skops", "codebook.json"} <= names
+    assert "stale.bin" not in names and is_built(tmp_path)
+    meta = json.loads((tmp_path / "framing_model.json").read_text())
+    assert meta["recipe"]["name"] == "frames-tfidf"
+    assert meta["data"]["source"] == "corpora/opeds (train split)"
+    assert meta["label_closure"] is True
+    card = (tmp_path / "README.md").read_text()
+    assert "Built by a test." in card and "### Test" in card
+    test = res.metrics["test"]
+    assert test["classifier"]["n"] > 100 and test["rules"] and test["fused"]
