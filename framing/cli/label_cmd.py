@@ -88,7 +88,7 @@ def label_cli(
     except KeyboardInterrupt:
         hint = ("; finished shards are kept: continue with the same command and --resume"
                 if output_kind(out) == "dir" else "")
-        err_console.print(f"interrupted{hint}", highlight=False, markup=False)
+        err_console.print(f"interrupted{hint}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     err_console.print(summary.line(), highlight=False, soft_wrap=True, markup=False)
     if strict and summary.stats.rejected:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import IDS, IS_SPACE, LEMMA, LOWER, ORTH
+from spacy.attrs import IDS, IDX, IS_SPACE, LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -138,13 +138,15 @@ class FrameRuler:
                 token_patterns.append((p.id, toks))
             else:
                 texts.extend((p.id, s) for s in p.phrases)
-        with self.nlp.select_pipes(enable=before):
-            docs = list(self.nlp.pipe(s for _, s in texts))
-        by_id: dict[str, list[Doc]] = {}
-        for (pid, _), d in zip(texts, docs, strict=True):
-            by_id.setdefault(pid, []).append(d)
-        for pid, ds in by_id.items():
-            phrase.add(pid, ds)
+        keys: list[Any] | None = _phrase_keys(self.nlp, before, [s for _, s in texts], attr)
+        if keys is None:
+            with self.nlp.select_pipes(enable=before):
+                keys = list(self.nlp.pipe(s for _, s in texts))
+        by_id: dict[str, list[Any]] = {}
+        for (pid, _), key in zip(texts, keys, strict=True):
+            by_id.setdefault(pid, []).append(key)
+        for pid, ks in by_id.items():
+            phrase.add(pid, ks)
         self._weights = {p.id: p.weight for p in self.codebook.patterns}
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
@@ -251,6 +253,41 @@ class FrameRuler:
         self.doc_pooling = cfg.get("doc_pooling", "any")
         self.spans_key = cfg["spans_key"]
         return self
+
+
+#: Components that set lemmas and lower case token by token, without looking at neighbours.
+_CONTEXT_FREE = {"line_breaks", "sentencizer", "framing_lemmatizer"}
+
+
+def _phrase_keys(nlp: Language, before: list[str], phrases: list[str], attr: str
+                 ) -> list[tuple[int, ...]] | None:
+    """Each phrase as the PhraseMatcher stores it (its tokens' LEMMA or LOWER hashes), from a
+    few long Docs of phrases joined by line breaks instead of one Doc per phrase (a Doc costs
+    far more to make than its tokens): identical, since the tokenizer splits at whitespace and
+    these components look at one token at a time. ``None`` where that is not guaranteed (a
+    trained pipeline; phrases with outer whitespace): then make one Doc per phrase."""
+    if not set(before) <= _CONTEXT_FREE or any(not p or p != p.strip() for p in phrases):
+        return None
+    import numpy as np
+
+    attr_id = LEMMA if attr == "LEMMA" else LOWER
+    out: list[tuple[int, ...]] = []
+    for i in range(0, len(phrases), 5000):
+        part = phrases[i:i + 5000]
+        lengths = np.array([len(p) for p in part], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+        # sentence boundaries do not change lemmas: run only what sets them
+        with nlp.select_pipes(enable=[n for n in before
+                                      if n not in ("line_breaks", "sentencizer")]):
+            doc = nlp("\n".join(part))
+        arr = doc.to_array([IDX, attr_id])
+        pos = arr[:, 0].astype(np.int64)
+        which = np.searchsorted(starts, pos, side="right") - 1
+        inside = pos < starts[which] + lengths[which]  # drops the joining line breaks
+        which, values = which[inside], arr[inside, 1].tolist()
+        bounds = np.searchsorted(which, np.arange(len(part) + 1)).tolist()
+        out.extend(tuple(values[bounds[k]:bounds[k + 1]]) for k in range(len(part)))
+    return out
 
 
 def _sentences(doc: Doc) -> list[Span]:

@@ -80,7 +80,9 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any], notes: str | None
         out.append(f"| training | {tr.get('epochs_run')} of {tr.get('epochs')} epochs (best "
                    f"{tr.get('best_epoch')}), lr {tr.get('lr')}, batch {tr.get('batch_size')}, "
                    f"seed {tr.get('seed')}, {tr.get('seconds')} s on {tr.get('threads')} "
-                   "CPU thread(s) |")
+                   "CPU thread(s)"
+                   + (f"; whole build {tr['build_seconds']} s wall, {tr['build_cpu_seconds']} s "
+                      "CPU" if "build_seconds" in tr else "") + " |")
     else:
         out.append(f"| training | C {tr.get('tfidf_c')}, min_df {tr.get('tfidf_min_df')}, "
                    f"seed {tr.get('seed')}, {tr.get('seconds')} s |")

@@ -61,13 +61,14 @@ def read_recipe(path: Path) -> dict[str, Any]:
 
 
 def build_default_model(recipe_path: str | Path | None = None, out: str | Path | None = None,
-                        *, progress: bool = True, log: Callable[[str], None] | None = None
-                        ) -> Any:
+                        *, progress: bool = True, log: Callable[[str], None] | None = None,
+                        corpus_path: str | Path | None = None) -> Any:
     """Build a model from its recipe (default: ``models/frames-default/recipe.json``) into the
     recipe's directory: exports the op-ed corpus splits, trains, evaluates on the test split,
     writes the card. The committed files (recipe, card, metrics) are replaced in place;
     ``framing_model.json`` is moved in last, so an interrupted build never looks built.
 
+    ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
     Returns the :class:`~framing.train.TrainResult`.
     """
     from framing.codebook import Codebook
@@ -87,7 +88,7 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
         cfg = TrainConfig(**settings)
     except TypeError as e:
         raise FramingError(Errors.E411.format(path=recipe_path, detail=e)) from None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     cache = REPO / "models" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=cache))
@@ -97,7 +98,8 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
             split = recipe.get(part)
             if split:
                 files[part] = work / f"{part}.jsonl"
-                n = export_training_file(files[part], split=split, level=cfg.level)
+                n = export_training_file(files[part], split=split, level=cfg.level,
+                                         path=corpus_path)
                 log(f"{part}: {n} {cfg.level}s from the '{split}' split of corpora/opeds")
         cb = Codebook.default() if recipe.get("codebook", "default") == "default" \
             else Codebook.load(REPO / recipe["codebook"])
@@ -116,12 +118,14 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
                 key = {"train": "source", "dev": "dev_source", "test": "test_source"}[part]
                 meta["data"][key] = f"corpora/opeds ({recipe[part]} split)"
         meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
+        meta["training"]["build_cpu_seconds"] = round(time.process_time() - c0, 1)
         meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
                              encoding="utf-8")
         from framing.train.card import render_card
 
         metrics = json.loads((work / "model" / "metrics.json").read_text(encoding="utf-8"))
         metrics["build_seconds"] = meta["training"]["build_seconds"]
+        metrics["build_cpu_seconds"] = meta["training"]["build_cpu_seconds"]
         (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",
                                                      encoding="utf-8")
         (work / "model" / "README.md").write_text(render_card(meta, metrics, notes),

@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,13 +26,25 @@ from framing.codebook import Codebook
 from framing.pipeline.build import build_nlp
 
 _SPLITTERS = ("line_breaks", "sentencizer", "senter", "parser")
+_NLP_CACHE: dict[str, Language] = {}
+
+
+def rules_nlp(codebook: Codebook) -> Language:
+    """The rule pipeline of a codebook, built once per codebook content (compiling the
+    patterns takes seconds; training and evaluation score several sets of texts)."""
+    key = hashlib.sha256(json.dumps(codebook.to_dict(), sort_keys=True).encode()).hexdigest()
+    if key not in _NLP_CACHE:
+        if len(_NLP_CACHE) >= 4:
+            _NLP_CACHE.pop(next(iter(_NLP_CACHE)))
+        _NLP_CACHE[key] = build_nlp(codebook)
+    return _NLP_CACHE[key]
 
 
 def rule_scores(texts: Sequence[str], codebook: Codebook, labels: Sequence[str],
                 level: str = "sentence", nlp: Language | None = None,
                 batch_size: int = 256) -> np.ndarray:
     """Rule scores ``(n_texts, n_labels)``; labels that are not codebook frames score 0."""
-    nlp = nlp or build_nlp(codebook)
+    nlp = nlp or rules_nlp(codebook)
     disable = [n for n in nlp.pipe_names if n in _SPLITTERS] if level == "sentence" else []
     out = np.zeros((len(texts), len(labels)))
     for i, doc in enumerate(nlp.pipe(texts, batch_size=batch_size, disable=disable)):

@@ -71,8 +71,9 @@ class TfidfFrameClassifier:
         self.pipeline_ = Pipeline([
             ("tfidf", TfidfVectorizer(ngram_range=self.ngram_range, min_df=self.min_df,
                                       sublinear_tf=True, strip_accents="unicode")),
+            # liblinear: as accurate as lbfgs here and several times faster on sparse features
             ("clf", OneVsRestClassifier(LogisticRegression(
-                C=self.C, class_weight=self.class_weight, max_iter=2000,
+                C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=2000,
                 random_state=self.seed))),
         ])
         import warnings

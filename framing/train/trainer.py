@@ -141,8 +141,15 @@ def train(data: DataLike, out: str | Path, config: TrainConfig | None = None, *,
             test_d = close_labels(test_d, cb)[0] if test_d is not None else None
     labels = resolve_label_set(train_d, cb)
     for d in (dev_d, test_d):
-        if d is not None:
+        if d is None:
+            continue
+        if cb is None:  # no codebook: an unseen label is most likely a typo
             check_labels(d, labels)
+        else:
+            unseen = sorted(set(d.used_labels()) - set(labels))
+            if unseen:
+                log(f"{d.source}: frames with no training example are not scored: "
+                    f"{', '.join(unseen)}")
     if cb is not None:
         absent = [f for f in cb.frame_ids if f not in labels]
         if absent:

@@ -252,7 +252,7 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
         with Progress(*columns, console=Console(stderr=True), disable=not progress,
                       transient=True) as bar:
             for epoch in range(1, cfg.epochs + 1):
-                te = time.perf_counter()
+                te, ce = time.perf_counter(), time.process_time()
                 model.train()
                 batches = _row_batches(row_windows, row_len, cfg.batch_size, rng)
                 task = bar.add_task("train", total=len(batches), epoch=f"{epoch}/{cfg.epochs}",
@@ -288,7 +288,8 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                     bar.update(task, advance=1, loss=float(np.mean(losses[-20:])))
                 bar.remove_task(task)
                 rec: dict[str, Any] = {"epoch": epoch, "loss": round(float(np.mean(losses)), 5),
-                                       "seconds": round(time.perf_counter() - te, 1)}
+                                       "seconds": round(time.perf_counter() - te, 1),
+                                       "cpu_seconds": round(time.process_time() - ce, 1)}
                 if dev_texts is not None and y_dev is not None and len(dev_texts):
                     probs = predict_proba(model, tok, dev_texts, cfg.max_length, cfg.stride,
                                           cfg.pooling)
@@ -297,7 +298,7 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                     rec.update(dev_micro_f1=rep["micro_f1"], dev_macro_f1=rep["macro_f1"])
                     log(f"epoch {epoch}/{cfg.epochs}  loss {rec['loss']:.4f}  dev micro-F1 "
                         f"{rep['micro_f1']:.3f}  macro-F1 {rep['macro_f1']:.3f}  "
-                        f"({rec['seconds']:.0f} s)")
+                        f"({rec['seconds']:.0f} s, {rec['cpu_seconds']:.0f} s CPU)")
                     history.append(rec)
                     if rep["micro_f1"] > best_f1:
                         best_f1, best_epoch, bad_epochs = rep["micro_f1"], epoch, 0

@@ -202,3 +202,28 @@ def test_a_document_the_pipeline_fails_on_becomes_a_reject(
     assert [(r["id"], r["code"]) for r in rej] == [("x", "E101"), ("b", "E612")]
     assert "input record 32" in rej[1]["reason"] and "kaboom" in rej[1]["reason"]
     assert res.reasons == {"E101": 1, "E612": 1}
+
+
+def test_cli_directory_run_resume_and_refusals(tmp_path: Path, corpus: Corpus,
+                                               tiny_cb_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from framing.cli import app
+
+    runner = CliRunner()
+    inp, expect = corpus
+    base = ["label", str(inp), "--out", f"{tmp_path / 'out'}/", "--rules-only", "--codebook",
+            str(tiny_cb_file), "--shard-size", "16"]
+    r = runner.invoke(app, base)  # progress bar on (not a terminal here), then the summary
+    assert r.exit_code == 0, r.output
+    assert f"read 60, labelled {len(expect['good'])}, rejected {len(expect['bad'])}" in r.output
+    assert "(4 shards)" in r.output and "_rejects" in r.output
+    r = runner.invoke(app, [*base, "-q"])
+    assert r.exit_code == 2 and "[E602]" in r.output and "--resume" in r.output
+    r = runner.invoke(app, [*base, "-q", "--resume"])
+    assert r.exit_code == 0 and "4 reused from an earlier run" in r.output
+    r = runner.invoke(app, [*base, "-q", "--rejects", str(tmp_path / "r.jsonl"), "--overwrite"])
+    assert r.exit_code == 2 and "[E606]" in r.output and "_rejects" in r.output
+    r = runner.invoke(app, [*base, "-q", "--overwrite", "--strict"])
+    assert r.exit_code == 1 and "(4 shards)" in r.output
+    assert "Traceback" not in r.output

@@ -115,3 +115,23 @@ def test_decision_rule_tuning_and_restriction() -> None:
     assert two.decide(np.array([[0.6, 0.4], [0.8, 0.2]])) == ["against", "favor"]
     few = DecisionRule.tune(labels, ["favor", "none"], np.array([[0.9, 0, 0.1], [0, 0, 1]]))
     assert few.none_threshold == 0.5 and few.how.startswith("default")
+
+
+def test_negated_targets_flip_labels() -> None:
+    from framing.stance.data import add_negated_targets, negate_target
+
+    assert negate_target("This house would ban boxing") == "This house would not ban boxing"
+    assert negate_target("This house believes that X is good") == \
+        "This house does not believe that X is good"
+    assert negate_target("This house supports Y") == "This house opposes Y"
+    for t in ("stricter gun laws", "This house would ban boxing", "This house supports Y"):
+        assert negate_target(negate_target(t)) == t
+    d = StanceData.from_rows(ROWS * 10)
+    aug, n = add_negated_targets(d, 1.0, seed=0)
+    assert n == 20 and len(aug) == 50
+    extra = list(zip(aug.targets[30:], aug.labels[30:], strict=True))
+    assert ("opposition to states deciding", "against") in extra
+    assert ("opposition to federal enforcement", "favor") in extra
+    assert add_negated_targets(d, 0.0, 0)[1] == 0
+    half = add_negated_targets(d, 0.5, seed=0)[1]
+    assert 0 < half < 20 and add_negated_targets(d, 0.5, seed=0)[1] == half
