@@ -447,6 +447,7 @@ class _TokenIndex:
             x for t in (p.tokens or []) for x in t)] if c[0] == "set"]
         self._vocab: dict[int, Any] = {}
         self._member: dict[int, Any] = {}
+        self._vidx: dict[int, Any] = {}  # word list -> its words' positions in the vocab
         for col in range(len(_COLUMNS)):
             arrays = [c[2] for c in conds if c[1] == col]
             if not arrays:
@@ -455,8 +456,14 @@ class _TokenIndex:
             self._vocab[col] = vocab
             for arr in arrays:
                 member = np.zeros(len(vocab) + 1, dtype=bool)
-                member[np.searchsorted(vocab, arr)] = True
+                self._vidx[id(arr)] = np.searchsorted(vocab, arr)
+                member[self._vidx[id(arr)]] = True
                 self._member[id(arr)] = member
+        # token flags (IS_ALPHA, LIKE_NUM, ...) come in the same to_array call as the words
+        flags = sorted({c[1] for p in self.plans for t in (p.tokens or []) for c in t
+                        if c[0] == "flag"})
+        self._attrs = [*_COLUMNS, *flags]
+        self._flag_col = {f: len(_COLUMNS) + i for i, f in enumerate(flags)}
         self.rest: Matcher | None = None
         if rest:
             self.rest = Matcher(nlp.vocab, validate=True)
@@ -474,22 +481,28 @@ class _TokenIndex:
         n = len(doc)
         if n == 0 or not self.plans:
             return self._ordered(doc, out)
-        cols = doc.to_array(list(_COLUMNS))
+        cols = doc.to_array(self._attrs)
         where: dict[int, Any] = {}  # column -> index of each token's word in the vocab
+        present: dict[int, Any] = {}  # column -> which vocab words occur in this Doc
         for col, vocab in self._vocab.items():
             pos = np.searchsorted(vocab, cols[:, col])
             found = pos < len(vocab)
             found[found] = vocab[pos[found]] == cols[found, col]
             where[col] = np.where(found, pos, len(vocab))
+            present[col] = np.zeros(len(vocab) + 1, dtype=bool)
+            present[col][where[col]] = True
         masks: dict[Any, Any] = {}
         sums: dict[Any, Any] = {}
+
+        def occurs(c: _Cond) -> bool:
+            return bool(present[c[1]][self._vidx[id(c[2])]].any())
 
         def mask(c: _Cond) -> Any:
             key = (c[0], id(c[2]) if c[0] == "set" else c[1])
             m = masks.get(key)
             if m is None:
                 m = masks[key] = (self._member[id(c[2])][where[c[1]]] if c[0] == "set"
-                                  else doc.to_array(c[1]).astype(bool))
+                                  else cols[:, self._flag_col[c[1]]].astype(bool))
             negate = c[3] if c[0] == "set" else not c[2]
             return ~m if negate else m
 
@@ -500,9 +513,10 @@ class _TokenIndex:
             return sums[key]
 
         for plan in self.plans:
-            idx = np.flatnonzero(mask(plan.anchor))
-            if not len(idx):
+            # most patterns' words do not all occur in a given Doc: skip those at once
+            if not occurs(plan.anchor) or not all(occurs(c) for c in plan.required):
                 continue
+            idx = np.flatnonzero(mask(plan.anchor))
             if plan.matcher is None:
                 out += [(int(i), int(i) + 1, plan.order, plan.pid) for i in idx]
                 continue

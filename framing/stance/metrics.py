@@ -18,7 +18,10 @@ Decision rule (:class:`DecisionRule`), tuned on dev data:
 * a two-label model (``favor`` / ``against``) predicts ``favor`` when its probability reaches
   ``favor_threshold`` (tuned the same way), which corrects for a different class balance in
   training;
-* with fewer than ``min_support`` dev rows of any label the threshold stays 0.5.
+* with fewer than ``min_support`` dev rows of any label the threshold stays 0.5, and a tuned
+  threshold is kept only when it beats 0.5 on dev macro-F1 by at least ``min_gain`` (0.01):
+  a small or unrepresentative dev set (a few held-out targets) should not move the cut on
+  noise.
 
 Example:
     >>> import numpy as np
@@ -44,6 +47,7 @@ from framing.train.metrics import GRID, prf
 
 MIN_SUPPORT = 5
 FALLBACK = 0.5
+MIN_GAIN = 0.01
 
 
 def stance_report(gold: Sequence[str], pred: Sequence[str],
@@ -130,22 +134,29 @@ class DecisionRule:
 
     @classmethod
     def tune(cls, labels: Sequence[str], gold: Sequence[str], probs: np.ndarray,
-             min_support: int = MIN_SUPPORT, grid: Sequence[float] = GRID) -> DecisionRule:
-        """The rule whose threshold maximises dev macro-F1 (ties: closest to 0.5)."""
+             min_support: int = MIN_SUPPORT, grid: Sequence[float] = GRID,
+             min_gain: float = MIN_GAIN) -> DecisionRule:
+        """The rule whose threshold maximises dev macro-F1 (ties: closest to 0.5; kept only
+        when it gains at least ``min_gain`` over 0.5)."""
         rule = cls(list(labels))
         counts = {lab: sum(1 for x in gold if x == lab) for lab in labels}
         if min(counts.values()) < min_support:
             rule.how = f"default: fewer than {min_support} dev rows of some label"
             return rule
         best_t, best_f = FALLBACK, -1.0
-        for t in sorted(grid, key=lambda v: (abs(v - 0.5), v)):
+        f_default = 0.0
+        for t in sorted({*grid, FALLBACK}, key=lambda v: (abs(v - 0.5), v)):
             if rule.has_none:
                 rule.none_threshold = t
             else:
                 rule.favor_threshold = t
             f = stance_report(gold, rule.decide(probs), labels)["macro_f1"]
+            if t == FALLBACK:
+                f_default = f
             if f > best_f + 1e-12:
                 best_t, best_f = t, f
+        if best_f - f_default < min_gain:
+            best_t, best_f = FALLBACK, f_default
         if rule.has_none:
             rule.none_threshold = best_t
         else:

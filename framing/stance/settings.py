@@ -39,6 +39,8 @@ class StanceSettings:
     (``balanced``: inverse class frequency in the loss, ``sqrt``: its square root, ``none``),
     ``freeze_embeddings`` (keep the encoder's token embeddings as they are: words that occur
     only in unseen targets stay close to the words training saw, and each step is cheaper),
+    ``train_layers`` (fine-tune only the top N transformer layers and the head, freezing the
+    rest: less to overfit on small data, and a cheaper backward pass; None = all layers),
     ``negated_targets`` (the share of favor/against training rows added again toward the
     negated target with the opposite label, see :func:`~framing.stance.data.negate_target`).
 
@@ -67,6 +69,7 @@ class StanceSettings:
     warmup: float = 0.1
     class_weight: str = "balanced"
     freeze_embeddings: bool = True
+    train_layers: int | None = None
     negated_targets: float = 0.0
     tfidf_c: float = 4.0
     tfidf_min_df: int = 1
@@ -102,6 +105,9 @@ class StanceSettings:
             raise _bad(f"weight_decay must be 0 or more, got {self.weight_decay}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise _bad(f"class_weight must be one of {CLASS_WEIGHTS}, got {self.class_weight!r}")
+        if self.train_layers is not None and self.train_layers < 0:
+            raise _bad(f"train_layers must be 0 or more (or None for all), got "
+                       f"{self.train_layers}")
         if not 0 <= self.negated_targets <= 1:
             raise _bad(f"negated_targets must be in [0, 1], got {self.negated_targets}")
         if self.tfidf_c <= 0:

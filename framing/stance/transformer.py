@@ -243,6 +243,29 @@ def load_stance_encoder(path: Any, labels: Sequence[str]) -> tuple[Any, PairClas
     return tok, PairClassifier(encoder, labels)
 
 
+def freeze_lower_layers(encoder: Any, train_layers: int) -> int:
+    """Freeze the embeddings and all but the top ``train_layers`` transformer layers of
+    ``encoder`` (the layer list is the ``ModuleList`` with ``num_hidden_layers`` entries);
+    returns the number of layers frozen."""
+    n = int(getattr(encoder.config, "num_hidden_layers", 0) or 0)
+    layers = next((m for m in encoder.modules()
+                   if isinstance(m, torch.nn.ModuleList) and len(m) == n and n), None)
+    if layers is None:
+        raise FramingError(Errors.E701.format(
+            detail="train_layers: cannot find the transformer layers of this encoder; "
+                   "use train_layers=None"))
+    emb = encoder.get_input_embeddings()
+    for mod in encoder.children():  # embeddings block (word, position, type, norm)
+        if emb is not None and any(p is emb.weight for p in mod.parameters()):
+            for p in mod.parameters():
+                p.requires_grad_(False)
+    k = max(0, n - train_layers)
+    for layer in list(layers)[:k]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+    return k
+
+
 def class_weights(y: np.ndarray, n_labels: int, how: str) -> np.ndarray | None:
     """Loss weights per class: ``balanced`` = n / (k * n_c), ``sqrt`` its square root."""
     if how == "none":
@@ -316,6 +339,10 @@ def fit_stance_transformer(train_pairs: Sequence[tuple[str, str]], y_train: np.n
             emb = model.get_input_embeddings()
             if emb is not None:
                 emb.weight.requires_grad_(False)
+        if cfg.train_layers is not None:
+            n_frozen = freeze_lower_layers(model.encoder, cfg.train_layers)
+            log(f"training the top {cfg.train_layers} layer(s) and the head; {n_frozen} "
+                "lower layer(s) and the embeddings frozen")
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
         trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         params = [

@@ -41,6 +41,8 @@ class TrainConfig:
     ``freeze_embeddings`` keeps the encoder's word embeddings fixed: the largest matrix of a
     small encoder (12 of MiniLM-L6's 22 M parameters) then needs no gradient or optimizer
     state, which makes a CPU epoch markedly faster and guards rare words against overfitting.
+    ``head_lr_scale`` multiplies the learning rate of the new classification head (and BERT's
+    pooler), which start from scratch while the encoder only needs adjusting.
     """
 
     method: str = "transformer"
@@ -59,6 +61,7 @@ class TrainConfig:
     warmup: float = 0.1
     min_positives: int = MIN_POSITIVES
     freeze_embeddings: bool = True
+    head_lr_scale: float = 1.0
     # TF-IDF baseline
     tfidf_c: float = 10.0
     tfidf_min_df: int = 1
@@ -93,6 +96,8 @@ class TrainConfig:
             raise _bad(f"min_positives must be at least 1, got {self.min_positives}")
         if not 0 <= self.warmup < 1:
             raise _bad(f"warmup must be in [0, 1), got {self.warmup}")
+        if self.head_lr_scale <= 0:
+            raise _bad(f"head_lr_scale must be positive, got {self.head_lr_scale}")
         if self.tfidf_c <= 0:
             raise _bad(f"tfidf_c must be positive, got {self.tfidf_c}")
 

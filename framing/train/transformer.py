@@ -230,12 +230,17 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
         total = steps_per_epoch * cfg.epochs
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
         named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-        params = [
-            {"params": [p for n, p in named if not any(nd in n for nd in no_decay)],
-             "weight_decay": cfg.weight_decay},
-            {"params": [p for n, p in named if any(nd in n for nd in no_decay)],
-             "weight_decay": 0.0},
-        ]
+        head_names = ("classifier.", "pooler.", "score.")
+        params = []
+        for is_head in (False, True):
+            for decay in (True, False):
+                group = [p for n, p in named
+                         if any(h in n for h in head_names) == is_head
+                         and (not any(nd in n for nd in no_decay)) == decay]
+                if group:
+                    params.append({"params": group,
+                                   "weight_decay": cfg.weight_decay if decay else 0.0,
+                                   "lr": cfg.lr * (cfg.head_lr_scale if is_head else 1.0)})
         opt = torch.optim.AdamW(params, lr=cfg.lr)
         sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * total), total)
         bce_logits = torch.nn.BCEWithLogitsLoss()

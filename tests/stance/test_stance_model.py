@@ -258,3 +258,25 @@ def test_frozen_embeddings_stay_as_the_base(tiny_bert: Path, stance_rows: dict,
     enc = next(k for k in tuned if k.endswith("layer.0.attention.self.query.weight"))
     assert not np.array_equal(base[next(k for k in base if k.endswith(
         "layer.0.attention.self.query.weight"))], tuned[enc])
+
+
+def test_train_layers_freezes_the_lower_layers(tiny_bert: Path, stance_rows: dict,
+                                               tmp_path: Path) -> None:
+    from safetensors.numpy import load_file
+
+    res = train_stance(stance_rows["train"][:48], tmp_path / "m",
+                       tiny_settings(tiny_bert, epochs=1, train_layers=1),
+                       dev_rows=stance_rows["dev"][:20], progress=False)
+    base = load_file(str(tiny_bert / "model.safetensors"))
+    tuned = load_file(str(res.path / "model.safetensors"))
+
+    def same(suffix: str) -> bool:
+        a = next(v for k, v in base.items() if k.endswith(suffix))
+        b = next(v for k, v in tuned.items() if k.endswith(suffix))
+        return bool(np.array_equal(a, b))
+
+    assert same("layer.0.attention.self.query.weight")
+    assert same("position_embeddings.weight")
+    assert not same("layer.1.attention.self.query.weight")
+    with pytest.raises(FramingError, match=r"\[E701\]"):
+        StanceSettings(train_layers=-1)
