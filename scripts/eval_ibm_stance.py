@@ -17,7 +17,11 @@ Stance Dataset, IBM Research" (CC BY-SA 3.0).
 
 Usage:
     python scripts/eval_ibm_stance.py [--data PATH] [--json OUT.json] [--update-card]
-        [--epochs 6] [--lr 5e-5] [--seed 0] [--skip-zero-shot]
+        [--epochs 8] [--lr 2e-5] [--seed 0] [--negated-targets 0] [--skip-zero-shot]
+
+Settings: chosen on the dev motions (held out of the train split), never on the test split:
+lr 2e-5 for 8 epochs (patience 3) had the best dev F-avg among lr 1e-4 / 5e-5 / 2e-5, training
+all layers or only the top one or two, with and without negated-target augmentation.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def _short(rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int,
-        zero_shot: bool, log: Any, negated_targets: float = 1.0,
+        zero_shot: bool, log: Any, negated_targets: float = 0.0,
         freeze_embeddings: bool = True) -> dict[str, Any]:
     from framing.stance import StanceSettings, evaluate_stance, train_stance
     from framing.stance.data import StanceData, split_dev
@@ -90,7 +94,7 @@ def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int
     log(f"dev: {how}")
     settings = {
         "transformer": StanceSettings(epochs=epochs, lr=lr, seed=seed, batch_size=16,
-                                      max_length=128, patience=2, class_weight="balanced",
+                                      max_length=128, patience=3, class_weight="balanced",
                                       negated_targets=negated_targets,
                                       freeze_embeddings=freeze_embeddings),
         "tfidf": StanceSettings(method="tfidf", seed=seed, class_weight="balanced",
@@ -150,10 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--update-card", action="store_true",
                     help="store the results in models/stance-default (metrics.json, README.md)")
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--negated-targets", type=float, default=1.0,
+    ap.add_argument("--negated-targets", type=float, default=0.0,
                     help="share of training rows added toward the negated motion")
     ap.add_argument("--train-embeddings", action="store_true",
                     help="fine-tune the token embeddings too")

@@ -29,9 +29,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as cf_wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from framing.analyzer import Analyzer
 from framing.batch.shard import (
     PRELOAD_ENV,
     ShardResult,
@@ -44,6 +43,9 @@ from framing.batch.shard import (
     pool_run,
 )
 from framing.errors import Errors, FramingError
+
+if TYPE_CHECKING:  # spaCy loads only where text is analysed
+    from framing.analyzer import Analyzer
 
 OnProgress = Callable[[int, int], None]
 
@@ -209,7 +211,7 @@ def _start_forkserver(ctx: Any, load_kwargs: dict[str, Any]) -> None:
         os.environ[ENV] = json.dumps(load_kwargs)
     except TypeError:  # e.g. a Codebook object: the workers build their own
         os.environ.pop(ENV, None)
-    ctx.set_forkserver_preload(["framing.batch._preload"])
+    ctx.set_forkserver_preload(["framing.analyzer", "framing.batch._preload"])
     try:
         forkserver.ensure_running()
     finally:

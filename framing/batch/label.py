@@ -35,9 +35,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from framing.analyzer import Analyzer
 from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend
 from framing.batch.fsutil import TMP_PREFIX, atomic_write, fsync_dir, sha256_bytes
 from framing.batch.manifest import (
@@ -60,9 +59,12 @@ from framing.errors import Errors, FramingError
 from framing.ingest import IngestConfig, IngestStats, read_records
 from framing.ingest.readers import detect_format
 
+if TYPE_CHECKING:  # spaCy loads only where text is analysed
+    from framing.analyzer import Analyzer
+
 #: Input records per shard by default: small enough to resume cheaply and balance workers,
 #: large enough that per-shard overhead (a file, a manifest entry, a task) stays negligible.
-DEFAULT_SHARD_SIZE = 1000
+DEFAULT_SHARD_SIZE = 500
 
 Backend = InlineBackend | ProcessBackend | DaskBackend
 
@@ -274,7 +276,6 @@ class _Planner:
         self.sizes: dict[int, int] = {}
         self.n_shards = 0
         self.total = 0
-        self.redo: set[int] = set()
 
     def tasks(self) -> Iterator[ShardTask]:
         size = self.opts.shard_size
@@ -293,9 +294,8 @@ class _Planner:
     def _emit(self, index: int, start: int, items: list[Any]) -> Iterator[ShardTask]:
         entry = self.done.get(index)
         if entry is not None and entry.start == start and entry.end == start + len(items):
-            return
-        if entry is not None:  # cannot happen with an equal fingerprint; redo it to be safe
-            self.redo.add(index)
+            return  # finished in an earlier run (a different range cannot happen with an
+            # equal fingerprint; it would simply be redone)
         self.sizes[index] = len(items)
         yield ShardTask(index=index, start=start, items=items, fmt=self.fmt,
                         batch_size=self.opts.batch_size)

@@ -23,14 +23,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from framing.analyzer import Analyzer
 from framing.batch.fsutil import sha256_bytes
 from framing.batch.sinks import ShardEncoder
 from framing.errors import Errors, FramingError
 from framing.ingest import Reject
 from framing.types import Article
+
+if TYPE_CHECKING:  # spaCy loads only where text is analysed
+    from framing.analyzer import Analyzer
 
 ProgressFn = Callable[[int], None]
 #: Environment variable through which a forkserver learns which Analyzer to preload.

@@ -101,6 +101,10 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
         out.append("")
     out += ["## Evaluation", "",
             summary_table({k: metrics.get(k) for k in _TITLES}), ""]
+    unrel = metrics.get("test_documents_unrelated")
+    if unrel:
+        out += [f"Test documents asked about a target of another issue (which they do not "
+                f"discuss): {unrel['none_rate']:.3f} answered `none` (n {unrel['n']}).", ""]
     for key, title in _TITLES.items():
         rep = metrics.get(key)
         if rep:

@@ -13,8 +13,12 @@ the weights are built, not committed). Data:
   favor/against sentences paired with a target of *another issue* and labelled ``none``, so the
   model learns that stance is toward the given target and not a property of the sentence;
 * **dev**: sentence examples of the opeds ``dev`` split (early stopping, decision rule), and its
-  document-level targets (the pooling rule);
-* **test**: the opeds ``test`` split, sentences and documents (the reported numbers).
+  document-level targets plus, for a seeded ``unrelated_dev_docs`` share of its documents, a
+  target of another issue labelled ``none`` (the pooling rule: users also ask about targets a
+  document does not discuss);
+* **test**: the opeds ``test`` split, sentences and documents (the reported numbers), and every
+  test document toward one target of another issue (``test_documents_unrelated``: the share
+  answered ``none``).
 
 Example:
     >>> from framing.stance.default import default_training_data
@@ -101,13 +105,32 @@ def default_training_data(recipe: dict[str, Any] | None = None) -> dict[str, lis
                 issue_of.setdefault(t.target, d.issue)
     train += _cross_target_none(train, issue_of, float(recipe.get("cross_target_none", 0.25)),
                                 seed)
+    share = float(recipe.get("unrelated_dev_docs", 0.5))
     return {
         "train": train,
         "dev": list(corpora.iter_stance_examples(docs["dev"], seed=seed)),
         "test": list(corpora.iter_stance_examples(docs["test"], seed=seed)),
-        "dev_docs": list(corpora.iter_stance_examples(docs["dev"], level="document")),
+        "dev_docs": list(corpora.iter_stance_examples(docs["dev"], level="document"))
+        + _unrelated_docs(docs["dev"], issue_of, share, seed),
         "test_docs": list(corpora.iter_stance_examples(docs["test"], level="document")),
+        "test_docs_unrelated": _unrelated_docs(docs["test"], issue_of, 1.0, seed),
     }
+
+
+def _unrelated_docs(docs: list[Any], issue_of: dict[str, str | None], share: float,
+                    seed: int) -> list[dict[str, Any]]:
+    """For a seeded ``share`` of the documents, one target of another issue, labelled
+    ``none`` (a document does not take a stance on what it does not discuss)."""
+    out = []
+    for d in docs:
+        h = _rank(str(seed), "unrelated", d.id)
+        if int(h[:8], 16) / 0xFFFFFFFF >= share:
+            continue
+        others = sorted(t for t, iss in issue_of.items() if iss != d.issue)
+        if others:
+            out.append({"id": f"{d.id}@unrelated", "text": d.text,
+                        "target": others[int(h[8:16], 16) % len(others)], "stance": "none"})
+    return out
 
 
 def read_recipe(path: Path) -> dict[str, Any]:
@@ -167,12 +190,22 @@ def build_default_stance_model(recipe_path: str | Path | None = None,
             test_source="corpora/opeds (test split, sentences)",
             dev_docs_source="corpora/opeds (dev split, documents)",
             test_docs_source="corpora/opeds (test split, documents)")
+        from framing.stance.evaluate import evaluate_stance
+
+        unrelated = evaluate_stance(res.model, parts["test_docs_unrelated"], level="document")
+        log(f"test documents toward an unrelated target: {unrelated['accuracy']:.3f} answered "
+            f"none (n {unrelated['n']})")
         build_seconds = round(time.perf_counter() - t0, 1)
         meta["training"]["build_seconds"] = build_seconds
         meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
                              encoding="utf-8")
         metrics = json.loads((work / "model" / "metrics.json").read_text(encoding="utf-8"))
         metrics["build_seconds"] = build_seconds
+        metrics["build_cpu_seconds"] = round(time.process_time(), 1)
+        metrics["test_documents_unrelated"] = {
+            "none_rate": unrelated["accuracy"], "n": unrelated["n"],
+            "note": "each opeds test document toward a target of another issue; the share "
+                    "answered none"}
         old = out / "metrics.json"
         if old.is_file():  # keep the last real-data check; the card marks it as older
             try:

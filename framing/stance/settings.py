@@ -54,8 +54,8 @@ class StanceSettings:
 
     method: str = "transformer"
     base_model: str | None = None
-    epochs: int = 4
-    lr: float = 5e-5
+    epochs: int = 6
+    lr: float = 2e-5
     batch_size: int = 16
     max_length: int = 128
     stride: int = 32

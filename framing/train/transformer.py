@@ -38,9 +38,21 @@ from framing.train.metrics import multilabel_report, tune_thresholds
 from framing.train.windows import Windows, encode_windows, length_batches, pad_batch, pool
 
 
+THREADS_ENV = "FRAMING_NUM_THREADS"
+
+
 def configure_threads() -> int:
-    """Use no more intra-op threads than the CPUs this process may run on (containers often
-    report the host's cores, and oversubscription makes inference several times slower)."""
+    """Intra-op threads for torch: ``$FRAMING_NUM_THREADS`` when set, else no more than the
+    CPUs this process may run on (containers often report the host's cores).
+
+    Oversubscription is the main way to make CPU inference slow: every operator waits at a
+    barrier for its slowest thread, so on a machine that other jobs keep busy, fewer threads
+    (``FRAMING_NUM_THREADS=1``) can be several times faster than one per core.
+    """
+    env = os.environ.get(THREADS_ENV, "").strip()
+    if env.isdigit() and int(env) > 0:
+        torch.set_num_threads(int(env))
+        return torch.get_num_threads()
     try:
         avail = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

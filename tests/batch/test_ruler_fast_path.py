@@ -37,11 +37,12 @@ TRICKY: list[list[dict[str, Any]]] = [
      {"LEMMA": {"IN": ["american", "voter"]}}],
 ]
 
-WORDS = ("the states", "leave it to the states", "return power to each states", "very very good",
-         "Smith v. Jones", "cost of the new tax rose 5 percent", "most of the registered voters",
-         "the war on drugs", "a long war ended", "police", "Police", "prosecutors", "ICE", "3 years",
-         "states rights", "their rights", "government overreach", "mandates", ",", ".", "\n",
-         "\n\n", "Fifty cities", "many states", "price", "10 %", "Most Americans", "war")
+WORDS = ("the states", "leave it to the states", "return power to each states",
+         "very very good", "Smith v. Jones", "cost of the new tax rose 5 percent",
+         "most of the registered voters", "the war on drugs", "a long war ended", "police",
+         "Police", "prosecutors", "ICE", "3 years", "states rights", "their rights",
+         "government overreach", "mandates", ",", ".", "\n", "\n\n", "Fifty cities",
+         "many states", "price", "10 %", "Most Americans", "war")
 
 
 def _codebook() -> Codebook:
@@ -80,8 +81,8 @@ def test_windowed_matching_equals_one_matcher(codebook: str) -> None:
         ref = _reference(ruler, doc)
         assert sorted(fast) == sorted(ref), text
         # what the ruler depends on: the order of matches on exactly the same tokens
-        key = {}
-        for i, (pid, s, e) in enumerate(ref):
+        key: dict[tuple[int, int], list[str]] = {}
+        for pid, s, e in ref:
             key.setdefault((s, e), []).append(pid)
         for (s, e), pids in key.items():
             if len(pids) > 1:

@@ -29,13 +29,6 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_base(tmp_path_factory.mktemp("tiny_bert"))
 
 
-@pytest.fixture()
-def tiny_cfg(tiny_base: Path) -> TrainConfig:
-    """Fast settings for the tiny model."""
-    return TrainConfig(base_model=str(tiny_base), epochs=3, lr=3e-3, batch_size=16,
-                       max_length=32, seed=7, patience=0)
-
-
 @pytest.fixture(scope="session")
 def tiny_model(tiny_base: Path, synth_dir: Path, tmp_path_factory: pytest.TempPathFactory
                ) -> Path:
@@ -44,7 +37,7 @@ def tiny_model(tiny_base: Path, synth_dir: Path, tmp_path_factory: pytest.TempPa
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     cfg = TrainConfig(base_model=str(tiny_base), epochs=4, lr=3e-3, batch_size=16,
-                      max_length=32, seed=7, patience=0)
+                      max_length=32, seed=7, patience=0, freeze_embeddings=False)
     train(synth_dir / "train.jsonl", out, cfg, eval_data=synth_dir / "dev.jsonl",
           test_data=synth_dir / "test.jsonl", progress=False)
     return out

@@ -113,7 +113,7 @@ def test_tfidf_dir_checks(synth_dir: Path, tmp_path: Path) -> None:
           eval_data=synth_dir / "dev.jsonl", progress=False)
     d = tmp_path / "tf2"
     shutil.copytree(tmp_path / "tf", d)
-    _edit_meta(_add_label)(d)
+    _add_label_dir(d)
     with pytest.raises(FramingError, match=r"predicts 3 labels but framing_model\.json lists 4"):
         FrameModel.load(d)
     (tmp_path / "tf" / "model.skops").unlink()
