@@ -34,6 +34,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,9 @@ class FrameRuler:
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
         self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
+        strings = self.nlp.vocab.strings
+        self._hashes = {name: strings.add(name) for p in self.codebook.patterns
+                        for name in (p.id, p.frame)}
         self._index = _TokenIndex(self.nlp, token_patterns, matcher)
         return matcher, phrase
 
@@ -190,12 +194,14 @@ class FrameRuler:
                              "start": sent.start_char, "end": sent.end_char,
                              "scores": {}, "matches": []})
         group = []
-        for pid, s, e in sorted(kept, key=lambda m: (m[1], m[2])):
+        ends = [s.end for s in sents]
+        hashes = self._hashes  # label and id as hashes: no string lookups per span
+        for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
-            if i < 0 or e > sents[i].end:
+            if i < 0 or e > ends[i]:
                 continue
             frame = self._frame_of[pid]
-            span = Span(doc, s, e, label=frame, span_id=pid)
+            span = Span(doc, s, e, label=hashes[frame], span_id=hashes[pid])
             group.append(span)
             per_sent[i]["matches"].append(
                 [span.start_char, span.end_char, frame, pid, self._weights[pid]])
@@ -381,8 +387,9 @@ class _Plan:
     matcher: Matcher | None  # None: a one-token pattern whose anchor hits are its matches
     anchor: _Cond  # a word list one token of every match is in
     required: list[_Cond]  # word lists every match also has a token in
-    length: int | None  # longest possible match in tokens; None: unbounded
-    tokens: list[list[_Cond]] | None  # per token spec (unbounded patterns); None: unknown
+    before: int | None  # most tokens a match has before its first anchor token (None: any)
+    after: int | None  # most tokens a match has after it
+    tokens: list[list[_Cond]] | None  # what each token spec needs (unbounded patterns only)
 
 
 class _TokenIndex:
@@ -409,27 +416,30 @@ class _TokenIndex:
         self.order = {pid: i for i, (pid, _) in enumerate(patterns)}
         rest: list[tuple[str, list[dict[str, Any]]]] = []
         for order, (pid, toks) in enumerate(patterns):
-            mandatory: list[tuple[tuple[int, int], _Cond]] = []
+            mandatory: list[tuple[tuple[int, int], int, _Cond]] = []
             per_token: list[list[_Cond]] | None = []
-            length: int | None = 0
-            for spec in toks:
+            reps = [_repeats(spec.get("OP")) for spec in toks]
+            for k, spec in enumerate(toks):
                 op = spec.get("OP")
-                lo, hi = _repeats(op)
-                length = None if length is None or hi is None else length + hi
                 conds = _conditions(spec, strings) if op != "!" else []
                 if per_token is not None:
                     per_token = [*per_token, conds] if conds else None
-                if lo >= 1 and op != "!":
+                if reps[k][0] >= 1 and op != "!":
                     for c in conds:
                         if c[0] == "set" and not c[3]:
                             words = [strings[int(h)] for h in c[2]]
                             rank = (sum(1 for w in words if w.lower() in stop), len(words))
-                            mandatory.append((rank, c))
+                            mandatory.append((rank, k, c))
             if not mandatory:
                 rest.append((pid, toks))
                 continue
             mandatory.sort(key=lambda m: m[0])
-            anchor = mandatory[0][1]
+            _, k, anchor = mandatory[0]
+            # a match has at most ``before`` tokens before the first token its anchor spec
+            # takes, and at most ``after`` after that one
+            highs = [hi for _, hi in reps]
+            before = None if None in highs[:k] else sum(h or 0 for h in highs[:k])
+            after = None if None in highs[k:] else sum(h or 0 for h in highs[k:]) - 1
             # one token, one word-list test: the anchor's hits are the matches
             only = (len(toks) == 1 and len(toks[0]) == 1 + ("OP" in toks[0])
                     and toks[0].get("OP") in (None, "{1}", "{1,1}"))
@@ -437,8 +447,11 @@ class _TokenIndex:
             if not only:
                 matcher = Matcher(nlp.vocab, validate=True)
                 matcher.add(pid, [toks])
-            self.plans.append(_Plan(pid, order, matcher, anchor, [m[1] for m in mandatory[1:]],
-                                    length, per_token if length is None else None))
+            # runs of tokens the specs can take bound the unbounded side(s) of a pattern (for
+            # bounded ones computing them costs more than it saves)
+            unbounded = before is None or after is None
+            self.plans.append(_Plan(pid, order, matcher, anchor, [m[2] for m in mandatory[1:]],
+                                    before, after, per_token if unbounded else None))
         # one sorted array of every listed word per column: a Doc is looked up once per column
         # (searchsorted), then each word list is one gather over its own membership table
         import numpy as np
@@ -520,25 +533,25 @@ class _TokenIndex:
             if plan.matcher is None:
                 out += [(int(i), int(i) + 1, plan.order, plan.pid) for i in idx]
                 continue
-            if plan.length is not None:
-                lo = np.maximum(idx - (plan.length - 1), 0)
-                hi = np.minimum(idx + plan.length, n)
-            elif plan.tokens is not None:
-                # every token of a match satisfies some token spec: stay inside such runs
+            lo = np.maximum(idx - plan.before, 0) if plan.before is not None \
+                else np.zeros(len(idx), dtype=np.int64)
+            hi = np.minimum(idx + plan.after + 1, n) if plan.after is not None \
+                else np.full(len(idx), n)
+            if plan.tokens is not None:
+                # every token of a match satisfies what some token spec needs: a match lies
+                # inside one run of such tokens (a clause, for most patterns)
                 can = np.zeros(n, dtype=bool)
                 for conds in plan.tokens:
-                    m = np.ones(n, dtype=bool)
-                    for c in conds:
-                        m &= mask(c)
+                    m = mask(conds[0])
+                    for c in conds[1:]:
+                        m = m & mask(c)
                     can |= m
                 stops = np.flatnonzero(~can)
-                k = np.searchsorted(stops, idx)
-                lo = np.where(k > 0, stops[np.maximum(k - 1, 0)] + 1, 0) if len(stops) \
-                    else np.zeros(len(idx), dtype=np.int64)
-                hi = np.where(k < len(stops), stops[np.minimum(k, len(stops) - 1)], n) \
-                    if len(stops) else np.full(len(idx), n)
-            else:
-                lo, hi = np.zeros(1, dtype=np.int64), np.full(1, n)
+                if len(stops):
+                    k = np.searchsorted(stops, idx)
+                    lo = np.maximum(lo, np.where(k > 0, stops[np.maximum(k - 1, 0)] + 1, 0))
+                    hi = np.minimum(hi, np.where(k < len(stops),
+                                                 stops[np.minimum(k, len(stops) - 1)], n))
             ok = np.ones(len(lo), dtype=bool)
             for c in plan.required:
                 cs = csum(c)
