@@ -43,7 +43,8 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
     base = meta.get("base_model") or {}
     labels = meta["labels"]
     what = ("a cross-encoder: a transformer encoder fine-tuned on `[CLS] target [SEP] text "
-            f"[SEP]` pairs with a softmax over {', '.join(labels)}"
+            "[SEP]` pairs (the mean of its token states, a linear layer and a softmax over "
+            f"{', '.join(labels)})"
             + (f", starting from `{base.get('name')}` ({base.get('source')})" if base else "")
             if method == "transformer" else
             "the TF-IDF baseline: word 1-2 gram TF-IDF of the text and of the target side by "
@@ -68,6 +69,10 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
                    f"{tr.get('best_epoch')}), lr {tr.get('lr')}, batch {tr.get('batch_size')}, "
                    f"class weights {tr.get('class_weight')}, seed {tr.get('seed')}, "
                    f"{tr.get('seconds')} s on {tr.get('threads')} CPU thread(s) |")
+        if metrics.get("build_seconds"):
+            out.append(f"| build | {metrics['build_seconds']} s wall, "
+                       f"{metrics.get('build_cpu_seconds')} CPU s (data, training, tuning, "
+                       "evaluation) |")
     else:
         out.append(f"| training | C {tr.get('tfidf_c')}, min_df {tr.get('tfidf_min_df')}, "
                    f"seed {tr.get('seed')}, {tr.get('seconds')} s |")
@@ -89,7 +94,8 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             f"sentence's weight by {pool.get('cue_weight')} x cue strength, reported speech "
             f"multiplies it by {pool.get('reported_weight')}; with sentences on both sides the "
             f"larger evidence mass wins (the strongest sentence when within "
-            f"{pool.get('conflict_margin')}). Pooling rule: {pool.get('how')}.", ""]
+            f"{pool.get('conflict_margin')}). {_gate_text(meta)}Pooling rule: {pool.get('how')}.",
+            ""]
     counts = metrics.get("label_counts") or {}
     if counts:
         splits = [s for s in counts if counts.get(s)]
@@ -122,6 +128,10 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             "- Implicit stance (irony, a stance carried by the choice of facts, or an argument "
             "spread over several sentences that none states alone) is often missed; sentences "
             "that report other people's views can be mistaken for the author's.",
+            "- Targets a document does not discuss: the relevance gate answers `none` when no "
+            "sentence is close to the target, but a target on a neighbouring topic (\"stricter "
+            "gun laws\" for an op-ed on drug laws) can pass the gate and pick up the stance of "
+            "the document's own argument. Ask about targets the documents are about.",
             "- Dev numbers are optimistic (dev chose the epoch and the thresholds); rely on the "
             "test numbers, and on labels with small support not at all.",
             "- English only.", ""]
@@ -136,6 +146,15 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
     if notes:
         out += ["## Notes", "", notes.strip(), ""]
     return "\n".join(out)
+
+
+def _gate_text(meta: dict[str, Any]) -> str:
+    rel, pool = meta.get("relevance"), meta.get("pooling") or {}
+    if not rel or not pool.get("relevance_threshold"):
+        return "No relevance gate. "
+    return (f"Relevance gate: a document whose most target-like sentence has a cosine "
+            f"similarity below {pool['relevance_threshold']} to the target (sentence encoder "
+            f"`{rel.get('name')}`, not fine-tuned) is `none`: it does not discuss the target. ")
 
 
 def _rule_text(labels: list[str], dec: dict[str, Any]) -> str:

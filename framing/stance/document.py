@@ -147,15 +147,16 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
     pairs = [(t, u.text) for units, ts in zip(per_doc, tgts, strict=True) for t in ts
              for u in units]
     probs = model.predict_proba(pairs, batch_size=batch_size)
+    rel = _relevance(model, per_doc, tgts, batch_size)
     out: list[list[StanceResult]] = []
     pos = 0
-    for doc, units, ts in zip(docs, per_doc, tgts, strict=True):
+    for k, (doc, units, ts) in enumerate(zip(docs, per_doc, tgts, strict=True)):
         res: list[StanceResult] = []
         cues = [u.cue for u in units]
         for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
-            d = model.pooling.pool(p, model.labels, cues)
+            d = model.pooling.pool(p, model.labels, cues, rel[k].get(t) if rel else None)
             ev: list[Evidence] = []
             if d.label != "none":
                 for i, s in zip(d.evidence, d.strengths, strict=True):
@@ -167,6 +168,29 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
             res.append(StanceResult(target=t, label=d.label, score=round(d.score, 6),
                                     evidence=ev))
         out.append(res)
+    return out
+
+
+def _relevance(model: Any, per_doc: Sequence[Sequence[Unit]],
+               tgts: Sequence[Sequence[str]], batch_size: int = 64
+               ) -> list[dict[str, float]] | None:
+    """Per document, ``{target: largest cosine similarity to one of its units}`` (None when
+    the model has no relevance encoder or its gate is off). Each unit and each distinct target
+    is embedded once."""
+    enc = getattr(model, "relevance", None)
+    if enc is None or not model.pooling.relevance_threshold:
+        return None
+    texts = [u.text for units in per_doc for u in units]
+    targets = sorted({t for ts in tgts for t in ts})
+    sims = enc.relevance(targets, texts) if texts and targets else None
+    col = {t: i for i, t in enumerate(targets)}
+    out: list[dict[str, float]] = []
+    pos = 0
+    for units, ts in zip(per_doc, tgts, strict=True):
+        n = len(units)
+        out.append({t: float(sims[col[t], pos:pos + n].max()) if n and sims is not None
+                    else 0.0 for t in ts})
+        pos += n
     return out
 
 
@@ -202,19 +226,32 @@ def pipe_documents(model: Any, texts: Sequence[str], targets_per_doc: Sequence[S
 
 
 def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
-               nlp: Language | None = None, batch_size: int = 64
-               ) -> list[tuple[Any, list[SentenceCue]]]:
-    """Per (document, target) row: the unit probabilities and cue features the pooling rule
-    sees (used to tune :class:`~framing.stance.pooling.PoolingRule` on dev documents)."""
+               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True
+               ) -> list[tuple[Any, list[SentenceCue], float | None]]:
+    """Per (document, target) row: the unit probabilities, cue features and relevance (None
+    without a relevance encoder, or with ``relevance=False``) that the pooling rule sees (used
+    to tune :class:`~framing.stance.pooling.PoolingRule` on dev documents and to evaluate)."""
     nlp = nlp or _stance_nlp()
     docs = list(nlp.pipe(texts))
     per_doc = [doc_units(d) for d in docs]
-    pairs = [(check_target(t, f"row {i + 1}"), u.text)
-             for i, (t, units) in enumerate(zip(targets, per_doc, strict=True)) for u in units]
+    tgts = [check_target(t, f"row {i + 1}") for i, t in enumerate(targets)]
+    pairs = [(t, u.text) for t, units in zip(tgts, per_doc, strict=True) for u in units]
     probs = model.predict_proba(pairs, batch_size=batch_size)
+    rel: list[float | None] = [None] * len(per_doc)
+    enc = getattr(model, "relevance", None)
+    if relevance and enc is not None:
+        unit_texts = [u.text for units in per_doc for u in units]
+        uniq = sorted(set(tgts))
+        sims = enc.relevance(uniq, unit_texts) if unit_texts else None
+        col = {t: i for i, t in enumerate(uniq)}
+        pos = 0
+        for i, (t, units) in enumerate(zip(tgts, per_doc, strict=True)):
+            n = len(units)
+            rel[i] = float(sims[col[t], pos:pos + n].max()) if n and sims is not None else 0.0
+            pos += n
     out = []
     pos = 0
-    for units in per_doc:
-        out.append((probs[pos:pos + len(units)], [u.cue for u in units]))
+    for units, r in zip(per_doc, rel, strict=True):
+        out.append((probs[pos:pos + len(units)], [u.cue for u in units], r))
         pos += len(units)
     return out

@@ -52,8 +52,10 @@ def evaluate_stance(model: StanceModel | str | Path, rows: StanceLike, *,
         from framing.stance.document import doc_inputs
 
         pred = []
-        for p, cues in doc_inputs(m, data.texts, data.targets, nlp=nlp, batch_size=batch_size):
-            label = m.pooling.pool(p, m.labels, cues).label
+        inputs = doc_inputs(m, data.texts, data.targets, nlp=nlp, batch_size=batch_size,
+                            relevance=bool(m.pooling.relevance_threshold))
+        for p, cues, rel in inputs:
+            label = m.pooling.pool(p, m.labels, cues, rel).label
             if label == "none" and restrict is not None and "none" not in restrict:
                 # 'none' cannot be right here: the stronger polar sentence decides
                 sf, sa = m.pooling.strengths(p, m.labels, cues)

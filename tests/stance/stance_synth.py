@@ -69,6 +69,7 @@ def _train_builder() -> Any:
 def tiny_settings(tiny_bert: Path, **kw: Any) -> StanceSettings:
     base: dict[str, Any] = dict(base_model=str(tiny_bert), epochs=5, lr=3e-3, batch_size=16,
                                 max_length=40, stride=8, max_target_tokens=12, seed=3,
-                                patience=0, freeze_embeddings=False)
+                                patience=0, freeze_embeddings=False,
+                                relevance_encoder=str(tiny_bert))
     base.update(kw)
     return StanceSettings(**base)

@@ -280,3 +280,24 @@ def test_train_layers_freezes_the_lower_layers(tiny_bert: Path, stance_rows: dic
     assert not same("layer.1.attention.self.query.weight")
     with pytest.raises(FramingError, match=r"\[E701\]"):
         StanceSettings(train_layers=-1)
+
+
+def test_relevance_gate_on_documents(tiny_stance: Path, tiny_bert: Path,
+                                     tmp_path: Path) -> None:
+    from framing.stance.relevance import RelevanceEncoder
+
+    m = StanceModel.load(tiny_stance)
+    # the gate stayed off on the tiny dev documents, so the directory names no encoder
+    assert m.relevance is None and m.pooling.relevance_threshold == 0
+    m.relevance = RelevanceEncoder.resolve(str(tiny_bert))
+    assert m.info()["relevance"] == str(tiny_bert.resolve())
+    m.pooling.relevance_threshold = 0.999999   # nothing is that similar: every answer is none
+    res = document_stance(m, "Yesterday the tax works. Federal agents fell.", ["the tax"])
+    assert res[0].label == "none" and res[0].evidence == []
+    d = _copy(tiny_stance, tmp_path / "bad_relevance")
+    _edit_meta(d, relevance={"encoder": str(tmp_path / "no_such_encoder")})
+    with pytest.raises(FramingError, match=r"\[E301\].*relevance encoder"):
+        StanceModel.load(d)
+    d = _copy(tiny_stance, tmp_path / "with_relevance")
+    _edit_meta(d, relevance={"encoder": str(tiny_bert)})
+    assert StanceModel.load(d).relevance is not None

@@ -76,3 +76,22 @@ def test_tune_prefers_defaults_and_fits_dev() -> None:
     assert [rule.pool(p, L3, c).label for p, c in docs] == gold
     small = PoolingRule.tune(docs[:3], gold[:3], L3, default_threshold=0.4)
     assert small.doc_threshold == 0.4 and small.how.startswith("default")
+
+
+def test_relevance_gate() -> None:
+    probs = _p((0.95, 0.0))
+    rule = PoolingRule(doc_threshold=0.6, relevance_threshold=0.3)
+    d = rule.pool(probs, L3, None, relevance=0.1)
+    assert d.label == "none" and d.gated and d.evidence == [] and d.score == 0.9
+    assert rule.pool(probs, L3, None, relevance=0.5).label == "favor"
+    assert rule.pool(probs, L3, None, relevance=None).label == "favor"   # no encoder
+    # tuning finds the gate when dev documents include targets they do not discuss
+    docs, gold = [], []
+    for i in range(20):
+        lab = ["favor", "against", "none", "none"][i % 4]
+        p = {"favor": (0.9, 0.02), "against": (0.02, 0.9), "none": (0.9, 0.02)}[lab]
+        docs.append((_p(p), None, 0.6 if lab != "none" else 0.15))
+        gold.append(lab)
+    tuned = PoolingRule.tune(docs, gold, L3)
+    assert 0.15 < tuned.relevance_threshold <= 0.6
+    assert [tuned.pool(d[0], L3, d[1], d[2]).label for d in docs] == gold

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from framing.errors import FramingError
-from framing.train.default import (DEFAULT_DIR, KEPT, build_default_model, default_model_dir,
-                                   is_built, read_recipe)
+from framing.train.default import (
+    DEFAULT_DIR,
+    KEPT,
+    build_default_model,
+    default_model_dir,
+    is_built,
+    read_recipe,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
