@@ -1,8 +1,8 @@
 """Build the spaCy pipeline the Analyzer runs.
 
-Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` + ``framing_lemmatizer`` (lookup tables from
-spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline (``spacy_model=
-"en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
+Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` + ``framing_lemmatizer``
+(lookup tables from spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline
+(``spacy_model="en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
 
 Example:
     >>> from framing.pipeline import build_nlp
