@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,8 @@ class Analyzer:
     """
 
     def __init__(self, nlp: Language, codebook: Codebook, batch_size: int = 32,
-                 classifier: FrameModel | None = None) -> None:
+                 classifier: FrameModel | None = None, stance_model: Any = None,
+                 targets: Sequence[str] = ()) -> None:
         self.nlp = nlp
         self.codebook = codebook
         self.batch_size = batch_size
@@ -57,8 +58,11 @@ class Analyzer:
             "spacy_pipeline": describe_nlp(nlp),
             "rules": True,
             "classifier": classifier.info() if classifier is not None else None,
-            "stance": None,
+            "stance": stance_model.info() if stance_model is not None and hasattr(
+                stance_model, "info") else (str(getattr(stance_model, "path", "")) or None),
         }
+        self.stance_model = stance_model
+        self.targets = list(targets)
 
     # ----- public API ------------------------------------------------------------------------
     def __call__(self, record: RecordLike) -> DocResult:
@@ -67,11 +71,36 @@ class Analyzer:
     def pipe(self, records: Iterable[RecordLike], batch_size: int | None = None
              ) -> Iterator[DocResult]:
         """Stream results in input order; memory is bounded by the batch size."""
+        bs = batch_size or self.batch_size
         arts = (self._to_article(r) for r in records)
         pairs = ((a.text, a) for a in arts)
-        for doc, art in self.nlp.pipe(pairs, as_tuples=True,
-                                      batch_size=batch_size or self.batch_size):
-            yield self.result(doc, art)
+        done = ((self.result(doc, art), art.text) for doc, art in
+                self.nlp.pipe(pairs, as_tuples=True, batch_size=bs))
+        if self.stance_model is None:
+            yield from (res for res, _ in done)
+            return
+        batch: list[tuple[DocResult, str]] = []
+        for item in done:
+            batch.append(item)
+            if len(batch) >= bs:
+                yield from self._add_stance(batch)
+                batch = []
+        if batch:
+            yield from self._add_stance(batch)
+
+    def _add_stance(self, batch: list[tuple[DocResult, str]]) -> Iterator[DocResult]:
+        """Stance toward the codebook targets of each document's issue plus ``targets``."""
+        from framing.stance.document import pipe_documents, targets_for
+
+        per_doc = [targets_for(self.codebook, r.meta, extra=self.targets) for r, _ in batch]
+        todo = [i for i, t in enumerate(per_doc) if t]
+        if todo:
+            out = pipe_documents(self.stance_model, [batch[i][1] for i in todo],
+                                 [per_doc[i] for i in todo])
+            for i, st in zip(todo, out, strict=True):
+                batch[i][0].stance = st
+        for r, _ in batch:
+            yield r
 
     # ----- conversion ------------------------------------------------------------------------
     def _to_article(self, r: RecordLike) -> Article:
@@ -176,7 +205,8 @@ class Analyzer:
 
 def load(model: str | Path | None = None, *, rules_only: bool = False,
          codebook: str | Codebook | None = None, spacy_model: str | None = None,
-         batch_size: int = 32) -> Analyzer:
+         batch_size: int = 32, targets: Sequence[str] = (),
+         stance_model: str | Path | None = None) -> Analyzer:
     """Build an :class:`Analyzer`.
 
     Args:
@@ -186,6 +216,11 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
         codebook: a codebook path or object; default: the model's codebook, else the shipped one.
         spacy_model: name or path of a trained spaCy pipeline to use instead of the blank one.
         batch_size: documents per batch in :meth:`Analyzer.pipe`.
+        targets: free-text stance targets scored for every document, after the codebook's
+            default targets of the document's issue (``meta["issue"]``).
+        stance_model: a stance model directory; ``None`` uses the default stance model when it
+            is built (``models/stance-default``). Stance needs a model, so ``rules_only`` and
+            an absent model leave ``stance`` empty.
     """
     if isinstance(codebook, Codebook):
         cb: Codebook | None = codebook
@@ -221,7 +256,19 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
                            config={"model": str(fm.path)})
         assert isinstance(clf, FrameClassifier)
         clf.set_model(fm)
-    return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm)
+    sm = None
+    if not rules_only:
+        from framing.stance.model import StanceModel, default_stance_dir
+        from framing.stance.model import is_built as sm_built
+
+        spath: str | Path | None = stance_model
+        if spath is None:
+            sd = default_stance_dir()
+            spath = sd if sm_built(sd) else None
+        if spath is not None:
+            sm = StanceModel.load(spath)
+    return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm, stance_model=sm,
+                    targets=targets)
 
 
 def _model_codebook(fm: FrameModel) -> Codebook:

@@ -43,21 +43,48 @@ def run(inputs: list[Path], out: Path, workers: int, shard_size: int, extra: lis
            "--rules-only", "--shard-size", str(shard_size), "--workers", str(workers), "-q",
            *extra]
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cpu = cpu_of_tree(proc)
+    _, stderr = proc.communicate()
     wall = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise SystemExit(f"bench_label: command failed ({p.returncode}): {' '.join(cmd)}\n"
-                         f"{p.stderr}")
-    m = SUMMARY.search(p.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench_label: command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                         f"{stderr}")
+    m = SUMMARY.search(stderr)
     if not m:
-        raise SystemExit(f"bench_label: no summary line in:\n{p.stderr}")
+        raise SystemExit(f"bench_label: no summary line in:\n{stderr}")
     manifest = json.loads((out / "_manifest.json").read_text())
     commits = sorted((out / s["file"]).stat().st_mtime for s in manifest["shards"])
     first = min(manifest["shards"], key=lambda s: (out / s["file"]).stat().st_mtime)
     after_first = sum(s["labelled"] for s in manifest["shards"]) - first["labelled"]
     steady = after_first / (commits[-1] - commits[0]) if commits[-1] > commits[0] else 0.0
     return {"wall": wall, "label": float(m.group(4)), "labelled": int(m.group(2)),
-            "steady": steady, "words": manifest["totals"]["words"]}
+            "steady": steady, "words": manifest["totals"]["words"], "cpu": cpu}
+
+
+def cpu_of_tree(proc: subprocess.Popen[str]) -> float:
+    """CPU seconds (user + system) used by ``proc`` and all its descendants (workers,
+    forkserver), sampled every 0.1 s until it exits; independent of other load."""
+    import psutil
+
+    seen: dict[int, float] = {}
+    try:
+        root = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        return 0.0
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                seen[p.pid] = t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        time.sleep(0.1)
+    return sum(seen.values())
 
 
 def _spin(n: int) -> int:
@@ -138,13 +165,15 @@ def main() -> int:
         print(f"documents {base['labelled']:,}, words {base['words']:,}; outputs identical "
               "across worker counts")
         print(f"\n{'workers':>8s}{'wall s':>9s}{'label s':>9s}{'docs/s (label)':>16s}"
-              f"{'steady docs/s':>15s}{'x wall':>8s}{'x label':>9s}{'x steady':>10s}")
+              f"{'steady docs/s':>15s}{'x wall':>8s}{'x label':>9s}{'x steady':>10s}"
+              f"{'CPU s':>8s}")
         for n in counts:
             b = best[n]
             print(f"{n:8d}{b['wall']:9.1f}{b['label']:9.1f}{b['labelled'] / b['label']:16.1f}"
                   f"{b['steady']:15.1f}{base['wall'] / b['wall']:8.2f}"
                   f"{base['label'] / b['label']:9.2f}"
-                  f"{(b['steady'] / base['steady'] if base['steady'] else 0):10.2f}")
+                  f"{(b['steady'] / base['steady'] if base['steady'] else 0):10.2f}"
+                  f"{b['cpu']:8.1f}")
         if len(counts) > 1:
             n = counts[-1]
             print(f"\nRATIO --workers {n} vs --workers {counts[0]}: "
@@ -153,6 +182,10 @@ def main() -> int:
                   f"{best[n]['steady'] / base['steady']:.2f}x steady state; target >= 1.7x "
                   f"(ceiling measured before the runs: {ceiling:.2f}x; after: "
                   f"{calibrate():.2f}x)")
+            print(f"CPU seconds of all processes: {base['cpu']:.1f} with --workers "
+                  f"{counts[0]}, {best[n]['cpu']:.1f} with --workers {n} (parallel overhead "
+                  f"{100 * (best[n]['cpu'] / base['cpu'] - 1):+.0f} %); with {n} idle cores "
+                  f"the wall time has a floor of CPU / {n} = {best[n]['cpu'] / n:.1f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

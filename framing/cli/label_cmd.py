@@ -65,6 +65,8 @@ def label_cli(
     )] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with 1 when any record was rejected.")] = False,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="A stance target (free text) for every document; repeatable.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar; summary only.")] = False,
 ) -> None:
@@ -78,7 +80,8 @@ def label_cli(
     cfg = IngestConfig(text_field=text_field, id_field=id_field, date_field=date_field,
                        input_format=input_format, max_chars=max_chars)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
-                   "spacy_model": spacy_model, "batch_size": batch_size}
+                   "spacy_model": spacy_model, "batch_size": batch_size,
+                   "targets": list(target or [])}
     try:
         summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
                         progress=not quiet, batch_size=batch_size, workers=workers,

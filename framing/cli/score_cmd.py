@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 import framing
-from framing.cli._common import console, handle_errors
+from framing.cli._common import console, err_console, handle_errors
 from framing.errors import Errors, FramingError
 from framing.ingest import IngestConfig, Reject, read_records
 from framing.types import Article, DocResult
@@ -116,13 +116,21 @@ def score_cli(
                                                  help="Codebook file.")] = None,
     spacy_model: Annotated[str | None, typer.Option(
         "--spacy-model", help="A trained spaCy pipeline to use instead of blank English.")] = None,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="A stance target (free text); repeatable.")] = None,
+    stance_model: Annotated[str | None, typer.Option(
+        "--stance-model", help="Stance model directory (default: the built default).")] = None,
 ) -> None:
     """Score one text: frames, stance and the sentences and phrases that show them."""
     if fmt not in ("pretty", "json"):
         raise FramingError("[E203] --format must be 'pretty' or 'json'.")
     art = read_one(path, text)
     analyzer = framing.load(model, rules_only=rules_only, codebook=codebook,
-                            spacy_model=spacy_model)
+                            spacy_model=spacy_model, targets=target or (),
+                            stance_model=stance_model)
+    if target and analyzer.stance_model is None:
+        err_console.print("[yellow]note:[/] no stance model (it needs `make model` or "
+                          "--stance-model, and is off with --rules-only); stance is empty.")
     res = analyzer(art)
     if fmt == "json":
         typer.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))

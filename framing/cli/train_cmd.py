@@ -38,8 +38,12 @@ def train_cli(
     codebook: Annotated[Path | None, typer.Option(
         "--codebook", "-c", help="Restrict labels to this codebook's frames (parents added).")
     ] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs (maximum).")] = 4,
-    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 1e-4,
+    epochs: Annotated[int | None, typer.Option(
+        help="Maximum training epochs [default: enough for about 400 optimizer steps, between "
+             "4 and 20].")] = None,
+    lr: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 1e-4,
+    head_lr_scale: Annotated[float, typer.Option(
+        help="Learning-rate multiplier for the new classification head.")] = 10.0,
     batch_size: Annotated[int, typer.Option(help="Token windows per batch.")] = 16,
     max_length: Annotated[int | None, typer.Option(
         help="Tokens per window [default: 128 for sentences, 256 for documents].")] = None,
@@ -63,7 +67,8 @@ def train_cli(
         raise FramingError("[E406] Invalid training settings: give --eval or --eval-split, "
                            "not both.")
     cfg = TrainConfig(method=method, level=level, base_model=base_model, epochs=epochs, lr=lr,
-                      batch_size=batch_size, max_length=max_length, stride=stride,
+                      head_lr_scale=head_lr_scale, batch_size=batch_size,
+                      max_length=max_length, stride=stride,
                       pooling=pooling, seed=seed, eval_split=eval_split, patience=patience)
     res = train(data, out, cfg, eval_data=eval_data, test_data=test_data, codebook=codebook,
                 overwrite=overwrite, text_field=text_field, labels_field=labels_field,

@@ -211,7 +211,8 @@ def train(data: DataLike, out: str | Path, config: TrainConfig | None = None, *,
         fit = fit_transformer(train_d.texts, y_train, dev_d.texts if dev_d else None, y_dev,
                               labels, cfg, base, progress=progress, log=log)
         model_obj, tok, dev_probs = fit.model, fit.tokenizer, fit.dev_probs
-        meta["training"].update(epochs_run=len(fit.history), best_epoch=fit.best_epoch,
+        meta["training"].update(epochs=fit.epochs, epochs_auto=cfg.epochs is None,
+                                epochs_run=len(fit.history), best_epoch=fit.best_epoch,
                                 history=fit.history, threads=fit.threads)
     else:
         from framing.train.tfidf import TfidfFrameClassifier

@@ -135,6 +135,7 @@ class FitResult:
     dev_probs: np.ndarray | None = None
     seconds: float = 0.0
     threads: int = 1
+    epochs: int = 0
 
 
 def _windows_dataset(tokenizer: Any, texts: Sequence[str], max_length: int, stride: int
@@ -238,7 +239,8 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
         rng = np.random.default_rng(cfg.seed)
         steps_per_epoch = len(_row_batches(row_windows, row_len, cfg.batch_size,
                                            np.random.default_rng(cfg.seed)))
-        total = steps_per_epoch * cfg.epochs
+        n_epochs = cfg.resolve_epochs(steps_per_epoch)
+        total = steps_per_epoch * n_epochs
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
         named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
         head_names = ("classifier.", "pooler.", "score.")
@@ -267,11 +269,11 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
 
         with Progress(*columns, console=Console(stderr=True), disable=not progress,
                       transient=True) as bar:
-            for epoch in range(1, cfg.epochs + 1):
+            for epoch in range(1, n_epochs + 1):
                 te, ce = time.perf_counter(), time.process_time()
                 model.train()
                 batches = _row_batches(row_windows, row_len, cfg.batch_size, rng)
-                task = bar.add_task("train", total=len(batches), epoch=f"{epoch}/{cfg.epochs}",
+                task = bar.add_task("train", total=len(batches), epoch=f"{epoch}/{n_epochs}",
                                     loss=0.0)
                 losses = []
                 for rows in batches:
@@ -312,7 +314,7 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                     th = tune_thresholds(y_dev, probs, min_positives=cfg.min_positives)
                     rep = multilabel_report(y_dev, probs >= th.thresholds, labels)
                     rec.update(dev_micro_f1=rep["micro_f1"], dev_macro_f1=rep["macro_f1"])
-                    log(f"epoch {epoch}/{cfg.epochs}  loss {rec['loss']:.4f}  dev micro-F1 "
+                    log(f"epoch {epoch}/{n_epochs}  loss {rec['loss']:.4f}  dev micro-F1 "
                         f"{rep['micro_f1']:.3f}  macro-F1 {rep['macro_f1']:.3f}  "
                         f"({rec['seconds']:.0f} s, {rec['cpu_seconds']:.0f} s CPU)")
                     history.append(rec)
@@ -327,7 +329,7 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
                                 f"keeping epoch {best_epoch}")
                             break
                 else:
-                    log(f"epoch {epoch}/{cfg.epochs}  loss {rec['loss']:.4f}  "
+                    log(f"epoch {epoch}/{n_epochs}  loss {rec['loss']:.4f}  "
                         f"({rec['seconds']:.0f} s)")
                     history.append(rec)
                     best_epoch = epoch
@@ -335,6 +337,6 @@ def fit_transformer(train_texts: Sequence[str], y_train: np.ndarray,
             model.load_state_dict(best_state)
         model.eval()
         return FitResult(model, tok, history, best_epoch, best_dev,
-                         round(time.perf_counter() - t0, 1), threads)
+                         round(time.perf_counter() - t0, 1), threads, n_epochs)
     finally:
         torch.use_deterministic_algorithms(det_before)

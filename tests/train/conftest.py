@@ -37,7 +37,8 @@ def tiny_model(tiny_base: Path, synth_dir: Path, tmp_path_factory: pytest.TempPa
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     cfg = TrainConfig(base_model=str(tiny_base), epochs=4, lr=3e-3, batch_size=16,
-                      max_length=32, seed=7, patience=0, freeze_embeddings=False)
+                      max_length=32, seed=7, patience=0, freeze_embeddings=False,
+                      head_lr_scale=1.0)
     train(synth_dir / "train.jsonl", out, cfg, eval_data=synth_dir / "dev.jsonl",
           test_data=synth_dir / "test.jsonl", progress=False)
     return out
