@@ -1,0 +1,41 @@
+"""The stance layer inside the Analyzer: --target handling and the JSON contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+import framing
+from framing.cli import app
+
+
+def test_analyzer_fills_stance_for_user_and_codebook_targets(tiny_stance: Path) -> None:
+    an = framing.load(model=None, targets=["legal marijuana"],
+                      stance_model=tiny_stance)
+    assert an.stance_model is not None
+    res = an({"id": "a", "text": "Drug policy should be left to the states. It is time.",
+              "meta": {"issue": "drug_policy"}})
+    targets = [s.target for s in res.stance]
+    # the codebook's default targets of the document's issue first, then the user's
+    assert targets == ["states deciding their own drug policy",
+                       "federal enforcement of drug laws", "legal marijuana"]
+    d = res.to_dict()
+    for st in d["stance"]:
+        assert st["label"] in ("favor", "against", "none") and 0.0 <= st["score"] <= 1.0
+        for e in st["evidence"]:
+            assert e["source"].startswith(("stance_model", "stance_cue:"))
+    assert d["model"]["stance"] is not None
+
+
+def test_rules_only_has_no_stance(tiny_stance: Path) -> None:
+    an = framing.load(rules_only=True, targets=["x"], stance_model=tiny_stance)
+    assert an("Leave it to the states.").stance == []
+
+
+def test_score_cli_target(tiny_stance: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["score", "--text", "We must leave it to the states.",
+                                 "--target", "states deciding", "--stance-model",
+                                 str(tiny_stance), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    assert '"target": "states deciding"' in r.stdout
