@@ -143,7 +143,7 @@ def update_card(res: dict[str, Any]) -> None:
     metrics_p.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
     notes = (meta.get("recipe") or {}).get("notes")
     if isinstance(notes, list):
-        notes = "\n".join(notes)
+        notes = "\n\n".join(notes)
     (DEFAULT_DIR / "README.md").write_text(render_stance_card(meta, metrics, notes),
                                            encoding="utf-8")
 

@@ -558,6 +558,13 @@ def _summary(root: Path, manifest: Manifest, seconds: float) -> LabelSummary:
 
 def _commit(root: Path, fmt: str, res: ShardResult, manifest: Manifest) -> None:
     """Write a shard's files atomically, then list it in the (in-memory) manifest."""
+    if manifest.model_info is None:
+        manifest.model_info = res.model
+    elif res.model != manifest.model_info:
+        # e.g. a default model rebuilt between a crash and --resume: never mix two models
+        diff = diff_configs(manifest.model_info, res.model, "model_info") or ["model_info"]
+        raise FramingError(Errors.E601.format(path=root, n=len(diff),
+                                              diff="\n".join(f"  - {d}" for d in diff)))
     name = shard_name(res.index, fmt)
     atomic_write(root / name, res.data, sync_dir=False)
     rname = rejects_name(res.index)

@@ -106,6 +106,7 @@ class Manifest:
     complete: bool = False
     n_shards: int | None = None
     total_records: int | None = None
+    model_info: dict[str, Any] | None = None  # what labelled the shards (checked on resume)
 
     def totals(self) -> dict[str, Any]:
         reasons: dict[str, int] = {}
@@ -135,6 +136,7 @@ class Manifest:
             "shard_size": self.shard_size,
             "totals": self.totals(),
             "config": self.config,
+            "model_info": self.model_info,
             "shards": [asdict(s) for s in self.ordered()],
         }
 
@@ -144,7 +146,8 @@ class Manifest:
         return cls(fingerprint=d["fingerprint"], config=d.get("config", {}),
                    shard_format=d["shard_format"], shard_size=int(d["shard_size"]),
                    shards=shards, complete=bool(d.get("complete")),
-                   n_shards=d.get("n_shards"), total_records=d.get("total_records"))
+                   n_shards=d.get("n_shards"), total_records=d.get("total_records"),
+                   model_info=d.get("model_info"))
 
     def save(self, root: Path) -> None:
         """Rewrite ``root/_manifest.json`` atomically."""
@@ -204,6 +207,9 @@ def describe_model(load_kwargs: dict[str, Any] | None, model_info: dict[str, Any
                 out[k] = describe_path(v)
             elif isinstance(v, (str, int, float, bool)) or v is None:
                 out[k] = v
+            elif isinstance(v, (list, tuple)) and all(
+                    isinstance(x, (str, int, float, bool)) for x in v):
+                out[k] = list(v)
             else:
                 out[k] = repr(v)
         if load_kwargs.get("codebook") is None and (

@@ -69,6 +69,7 @@ class ShardResult:
     rejects: bytes
     reasons: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    model: dict[str, Any] = field(default_factory=dict)  # the Analyzer's model_info
 
     @property
     def sha256(self) -> str:
@@ -114,7 +115,8 @@ def label_shard(task: ShardTask, analyzer: Analyzer,
         index=task.index, start=task.start, end=task.end, read=len(task.items),
         labelled=enc.count, rejected=len(rejects), words=words, data=enc.finish(),
         rejects="".join(_reject_line(r) for r in rejects).encode("utf-8"),
-        reasons=dict(sorted(reasons.items())), seconds=time.perf_counter() - t0)
+        reasons=dict(sorted(reasons.items())), seconds=time.perf_counter() - t0,
+        model=dict(getattr(analyzer, "model_info", {}) or {}))
 
 
 def _pipe(analyzer: Analyzer, articles: list[Article], task: ShardTask, frame_ids: list[str],

@@ -90,9 +90,8 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             f"- Sentence / pair: {_rule_text(labels, dec)}.",
             f"- Document: sentences are scored and pooled so that one strong sentence can carry "
             f"the document: a sentence carries favor or against when its cue-weighted "
-            f"probability reaches {pool.get('doc_threshold')}; explicit stance cues raise a "
-            f"sentence's weight by {pool.get('cue_weight')} x cue strength, reported speech "
-            f"multiplies it by {pool.get('reported_weight')}; with sentences on both sides the "
+            f"probability reaches {pool.get('doc_threshold')}; {_cue_text(pool)}; with sentences "
+            "on both sides the "
             f"larger evidence mass wins (the strongest sentence when within "
             f"{pool.get('conflict_margin')}). {_gate_text(meta)}Pooling rule: {pool.get('how')}.",
             ""]
@@ -146,6 +145,16 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
     if notes:
         out += ["## Notes", "", notes.strip(), ""]
     return "\n".join(out)
+
+
+def _cue_text(pool: dict[str, Any]) -> str:
+    cw, rw = pool.get("cue_weight"), pool.get("reported_weight")
+    cues = (f"explicit stance cues raise a sentence's weight by {cw} x cue strength" if cw
+            else "explicit stance cues are shown as evidence but do not change a sentence's "
+                 "weight (cue_weight 0 did best on dev)")
+    rep = (f"reported speech multiplies it by {rw}" if rw is not None and rw < 1
+           else "reported speech counts in full")
+    return f"{cues}, {rep}"
 
 
 def _gate_text(meta: dict[str, Any]) -> str:

@@ -172,7 +172,7 @@ def build_default_stance_model(recipe_path: str | Path | None = None,
         log(f"{k}: {len(v)} rows")
     notes = recipe.get("notes")
     if isinstance(notes, list):
-        notes = "\n".join(notes)
+        notes = "\n\n".join(notes)
     cache = REPO / "models" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="stance-build-", dir=cache))

@@ -227,3 +227,19 @@ def test_cli_directory_run_resume_and_refusals(tmp_path: Path, corpus: Corpus,
     r = runner.invoke(app, [*base, "-q", "--overwrite", "--strict"])
     assert r.exit_code == 1 and "(4 shards)" in r.output
     assert "Traceback" not in r.output
+
+
+def test_resume_refuses_to_mix_models(tmp_path: Path, corpus: Corpus,
+                                      tiny_analyzer: framing.Analyzer) -> None:
+    inp, _ = corpus
+    out = tmp_path / "out"
+    label([inp], out, analyzer=tiny_analyzer, shard_size=20, progress=False)
+    m = Manifest.load(out)
+    assert m.model_info == tiny_analyzer.model_info
+    del m.shards[1]
+    m.complete = False
+    m.model_info = {**m.model_info, "classifier": "an older model"}  # e.g. rebuilt since
+    m.save(out)
+    with pytest.raises(FramingError, match=r"\[E601\](?s:.*)model_info\.classifier"):
+        label([inp], out, analyzer=tiny_analyzer, shard_size=20, progress=False, resume=True)
+    assert sorted(Manifest.load(out).shards) == [0, 2]  # nothing of the other model mixed in

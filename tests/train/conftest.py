@@ -6,12 +6,36 @@ Nothing touches the network or the Hugging Face hub.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from train_synth import build_tiny_base, make_rows, write_jsonl
 
 from framing.train.config import TrainConfig
+
+ENV = {"FRAMING_NUM_THREADS": "1", "FRAMING_DEFAULT_STANCE_MODEL": "none"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def train_test_env() -> Iterator[None]:
+    """One torch thread (tiny models gain nothing from threads, and on a busy CI machine one
+    thread per core makes every operator wait for the slowest one), and no default stance
+    model (these tests are about frames); restored afterwards."""
+    import torch
+
+    threads = torch.get_num_threads()
+    saved = {k: os.environ.get(k) for k in ENV}
+    os.environ.update(ENV)
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(scope="session")
