@@ -65,8 +65,16 @@ def evaluate_cli(
     batch_size: Annotated[int, typer.Option(help="Windows per inference batch.")] = 64,
     text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
+    task: Annotated[str, typer.Option(help="frames or stance")] = "frames",
 ) -> None:
     """Evaluate a model: micro/macro-F1 and per-label precision, recall, F1 and support."""
+    if task == "stance":
+        import json as _json
+
+        from framing.stance.evaluate import evaluate_stance
+
+        typer.echo(_json.dumps(evaluate_stance(model, data), indent=1))
+        return
     if fmt not in ("pretty", "json"):
         raise FramingError("[E203] --format must be 'pretty' or 'json'.")
     from framing.train import evaluate

@@ -58,10 +58,27 @@ def train_cli(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace a non-empty --out directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    task: Annotated[str, typer.Option(
+        help="frames (multi-label frames) or stance (rows with text, target, stance)")] = "frames",
 ) -> None:
-    """Train a frame classifier and write a model directory with weights, thresholds, metrics
-    and a model card."""
+    """Train a frame classifier (or, with --task stance, a stance model) and write a model
+    directory with weights, thresholds, metrics and a model card."""
     from framing.train import TrainConfig, train
+
+    if task not in ("frames", "stance"):
+        raise FramingError("[E406] Invalid training settings: --task must be frames or stance.")
+    if task == "stance":
+        from framing.stance.settings import StanceSettings
+        from framing.stance.trainer import train_stance
+
+        st = StanceSettings(method=method, base_model=base_model, epochs=epochs or 6,
+                            lr=lr if lr != 1e-4 else 2e-5, batch_size=batch_size,
+                            max_length=max_length or 128, seed=seed,
+                            eval_split=eval_split or 0.15, patience=patience)
+        sres = train_stance(data, out, st, dev_rows=eval_data, test_rows=test_data,
+                            overwrite=overwrite, progress=not quiet, log=_log)
+        _log(f"wrote {getattr(sres, 'path', out)}")
+        return
 
     if eval_data is not None and eval_split is not None:
         raise FramingError("[E406] Invalid training settings: give --eval or --eval-split, "

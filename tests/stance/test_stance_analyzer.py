@@ -39,3 +39,22 @@ def test_score_cli_target(tiny_stance: Path, tmp_path: Path) -> None:
                                  str(tiny_stance), "-f", "json"])
     assert r.exit_code == 0, r.output
     assert '"target": "states deciding"' in r.stdout
+
+
+def test_train_and_evaluate_task_stance_cli(stance_rows: dict, tmp_path: Path) -> None:
+    import json
+
+    train = tmp_path / "train.jsonl"
+    test = tmp_path / "test.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in stance_rows["train"]))
+    test.write_text("".join(json.dumps(r) + "\n" for r in stance_rows["test"]))
+    out = tmp_path / "m"
+    r = CliRunner().invoke(app, ["train", str(train), "--out", str(out), "--task", "stance",
+                                 "--method", "tfidf", "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["evaluate", str(test), "--model", str(out), "--task", "stance",
+                                 "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert {"accuracy", "macro_f1", "f_avg"} <= set(d)
+    assert d["accuracy"] > 0.5
