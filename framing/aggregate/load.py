@@ -528,7 +528,8 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(x for x in p.iterdir() if x.suffix.lower() in _PARQUET + _JSONL)
+            found = sorted(x for x in p.iterdir() if x.suffix.lower() in _PARQUET + _JSONL
+                           and not x.name.startswith(("_", ".")))
             if not found:
                 raise FramingError(Errors.E506.format(where=p, detail="no .jsonl/.parquet files"))
             out += found
