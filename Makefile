@@ -21,7 +21,11 @@ DEFAULT_MODEL := models/frames-default
 $(DEFAULT_MODEL)/framing_model.json: $(DEFAULT_MODEL)/recipe.json | $(STAMP)
 	$(BIN)/python scripts/build_default_model.py --force --quiet
 
-model: $(DEFAULT_MODEL)/framing_model.json
+STANCE_MODEL := models/stance-default
+$(STANCE_MODEL)/framing_model.json: $(STANCE_MODEL)/recipe.json | $(STAMP)
+	$(BIN)/python scripts/build_default_stance_model.py --quiet
+
+model: $(DEFAULT_MODEL)/framing_model.json $(STANCE_MODEL)/framing_model.json
 
 # The main job on shipped defaults: batch-label the multi-outlet collection, score one op-ed.
 run: setup model
