@@ -13,6 +13,8 @@ Usage::
 
     python scripts/bench_classifier.py                       # default model, 1000 sentences
     python scripts/bench_classifier.py --model models/mine --sentences 3000 --json
+    python scripts/bench_classifier.py --bf16                # also the optional bf16 path
+    FRAMING_NUM_THREADS=1 python scripts/bench_classifier.py # one thread (a busy machine)
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sentences", type=int, default=1000, help="about this many sentences")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--bf16", action="store_true",
+                    help="also time the optional bf16 path (CPUs with native bf16)")
     args = ap.parse_args(argv)
 
     import torch
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import framing
     from framing.train.default import default_model_dir, is_built
+    from framing.train.transformer import bf16_supported
 
     model_dir = Path(args.model) if args.model else default_model_dir()
     if model_dir is None or not is_built(model_dir):
@@ -83,20 +88,23 @@ def main(argv: list[str] | None = None) -> int:
     assert fm is not None
     list(analyzer.pipe(["Warm-up sentence for the benchmark."]))
 
-    # ---- analyzer.pipe: whole documents, rules + classifier + fusion, DocResult records
-    t0 = time.perf_counter()
-    results = list(analyzer.pipe(docs))
-    t_pipe = time.perf_counter() - t0
-    sentences = [s.text for r in results for s in r.sentences]
-    n = len(sentences)
+    def timed_pipe() -> tuple[float, list[str], list[np.ndarray]]:
+        """analyzer.pipe over whole documents (rules + classifier + fusion, DocResult
+        records), timed; then the same run's classifier probabilities (untimed pass)."""
+        t0 = time.perf_counter()
+        results = list(analyzer.pipe(docs))
+        dt = time.perf_counter() - t0
+        sents = [s.text for r in results for s in r.sentences]
+        probs: list[np.ndarray] = []
+        for doc in analyzer.nlp.pipe(docs):
+            for ps, clf in zip(doc._.frame_sentences, doc._.clf_sentence_scores, strict=True):
+                if doc.text[ps["start"]:ps["end"]].strip():
+                    probs.append(np.array([clf[lab] for lab in fm.labels]))
+        assert len(probs) == len(sents), (len(probs), len(sents))
+        return dt, sents, probs
 
-    # classifier probabilities of the same run's sentences (untimed second pass)
-    ours: list[np.ndarray] = []
-    for doc in analyzer.nlp.pipe(docs):
-        for ps, clf in zip(doc._.frame_sentences, doc._.clf_sentence_scores, strict=True):
-            if doc.text[ps["start"]:ps["end"]].strip():
-                ours.append(np.array([clf[lab] for lab in fm.labels]))
-    assert len(ours) == n, (len(ours), n)
+    t_pipe, sentences, ours = timed_pipe()
+    n = len(sentences)
 
     # ---- the naive loop: a transformers pipeline, one sentence per call, same weights
     naive = pipeline("text-classification", model=str(model_dir), tokenizer=str(model_dir),
@@ -112,19 +120,25 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- agreement on labels (same thresholds), on sentences that fit in one window
     fits = [len(fm.tokenizer(s)["input_ids"]) <= fm.max_length for s in sentences]
-    same = diff = 0
-    max_abs = 0.0
-    for a, b, ok in zip(ours, theirs, fits, strict=True):
-        if not ok:
-            continue
-        max_abs = max(max_abs, float(np.abs(a - b).max()))
-        if np.array_equal(a >= fm.thresholds, b >= fm.thresholds):
-            same += 1
-        else:
-            diff += 1
+
+    def agreement(mine: list[np.ndarray]) -> tuple[int, int, float]:
+        same = diff = 0
+        max_abs = 0.0
+        for a, b, ok in zip(mine, theirs, fits, strict=True):
+            if not ok:
+                continue
+            max_abs = max(max_abs, float(np.abs(a - b).max()))
+            if np.array_equal(a >= fm.thresholds, b >= fm.thresholds):
+                same += 1
+            else:
+                diff += 1
+        return same, diff, max_abs
+
+    same, diff, max_abs = agreement(ours)
     report: dict[str, Any] = {
         "source": source, "documents": len(docs), "sentences": n,
         "torch_threads": torch.get_num_threads(), "model": str(model_dir),
+        "precision": fm.precision,
         "analyzer_pipe_sentences_per_s": round(n / t_pipe, 1),
         "naive_loop_sentences_per_s": round(n / t_naive, 1),
         "ratio": round(t_naive / t_pipe, 2),
@@ -132,6 +146,17 @@ def main(argv: list[str] | None = None) -> int:
         "long_sentences_windowed": fits.count(False),
         "max_abs_prob_diff": round(max_abs, 6),
     }
+    # the optional bf16 path (opt-in via FRAMING_PRECISION=bf16), against the same fp32 loop
+    if args.bf16 and fm.precision == "fp32" and bf16_supported():
+        fm.precision = "bf16"
+        t_bf, sents_bf, ours_bf = timed_pipe()
+        fm.precision = "fp32"
+        assert sents_bf == sentences
+        s2, d2, m2 = agreement(ours_bf)
+        report["bf16"] = {"analyzer_pipe_sentences_per_s": round(n / t_bf, 1),
+                          "ratio": round(t_naive / t_bf, 2),
+                          "label_agreement": round(s2 / max(1, s2 + d2), 4),
+                          "max_abs_prob_diff": round(m2, 6)}
     if args.json:
         print(json.dumps(report))
     else:
@@ -146,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
               f"({report['label_agreement']:.2%}); max |p diff| {max_abs:.2e}; "
               f"{fits.count(False)} sentences longer than {fm.max_length} tokens were left out "
               "of the comparison (windowed by the analyzer, truncated by the pipeline)")
+        if "bf16" in report:
+            b = report["bf16"]
+            print(f"optional bf16 path: {b['analyzer_pipe_sentences_per_s']:.1f} sentences/s, "
+                  f"ratio {b['ratio']:.2f}x; labels agree with the fp32 loop on "
+                  f"{b['label_agreement']:.2%} (max |p diff| {b['max_abs_prob_diff']:.3f})")
     return 0 if diff == 0 else 1
 
 

@@ -66,7 +66,7 @@ class FrameClassifier:
     scores with the rule layer's; see the module docstring."""
 
     def __init__(self, nlp: Language, name: str = "frame_classifier", *,
-                 model: str | None = None, batch_size: int = 64,
+                 model: str | None = None, batch_size: int = 32,
                  max_sentences: int = 1024) -> None:
         self.nlp = nlp
         self.name = name
@@ -177,7 +177,7 @@ class FrameClassifier:
     "frame_classifier",
     assigns=["doc._.clf_sentence_scores", "doc._.clf_doc_scores", "doc._.fused_sentence_scores",
              "doc._.fused_doc_scores"],
-    default_config={"model": None, "batch_size": 64, "max_sentences": 1024},
+    default_config={"model": None, "batch_size": 32, "max_sentences": 1024},
 )
 def make_frame_classifier(nlp: Language, name: str, model: str | None, batch_size: int,
                           max_sentences: int) -> FrameClassifier:

@@ -61,7 +61,7 @@ def prepare_eval_data(model: FrameModel, data: LabelledData) -> LabelledData:
 
 
 def evaluate(data: str | Path | LabelledData, model: str | Path | FrameModel, *,
-             compare_rules: bool = False, batch_size: int = 64, text_field: str = "text",
+             compare_rules: bool = False, batch_size: int = 32, text_field: str = "text",
              labels_field: str = "labels") -> Evaluation:
     """Evaluate ``model`` on ``data`` (see the module docstring)."""
     fm = model if isinstance(model, FrameModel) else FrameModel.load(model)

@@ -147,6 +147,11 @@ class FrameModel:
         self.codebook = codebook
         fz = meta.get("fusion")
         self.fusion: Fusion | None = Fusion.from_dict(fz, self.labels) if fz else None
+        self.precision = "fp32"
+        if self.method == "transformer":
+            from framing.train.transformer import resolve_precision
+
+            self.precision = resolve_precision()
 
     # ----- loading ---------------------------------------------------------------------------
     @classmethod
@@ -202,9 +207,11 @@ class FrameModel:
         return cls(meta, path=root, estimator=est, codebook=codebook)
 
     # ----- prediction -----------------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Probabilities ``(len(texts), len(labels))``. Transformer: windows of long texts
-        pooled, batches sorted by length with dynamic padding, ``torch.inference_mode``."""
+        pooled, batches sorted by length with dynamic padding, ``torch.inference_mode``, in
+        ``self.precision`` (``fp32``; ``bf16`` on request, see
+        :func:`framing.train.transformer.resolve_precision`)."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)))
@@ -213,9 +220,9 @@ class FrameModel:
         from framing.train.transformer import predict_proba
 
         return predict_proba(self.model, self.tokenizer, texts, self.max_length, self.stride,
-                             self.pooling, batch_size)
+                             self.pooling, batch_size, self.precision)
 
-    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[str]]:
+    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[str]]:
         """Labels at or above their thresholds, per text."""
         hits = self.predict_proba(texts, batch_size) >= self.thresholds
         return [[lab for lab, h in zip(self.labels, row, strict=True) if h] for row in hits]
@@ -249,7 +256,8 @@ class FrameModel:
                 "base_model": base.get("name") if isinstance(base, dict) else base,
                 "level": self.level, "labels": len(self.labels),
                 "data_fingerprint": (self.meta.get("data") or {}).get("fingerprint"),
-                "fusion": self.fusion is not None, "created": self.meta.get("created")}
+                "fusion": self.fusion is not None, "precision": self.precision,
+                "created": self.meta.get("created")}
 
     def copy_to(self, dest: str | Path) -> None:
         """Copy the model directory (all its files) to ``dest``."""

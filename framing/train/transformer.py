@@ -95,8 +95,38 @@ def load_encoder(path: Any, num_labels: int | None = None, labels: Sequence[str]
     return tok, model
 
 
-def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: int = 64
-                    ) -> np.ndarray:
+PRECISIONS = ("fp32", "bf16")
+PRECISION_ENV = "FRAMING_PRECISION"
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX); emulated
+    bf16 would be slower than fp32."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def resolve_precision(precision: str | None = None) -> str:
+    """Inference precision: ``precision``, else ``$FRAMING_PRECISION``, else ``fp32``.
+
+    ``bf16`` (opt-in) runs the encoder under ``torch.autocast`` in bfloat16: about 1.7x faster
+    on CPUs with native bf16, with probabilities within about 0.01 of fp32 (so a label that sits
+    right at its threshold can flip). It falls back to fp32 where the CPU lacks native bf16.
+    """
+    p = (precision or os.environ.get(PRECISION_ENV) or "fp32").strip().lower()
+    if p not in PRECISIONS:
+        raise FramingError(Errors.E406.format(
+            detail=f"inference precision must be one of {PRECISIONS}, got {p!r} "
+                   f"(${PRECISION_ENV})"))
+    if p == "bf16" and not bf16_supported():
+        return "fp32"
+    return p
+
+
+def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: int = 32,
+                    precision: str = "fp32") -> np.ndarray:
     """Sigmoid probabilities of every window, ``(n_windows, n_labels)``."""
     n_labels = int(model.config.num_labels)
     out = np.zeros((len(windows), n_labels), dtype=np.float64)
@@ -105,7 +135,8 @@ def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: in
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     was_training = model.training
     model.eval()
-    with torch.inference_mode():
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                enabled=precision == "bf16"):
         for idx in length_batches([len(s) for s in windows.input_ids], batch_size):
             ids, mask = pad_batch([windows.input_ids[i] for i in idx], pad_id)
             logits = model(input_ids=ids, attention_mask=mask).logits
@@ -116,10 +147,13 @@ def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: in
 
 
 def predict_proba(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,
-                  stride: int, pooling: str, batch_size: int = 64) -> np.ndarray:
-    """Probabilities ``(n_texts, n_labels)``: windows scored in length-sorted batches, pooled."""
+                  stride: int, pooling: str, batch_size: int = 32, precision: str = "fp32"
+                  ) -> np.ndarray:
+    """Probabilities ``(n_texts, n_labels)``: windows scored in length-sorted batches, pooled.
+
+    Batches of about 32 windows were fastest on CPU (larger ones fall out of the caches)."""
     win = encode_windows(tokenizer, texts, max_length, stride)
-    probs = predict_windows(model, tokenizer, win, batch_size)
+    probs = predict_windows(model, tokenizer, win, batch_size, precision)
     return pool(probs, win.owner, len(texts), pooling)
 
 
