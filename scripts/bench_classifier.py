@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         sents = [s.text for r in results for s in r.sentences]
         probs: list[np.ndarray] = []
         for doc in analyzer.nlp.pipe(docs):
+            text = doc.text
             for ps, clf in zip(doc._.frame_sentences, doc._.clf_sentence_scores, strict=True):
-                if doc.text[ps["start"]:ps["end"]].strip():
+                if text[ps["start"]:ps["end"]].strip():
                     probs.append(np.array([clf[lab] for lab in fm.labels]))
         assert len(probs) == len(sents), (len(probs), len(sents))
         return dt, sents, probs

@@ -133,12 +133,13 @@ class FrameClassifier:
         fm = self.model
         labels = fm.labels
         per_doc = [_sentences(doc) for doc in docs]
-        texts = [doc.text[s:e].strip() for doc, sents in zip(docs, per_doc, strict=True)
+        doc_texts = [doc.text for doc in docs]  # Doc.text rebuilds the string on every access
+        texts = [text[s:e].strip() for text, sents in zip(doc_texts, per_doc, strict=True)
                  for s, e, _ in sents]
         probs = fm.predict_proba(texts, batch_size=self.batch_size)
         doc_probs = None
         if fm.level == "document":
-            doc_probs = fm.predict_proba([doc.text for doc in docs], batch_size=self.batch_size)
+            doc_probs = fm.predict_proba(doc_texts, batch_size=self.batch_size)
         pos = 0
         for k, (doc, sents) in enumerate(zip(docs, per_doc, strict=True)):
             n = len(sents)
