@@ -40,10 +40,12 @@ def metrics_table(per_label: dict[str, dict[str, Any]], extra: dict[str, dict[st
     return "\n".join(lines)
 
 
-def _summary(block: dict[str, Any]) -> str:
+def _summary(block: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
     lines = ["| scorer | micro-F1 | macro-F1 | n |", "|---|---:|---:|---:|"]
-    for name in ("classifier", "rules", "fused"):
-        rep = block.get(name)
+    rows = [(name, block.get(name)) for name in ("classifier", "rules", "fused")]
+    if baseline:
+        rows.append((f"{baseline['method']} baseline", baseline["report"]))
+    for name, rep in rows:
         if rep:
             lines.append(f"| {name} | {rep['micro_f1']:.3f} | {rep['macro_f1']:.3f} | "
                          f"{rep['n']} |")
@@ -114,14 +116,18 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any], notes: str | None
         block = metrics.get(split)
         if not block:
             continue
-        out += [f"### {title}", "", _summary(block), ""]
+        base = metrics.get("baseline") or {}
+        b = {"method": base["method"], "report": base[split]} if base.get(split) else None
+        out += [f"### {title}", "", _summary(block, b), ""]
         extra = {k: block[k] for k in ("rules", "fused") if block.get(k)}
         out += [metrics_table(block["classifier"]["per_label"], extra), ""]
     if not metrics.get("test"):
         out += ["No test data was given: evaluate with `framing evaluate TEST --model DIR`.", ""]
     out += ["`rules` is the codebook's rule layer alone and `fused` the rules+classifier fusion "
-            "that `framing.load(model=DIR)` uses; macro-F1 averages the labels present in the "
-            "evaluated data.", "",
+            "that `framing.load(model=DIR)` uses"
+            + ("; the baseline is trained on the same splits with the same threshold rule"
+               if metrics.get("baseline") else "")
+            + "; macro-F1 averages the labels present in the evaluated data.", "",
             "## Thresholds and fusion", "",
             f"Thresholds: {meta.get('threshold_rule')}.", ""]
     if meta.get("fusion"):

@@ -68,7 +68,11 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
     writes the card. The committed files (recipe, card, metrics) are replaced in place;
     ``framing_model.json`` is moved in last, so an interrupted build never looks built.
 
-    ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
+    Recipe keys: ``name``, ``corpus`` (``"opeds"``), ``train`` / ``dev`` / ``test`` (split
+    names), ``codebook`` (``"default"`` or a path relative to the repository), ``settings``
+    (:class:`~framing.train.TrainConfig` fields), ``baseline`` (``"tfidf"``: also fit the TF-IDF
+    baseline on the same splits and report it in the card) and ``notes`` (Markdown lines for
+    the card). ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
     Returns the :class:`~framing.train.TrainResult`.
     """
     from framing.codebook import Codebook
@@ -110,6 +114,16 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
                     test_data=files.get("test"), codebook=cb, progress=progress, log=log,
                     name=recipe["name"], notes=notes,
                     extra_meta={"recipe": recipe})
+        baseline = None
+        if recipe.get("baseline") == "tfidf" and cfg.method != "tfidf":
+            log("the yardstick: the TF-IDF baseline on the same splits")
+            b = train(files["train"], work / "baseline", TrainConfig(method="tfidf",
+                                                                     seed=cfg.seed),
+                      eval_data=files.get("dev"), test_data=files.get("test"), codebook=cb,
+                      progress=False, log=log, name=f"{recipe['name']}-tfidf")
+            baseline = {"method": "tfidf",
+                        "dev": (b.metrics.get("dev") or {}).get("classifier"),
+                        "test": (b.metrics.get("test") or {}).get("classifier")}
         # sources: relative names, not this machine's temp paths
         meta_path = work / "model" / "framing_model.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -124,6 +138,8 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
         from framing.train.card import render_card
 
         metrics = json.loads((work / "model" / "metrics.json").read_text(encoding="utf-8"))
+        if baseline:
+            metrics["baseline"] = baseline
         metrics["build_seconds"] = meta["training"]["build_seconds"]
         metrics["build_cpu_seconds"] = meta["training"]["build_cpu_seconds"]
         (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",

@@ -55,7 +55,7 @@ def test_bad_recipes(tmp_path: Path) -> None:
         read_recipe(tmp_path / "r.json")
 
 
-def test_build_from_a_tfidf_recipe(tmp_path: Path) -> None:
+def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     from framing.corpora import OPEDS_PATH
 
     if not OPEDS_PATH.is_file():
@@ -69,26 +69,30 @@ def test_build_from_a_tfidf_recipe(tmp_path: Path) -> None:
             keep[doc["split"]] -= 1
             rows.append(line)
     corpus = tmp_path / "opeds.jsonl"
-    out = tmp_path / "frames-tfidf"
-    out.mkdir()
     corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "frames-tiny"
+    out.mkdir()
     recipe = out / "recipe.json"
     recipe.write_text(json.dumps({
-        "name": "frames-tfidf", "corpus": "opeds", "train": "train", "dev": "dev",
-        "test": "test", "codebook": "default", "settings": {"method": "tfidf", "seed": 1},
+        "name": "frames-tiny", "corpus": "opeds", "train": "train", "dev": "dev",
+        "test": "test", "codebook": "default", "baseline": "tfidf",
+        "settings": {"base_model": str(tiny_base), "epochs": 1, "max_length": 32, "seed": 1},
         "notes": ["Built by a test."]}))
     (out / "stale.bin").write_text("old build")
     res = build_default_model(recipe, progress=False, corpus_path=corpus)
     assert res.path == out
     names = {p.name for p in out.iterdir()}
     assert {"recipe.json", "README.md", "metrics.json", "framing_model.json",
-            "model.skops", "codebook.json"} <= names
+            "model.safetensors", "codebook.json"} <= names
     assert "stale.bin" not in names and is_built(out)
     meta = json.loads((out / "framing_model.json").read_text())
-    assert meta["recipe"]["name"] == "frames-tfidf"
+    assert meta["recipe"]["name"] == "frames-tiny"
     assert meta["data"]["source"] == "corpora/opeds (train split)"
-    assert meta["label_closure"] is True
+    assert meta["label_closure"] is True and meta["training"]["build_seconds"] > 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["baseline"]["method"] == "tfidf"
+    assert set(metrics["baseline"]["test"]) == {"micro_f1", "macro_f1", "per_label", "n"}
     card = (out / "README.md").read_text()
-    assert "Built by a test." in card and "### Test" in card
+    assert "Built by a test." in card and "### Test" in card and "| tfidf baseline |" in card
     test = res.metrics["test"]
     assert test["classifier"]["n"] > 30 and test["rules"] and test["fused"]
