@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
               "scripts/build_default_model.py) or pass --model", file=sys.stderr)
         return 2
     docs, source = load_documents(args.sentences, args.seed)
+    # frames only: rules + classifier (the stance layer is another model with its own cost)
+    os.environ.setdefault("FRAMING_DEFAULT_STANCE_MODEL", "none")
     analyzer = framing.load(model=model_dir)
     fm = analyzer.classifier
     assert fm is not None
