@@ -7,7 +7,7 @@ Example:
     >>> "federalism" in res.labels
     True
     >>> [r.id for r in analyzer.pipe(["One text.", {"id": "b", "text": "Another."}])]
-    ['doc-1', 'b']
+    ['doc-2', 'b']
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class Analyzer:
                 doc._.fused_sentence_scores is not None:
             return self._fused_result(doc, art, self.classifier)
         cb = self.codebook
-        text = doc.text
+        text = _doc_text(doc, art)
         sentences: list[SentenceResult] = []
         for ps in doc._.frame_sentences or []:
             start, end = ps["start"], ps["end"]
@@ -162,7 +162,7 @@ class Analyzer:
             hits = [f for f, v in scores.items() if v >= threshold(f)]
             return self._rank(cb.closure(hits), scores)
 
-        text = doc.text
+        text = _doc_text(doc, art)
         sentences: list[SentenceResult] = []
         fused_s = doc._.fused_sentence_scores
         clf_s = doc._.clf_sentence_scores
@@ -201,6 +201,19 @@ class Analyzer:
         order = {f: i for i, f in enumerate(self.codebook.frame_ids)}
         return sorted(labels, key=lambda f: (-round(scores[f], 6),
                                              -len(self.codebook.ancestors(f)), order[f]))
+
+
+def _doc_text(doc: Doc, art: Article) -> str:
+    """The Doc's text: the article's own string when the Doc was made from it (spaCy's
+    tokenizer keeps every character, so ``doc.text == art.text``); ``Doc.text`` builds a Token
+    object for every token, which cost more than the rest of :meth:`Analyzer.result`."""
+    if len(doc) == 0:
+        return doc.text
+    last = doc[-1]
+    if last.idx + len(last.text_with_ws) == len(art.text) and \
+            art.text.startswith(doc[0].text) and art.text.endswith(last.text_with_ws):
+        return art.text
+    return doc.text
 
 
 def load(model: str | Path | None = None, *, rules_only: bool = False,

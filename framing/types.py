@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Metadata fields that ingest normalises (others are kept as they are).
@@ -48,9 +48,10 @@ class Evidence:
     score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["score"] is None:
-            del d["score"]
+        d: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text,
+                             "frame": self.frame, "source": self.source}
+        if self.score is not None:
+            d["score"] = self.score
         return d
 
     @classmethod

@@ -134,8 +134,12 @@ def breakdown(texts: list[str], words: int) -> None:
     cost["tokenizer (in pipeline)"] = timed(lambda: docs.extend(nlp.make_doc(t) for t in texts))
     for name, proc in nlp.pipeline:
         cost[name] = timed(lambda proc=proc: [proc(d) for d in docs])
+    arts = [Article(str(i), t) for i, t in enumerate(texts)]
     cost["DocResult (Analyzer.result)"] = timed(
-        lambda: [analyzer.result(d, Article("x", d.text)) for d in docs])
+        lambda: [analyzer.result(d, a) for d, a in zip(docs, arts, strict=True)])
+    cost["DocResult.to_dict"] = timed(
+        lambda: [analyzer.result(d, a).to_dict() for d, a in zip(docs, arts, strict=True)]
+    ) - cost["DocResult (Analyzer.result)"]
     total = sum(cost.values())
     print("\nwhere the time goes (one pass, CPU us per word):")
     for k, v in cost.items():

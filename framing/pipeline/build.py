@@ -1,6 +1,7 @@
 """Build the spaCy pipeline the Analyzer runs.
 
-Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` + ``framing_lemmatizer``
+Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` (spaCy's punctuation rule
+on arrays, :mod:`framing.pipeline.sentencizer`) + ``framing_lemmatizer``
 (lookup tables from spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline
 (``spacy_model="en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
 
@@ -21,6 +22,7 @@ from framing.codebook import Codebook
 from framing.errors import Errors, FramingError
 from framing.pipeline import lemmatizer as _lemmatizer  # noqa: F401  (registers factory)
 from framing.pipeline import linebreaks as _linebreaks  # noqa: F401
+from framing.pipeline import sentencizer as _sentencizer  # noqa: F401
 from framing.pipeline.ruler import FrameRuler
 
 #: spaCy refuses texts longer than this by default (1e6); long speeches and reports exceed it.
@@ -41,7 +43,7 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
     else:
         nlp = spacy.blank("en")
         nlp.add_pipe("line_breaks")
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("framing_sentencizer", name="sentencizer")  # spaCy's rule, on arrays
         nlp.add_pipe("framing_lemmatizer")
     ruler = cast(FrameRuler, nlp.add_pipe("frame_ruler", config={"doc_pooling": doc_pooling}))
     if codebook is not None:

@@ -29,7 +29,7 @@ Example:
     >>> nlp = build_nlp()
     >>> clf = nlp.add_pipe("frame_classifier",                          # doctest: +SKIP
     ...                    config={"model": "models/frames-default"})
-    >>> nlp("Leave it to the states.")._.fused_doc_scores["federalism"] > 0.5  # +SKIP
+    >>> nlp("Leave it to the states.")._.fused_doc_scores["federalism"] > 0.5  # doctest: +SKIP
     True
 """
 

@@ -153,6 +153,7 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
     for k, (doc, units, ts) in enumerate(zip(docs, per_doc, tgts, strict=True)):
         res: list[StanceResult] = []
         cues = [u.cue for u in units]
+        text = doc.text  # Doc.text is rebuilt from the tokens on every access
         for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
@@ -163,7 +164,7 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
                     u = units[i]
                     ev.append(Evidence(u.start, u.end, u.text, d.label, "stance_model",
                                        round(s, 4)))
-                    ev += [Evidence(int(c[0]), int(c[1]), doc.text[c[0]:c[1]], d.label,
+                    ev += [Evidence(int(c[0]), int(c[1]), text[c[0]:c[1]], d.label,
                                     f"stance_cue:{c[2]}", float(c[5])) for c in u.cues]
             res.append(StanceResult(target=t, label=d.label, score=round(d.score, 6),
                                     evidence=ev))
