@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 from spacy.attrs import IS_PUNCT, IS_QUOTE, LEMMA, LOWER, NORM
 from spacy.errors import Errors as SpacyErrors
@@ -75,7 +77,7 @@ class LowerLookupLemmatizer(Lemmatizer):
                 lemmas[words] = mapped[inv.reshape(-1)]
             if not self.overwrite:
                 lemmas = np.where(arr[:, 4] != 0, arr[:, 4], lemmas)
-            doc.from_array([LEMMA], lemmas.reshape(-1, 1))
+            doc.from_array([LEMMA], cast(Any, lemmas.astype(np.uint64).reshape(-1, 1)))
             return doc
         except Exception as e:
             error_handler(self.name, self, [doc], e)

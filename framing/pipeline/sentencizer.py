@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from spacy.attrs import IS_PUNCT, ORTH, SENT_START
@@ -71,7 +71,7 @@ class ArraySentencizer(Sentencizer):
             if not self.overwrite:
                 new = np.where(cur == 0, new, cur)
             if not np.array_equal(new, cur):
-                doc.from_array([SENT_START], new.astype(np.uint64).reshape(-1, 1))
+                doc.from_array([SENT_START], cast(Any, new.astype(np.uint64).reshape(-1, 1)))
 
 
 @Language.factory(
