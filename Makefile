@@ -44,6 +44,7 @@ corpora: setup
 
 unit: setup
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --doctest-modules framing
 
 test: lint typecheck unit
 

@@ -13,7 +13,8 @@
 Example:
     >>> from framing.stance import StanceModel, document_stance
     >>> m = StanceModel.load("models/stance-default")                      # doctest: +SKIP
-    >>> [r.label for r in document_stance(m, "Leave drug policy to the states.",  # +SKIP
+    >>> [r.label for r in document_stance(                                  # doctest: +SKIP
+    ...     m, "Leave drug policy to the states. Federal drug raids must end.",
     ...     ["states deciding their own drug policy", "federal enforcement of drug laws"])]
     ['favor', 'against']
 """

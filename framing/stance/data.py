@@ -10,7 +10,7 @@ Example:
     >>> d = StanceData.from_rows([{"text": "Leave it to the states.",
     ...                            "target": "states deciding drug policy", "stance": "FAVOR"}])
     >>> d.labels, d.fingerprint()[:8]
-    (['favor'], 'a4d7b4b8')
+    (['favor'], '1a0202c8')
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ document's stance is ``none``.
 Example:
     >>> from framing.stance.relevance import RelevanceEncoder
     >>> enc = RelevanceEncoder.resolve("default")                          # doctest: +SKIP
-    >>> enc.relevance(["drug policy"], ["Leave marijuana to the states."]).round(1)  # +SKIP
+    >>> enc.relevance(["drug policy"],                                     # doctest: +SKIP
+    ...               ["Leave marijuana to the states."]).round(1)
     array([[0.5]], dtype=float32)
 """
 

@@ -8,8 +8,8 @@ Example:
     >>> try:
     ...     StanceSettings(method="svm")
     ... except Exception as e:
-    ...     print(str(e)[:45])
-    [E701] Invalid stance settings: method must be
+    ...     print(e)
+    [E701] Invalid stance settings: method must be one of ('transformer', 'tfidf'), got 'svm'
 """
 
 from __future__ import annotations

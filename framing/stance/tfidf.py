@@ -13,7 +13,7 @@ Example:
     >>> clf = TfidfStanceClassifier().fit(
     ...     [("the plan", "we back the plan"), ("the plan", "the plan is a disaster")] * 5,
     ...     ["favor", "against"] * 5)
-    >>> clf.labels_, clf.predict_proba([("the plan", "we back it")]).argmax()
+    >>> clf.labels_, int(clf.predict_proba([("the plan", "we back it")]).argmax())
     (['favor', 'against'], 0)
 """
 

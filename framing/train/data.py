@@ -12,7 +12,7 @@ Example:
     >>> _ = p.write_text(json.dumps({"text": "Leave it to the states.", "labels": ["federalism"]}))
     >>> d = read_labelled(p)
     >>> d.texts, d.labels, d.fingerprint()[:8]
-    (['Leave it to the states.'], [['federalism']], '5d1c8cd9')
+    (['Leave it to the states.'], [['federalism']], 'f5657d2a')
 """
 
 from __future__ import annotations

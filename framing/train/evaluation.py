@@ -9,9 +9,18 @@ a one-sentence document, labels are frames whose score reaches the codebook thre
 keys.
 
 Example:
-    >>> from framing.train import evaluate
-    >>> rep = evaluate("test.jsonl", "models/frames-default", compare_rules=True)  # +SKIP
-    >>> sorted(rep.report)                                          # doctest: +SKIP
+    A TF-IDF model fitted on a toy set and scored on that set (``data`` and ``model`` may also
+    be paths, as in ``evaluate("test.jsonl", "models/frames-default", compare_rules=True)``):
+
+    >>> import pathlib, tempfile
+    >>> from framing.train import LabelledData, TrainConfig, evaluate, train
+    >>> d = LabelledData.from_rows(
+    ...     [{"text": "Leave it to the states.", "labels": ["federalism"]},
+    ...      {"text": "Police arrested dozens.", "labels": ["crime_and_punishment"]}] * 10)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "tfidf"
+    >>> _ = train(d, out, TrainConfig(method="tfidf"), progress=False)
+    >>> rep = evaluate(d, out, compare_rules=True)
+    >>> sorted(rep.report)
     ['fused', 'macro_f1', 'micro_f1', 'n', 'per_label', 'rules']
 """
 

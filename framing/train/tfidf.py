@@ -10,7 +10,7 @@ Example:
     >>> from framing.train.tfidf import TfidfFrameClassifier
     >>> clf = TfidfFrameClassifier().fit(["the states decide", "police arrest people"] * 5,
     ...                                  np.array([[1, 0], [0, 1]] * 5))
-    >>> clf.predict_proba(["states decide"]).argmax()
+    >>> int(clf.predict_proba(["states decide"]).argmax())
     0
 """
 

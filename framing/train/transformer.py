@@ -14,8 +14,12 @@ Inference (:func:`predict_proba`) sorts windows by length, pads each batch only 
 window and runs under ``torch.inference_mode``.
 
 Example:
-    >>> from framing.train.transformer import predict_proba     # doctest: +SKIP
-    >>> predict_proba(model, tokenizer, ["Leave it to the states."], 128, 32, "max")  # +SKIP
+    >>> from framing.train import FrameModel
+    >>> from framing.train.transformer import predict_proba
+    >>> fm = FrameModel.load("models/frames-default")                  # doctest: +SKIP
+    >>> predict_proba(fm.model, fm.tokenizer, ["Leave it to the states."],  # doctest: +SKIP
+    ...               128, 32, "max").shape
+    (1, 17)
 """
 
 from __future__ import annotations
