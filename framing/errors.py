@@ -72,6 +72,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E408 = "Need labelled data with at least {need} rows and at least one positive label; found {n} rows and {n_pos} positive label(s). Add data or lower --eval-split."
     E409 = "Output directory '{path}' exists and is not empty; pass --overwrite to replace it, or choose another --out."
     E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
+    E412 = "Cannot calibrate '{path}': {detail}"
     E411 = "The default model recipe '{path}' is not usable: {detail}"
 
     # E5xx: aggregation and reports

@@ -26,7 +26,6 @@ annotations do not match the data (or the model cannot be loaded).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -40,82 +39,19 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from framing.corpora import codebook_frames, label_closure  # noqa: E402
+from framing.realdev import (  # noqa: E402,F401  (re-exported for the tests)
+    ANNOTATIONS,
+    HALVES,
+    SPEECHES,
+    DriftError,
+    Item,
+    attach_text,
+    half_of,
+    load_annotations,
+    span_hash,
+)
 
-ANNOTATIONS = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
-SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
 SELECTIONS = ("federalism_candidate", "enforcement_candidate", "random")
-HASH_LEN = 12
-
-
-class DriftError(ValueError):
-    """The annotations do not match the speech file (missing document, bad span, hash)."""
-
-
-@dataclass
-class Item:
-    """One annotated sentence; ``text`` is filled from the shared data at run time."""
-
-    doc_id: str
-    start: int
-    end: int
-    labels: list[str]
-    selection: str
-    sha1: str
-    note: str | None = None
-    text: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.doc_id}:{self.start}-{self.end}"
-
-
-def span_hash(text: str) -> str:
-    """The short SHA-1 stored with each annotation (first 12 hex digits of the UTF-8 text)."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:HASH_LEN]
-
-
-def load_annotations(path: Path = ANNOTATIONS) -> list[Item]:
-    items = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            d = json.loads(line)
-            try:
-                items.append(Item(doc_id=d["doc_id"], start=int(d["start"]), end=int(d["end"]),
-                                  labels=list(d["labels"]), selection=d["selection"],
-                                  sha1=d["sha1"], note=d.get("note")))
-            except KeyError as e:
-                raise DriftError(f"{path}:{n}: missing field {e}") from None
-    return items
-
-
-def attach_text(items: Sequence[Item], speeches: Path = SPEECHES) -> None:
-    """Fill ``item.text`` from the speech file; raise :class:`DriftError` on any mismatch."""
-    wanted = {it.doc_id for it in items}
-    texts: dict[str, str] = {}
-    with speeches.open(encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            if d["id"] in wanted:
-                texts[d["id"]] = d["text"]
-    problems = []
-    for it in items:
-        doc = texts.get(it.doc_id)
-        if doc is None:
-            problems.append(f"{it.key}: document not in {speeches.name}")
-            continue
-        span = doc[it.start:it.end] if 0 <= it.start < it.end <= len(doc) else ""
-        if not span.strip():
-            problems.append(f"{it.key}: empty or out-of-range span")
-        elif span_hash(span) != it.sha1:
-            problems.append(f"{it.key}: span hash {span_hash(span)} != stored {it.sha1}")
-        it.text = span
-    if problems:
-        shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise DriftError(f"{len(problems)} annotation(s) do not match {speeches}:\n  "
-                         f"{shown}{more}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -189,6 +125,49 @@ def evaluate(items: Sequence[Item], results: Sequence[Any],
     return out
 
 
+FOCUS = ("federalism", "enforcement")
+
+
+def beyond_rules(items: Sequence[Item], results: Sequence[Any], rule_results: Sequence[Any],
+                 selections: Sequence[str] | None = None) -> dict[str, Any]:
+    """What the model adds to the rules on federalism and enforcement.
+
+    Per frame: ``found`` (gold sentences the model labels and the rules do not), ``lost`` (the
+    reverse), ``missed_by_both``, ``new_false`` / ``dropped_false`` (sentences without that gold
+    frame that the model labels and the rules do not / the rules label and the model does not),
+    and over both frames ``flagged_neither``: sentences whose gold has neither frame but that
+    get one of them, by the rules and by the model (the issue's "without flagging sentences
+    that have neither")."""
+    out: dict[str, Any] = {}
+    neither = {"n": 0, "rules": 0, "model": 0}
+    for f in FOCUS:
+        out[f] = {"gold": 0, "rules_found": 0, "found": 0, "lost": 0, "missed_by_both": 0,
+                  "new_false": 0, "dropped_false": 0}
+    for it, res, rres in zip(items, results, rule_results, strict=True):
+        if selections and it.selection not in selections:
+            continue
+        gold = set(label_closure(it.labels))
+        pred, rpred = set(label_closure(res.labels)), set(label_closure(rres.labels))
+        for f in FOCUS:
+            o = out[f]
+            if f in gold:
+                o["gold"] += 1
+                o["rules_found"] += f in rpred
+                o["found"] += f in pred and f not in rpred
+                o["lost"] += f in rpred and f not in pred
+                o["missed_by_both"] += f not in pred and f not in rpred
+            elif f in pred and f not in rpred:
+                o["new_false"] += 1
+            elif f in rpred and f not in pred:
+                o["dropped_false"] += 1
+        if not gold & set(FOCUS):
+            neither["n"] += 1
+            neither["rules"] += bool(rpred & set(FOCUS))
+            neither["model"] += bool(pred & set(FOCUS))
+    out["flagged_neither"] = neither
+    return out
+
+
 def errors(items: Sequence[Item], results: Sequence[Any], frame: str) -> list[dict[str, Any]]:
     """False positives and false negatives of one frame (after parent closure), with evidence."""
     rows = []
@@ -238,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="score only these subsets (repeatable; default: all)")
     ap.add_argument("--errors", metavar="FRAME",
                     help="also list the false positives/negatives of FRAME with rule evidence")
+    ap.add_argument("--half", choices=(*HALVES, "all"), default="all",
+                    help="score one fixed half (by speech): the default model's domain gates "
+                         "are fitted on 'calibration', so judge it on 'heldout'")
     ap.add_argument("--annotations", type=Path, default=ANNOTATIONS)
     ap.add_argument("--data", type=Path, default=SPEECHES,
                     help="presidential_speeches.jsonl (default: ../shared/data/)")
@@ -247,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skip: {args.data} not found (the real-text dev set needs the shared data)",
               file=sys.stderr)
         return 0
-    items = load_annotations(args.annotations)
+    items = [it for it in load_annotations(args.annotations)
+             if args.half == "all" or half_of(it.doc_id) == args.half]
     try:
         attach_text(items, args.data)
     except DriftError as e:
@@ -261,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     report = evaluate(items, results, args.selection)
-    report["setup"] = {"model": args.model, "rules_only": args.rules_only,
+    if results and results[0].model.get("classifier"):
+        report["beyond_rules"] = beyond_rules(items, results, predict(items, rules_only=True),
+                                              args.selection)
+    report["setup"] = {"model": args.model, "rules_only": args.rules_only, "half": args.half,
                        "annotations": str(args.annotations), "selections": args.selection
                        or list(SELECTIONS), "model_info": results[0].model if results else {}}
     if args.errors:
@@ -273,8 +259,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     info = report["setup"]["model_info"]
     mode = "rules only" if not info.get("classifier") else f"classifier {info['classifier']}"
-    print(f"realdev: {report['n_sentences']} sentences, {mode}\n")
+    print(f"realdev: {report['n_sentences']} sentences ({args.half}), {mode}\n")
     print_table(report)
+    if "beyond_rules" in report:
+        br = report["beyond_rules"]
+        print("\nwhat the model adds to the rules:")
+        for f in FOCUS:
+            o = br[f]
+            print(f"  {f:12s} gold {o['gold']:3d}: rules find {o['rules_found']}, the model "
+                  f"finds {o['found']} more and drops {o['lost']} ({o['missed_by_both']} missed "
+                  f"by both); false positives: {o['new_false']} new, {o['dropped_false']} "
+                  "removed")
+        nb = br["flagged_neither"]
+        print(f"  sentences with neither frame: {nb['n']}; flagged with one by the rules "
+              f"{nb['rules']}, by the model {nb['model']}")
     for row in report.get("errors", []):
         src = ", ".join(sorted({ev["source"] for ev in row["evidence"]})) or "-"
         print(f"\n[{row['kind']}] {row['key']} ({row['selection']}) gold={row['gold']} "

@@ -9,6 +9,7 @@ import typer
 
 from framing.cli import (
     aggregate_cmd,
+    calibrate_cmd,
     codebook_cmd,
     evaluate_cmd,
     label_cmd,
@@ -27,6 +28,7 @@ app.command("score")(score_cmd.score_cli)
 app.command("label")(label_cmd.label_cli)
 app.command("train")(train_cmd.train_cli)
 app.command("evaluate")(evaluate_cmd.evaluate_cli)
+app.command("calibrate")(calibrate_cmd.calibrate_cli)
 app.command("aggregate")(aggregate_cmd.aggregate_cli)
 app.command("report")(report_cmd.report_cli)
 app.add_typer(codebook_cmd.app, name="codebook")

@@ -60,6 +60,72 @@ def read_recipe(path: Path) -> dict[str, Any]:
     return recipe
 
 
+def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
+               test_file: Path | None, log: Callable[[str], None]) -> dict[str, Any] | None:
+    """The recipe's domain calibration step (see :func:`build_default_model`): gates, then the
+    test split evaluated again with them. None when the recipe has none or the data is absent."""
+    spec = recipe.get("calibration")
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or spec.get("corpus") != "realdev":
+        raise FramingError(Errors.E411.format(
+            path=recipe_path, detail="'calibration' must be {\"corpus\": \"realdev\", "
+                                     "\"half\": ..., \"labels\": [...]}"))
+    from framing.realdev import HALVES, SPEECHES, load_realdev
+    from framing.train.calibrate import calibrate
+    from framing.train.data import LabelledData
+    from framing.train.evaluation import evaluate
+
+    if not SPEECHES.is_file():
+        log(f"calibration skipped: {SPEECHES} is absent (the model keeps its op-ed fusion)")
+        return None
+    half = spec.get("half", "calibration")
+    items = load_realdev(half)
+    data = LabelledData([it.text for it in items], [list(it.labels) for it in items],
+                        source=f"corpora/realdev ({half} half)")
+    other = next(h for h in HALVES if h != half)
+    held = load_realdev(other)
+    rep = calibrate(data, model_dir, labels=spec.get("labels"),
+                    source=f"corpora/realdev, {half} half: {len(items)} sentences of real US "
+                           "presidential speeches",
+                    heldout=LabelledData([it.text for it in held],
+                                         [list(it.labels) for it in held]),
+                    heldout_source=f"corpora/realdev, {other} half")
+    log(f"calibrated on {len(items)} real sentences: " + ", ".join(
+        f"{lab} bars {v['gate']['strong']}/{v['gate']['weak']}/{v['gate']['none']}"
+        for lab, v in rep["labels"].items()))
+    out: dict[str, Any] = {"source": rep["source"], "rows": rep["rows"],
+                           "fingerprint": rep["fingerprint"], "labels": rep["labels"],
+                           "heldout": rep.get("heldout")}
+    try:
+        ev = evaluate(test_file, model_dir, compare_rules=True).report if test_file else None
+    except FramingError as e:  # e.g. a test split with a label the model never saw
+        log(f"op-ed test split not re-evaluated with the gates: {e}")
+        ev = None
+    if ev is not None:
+        out["opeds_test_after"] = {k: {"micro_f1": ev[k]["micro_f1"],
+                                       "macro_f1": ev[k]["macro_f1"],
+                                       "per_label": {lab: ev[k]["per_label"][lab]
+                                                     for lab in rep["labels"]}}
+                                   for k in ("fused", "rules")}
+        before = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
+        fb = (before.get("test") or {}).get("fused") or {}
+        fa = out["opeds_test_after"]["fused"]
+        nan = float("nan")
+        per = "; ".join(
+            f"{lab} P/R {fb['per_label'][lab]['precision']:.2f}/"
+            f"{fb['per_label'][lab]['recall']:.2f} -> {fa['per_label'][lab]['precision']:.2f}/"
+            f"{fa['per_label'][lab]['recall']:.2f}" for lab in rep["labels"]
+            if lab in fb.get("per_label", {}))
+        card = model_dir / "README.md"
+        card.write_text(card.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+                        "In-domain cost, on the op-ed test split: fused micro/macro-F1 "
+                        f"{fb.get('micro_f1', nan):.3f}/{fb.get('macro_f1', nan):.3f}"
+                        f" without the gates, {fa['micro_f1']:.3f}/{fa['macro_f1']:.3f} with them "
+                        f"({per}).\n", encoding="utf-8")
+    return out
+
+
 def build_default_model(recipe_path: str | Path | None = None, out: str | Path | None = None,
                         *, progress: bool = True, log: Callable[[str], None] | None = None,
                         corpus_path: str | Path | None = None) -> Any:
@@ -72,7 +138,10 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
     names), ``codebook`` (``"default"`` or a path relative to the repository), ``settings``
     (:class:`~framing.train.TrainConfig` fields), ``baseline`` (``"tfidf"``: also fit the TF-IDF
     baseline on the same splits and report it in the card) and ``notes`` (Markdown lines for
-    the card). ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
+    the card), ``calibration`` (optional: ``{"corpus": "realdev", "half": "calibration",
+    "labels": [...]}``: fit domain gates on that half of the real-text set with
+    :func:`framing.train.calibrate.calibrate`, skipped with a log line when the shared speeches
+    are absent). ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
     Returns the :class:`~framing.train.TrainResult`.
     """
     from framing.codebook import Codebook
@@ -146,6 +215,11 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
                                                      encoding="utf-8")
         (work / "model" / "README.md").write_text(render_card(meta, metrics, notes),
                                                   encoding="utf-8")
+        cal = _calibrate(recipe, recipe_path, work / "model", files.get("test"), log)
+        if cal:
+            metrics["calibration"] = cal
+            (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",
+                                                         encoding="utf-8")
         out.mkdir(parents=True, exist_ok=True)
         (out / "framing_model.json").unlink(missing_ok=True)
         for f in out.iterdir():  # files of an older build (a recipe may change the method)

@@ -13,18 +13,35 @@ fewer than ``min_positives`` dev positives (or negatives) keeps the classifier p
 unchanged (``null`` coefficients). Decision thresholds for the fused scores are tuned on the same
 dev data with the rule of :mod:`framing.train.metrics`.
 
+**Domain gates** (optional, per label, from :func:`fit_gates` / ``framing calibrate``). A
+classifier fine-tuned on one kind of text is over-confident on another: the default model,
+trained on op-eds, read 19th-century speeches about "the States" as federalism framing. A gate
+fitted on a small labelled sample of the target domain decides by how much rule evidence there
+is, in three regions of the rule score ``r``:
+
+* ``r >= rule_threshold`` (the rules alone would label it): label when ``p >= strong``;
+* ``0 < r < rule_threshold`` (weak rule evidence): label when ``p >= weak``;
+* ``r == 0`` (no rule evidence at all): label when ``p >= none``.
+
+A gated label's fused score maps ``p`` piecewise linearly so that its region's bar lands on
+0.5 (``0.5 p / t`` below it, ``0.5 + 0.5 (p - t) / (1 - t)`` above; a bar above 1 is never
+reached), and its fused threshold is 0.5: scores and labels stay consistent.
+
 Example:
     >>> import numpy as np
-    >>> from framing.train.fusion import Fusion
+    >>> from framing.train.fusion import Fusion, Gate
     >>> fz = Fusion(["a"], {"a": ([4.0, 2.0, 1.0], -1.0)}, {"a": 0.5})
     >>> fz.apply(np.array([[0.5]]), np.array([[0.9]])).round(3).tolist()
-    [[0.996]]
+    [[0.858]]
+    >>> fz.gates["a"] = Gate(rule_threshold=0.5, strong=0.0, weak=0.6, none=0.95)
+    >>> fz.apply(np.array([[0.9], [0.9], [0.9]]), np.array([[0.9], [0.3], [0.0]])).round(3).tolist()
+    [[0.95], [0.875], [0.474]]
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,6 +50,80 @@ from framing.train.metrics import MIN_POSITIVES, THRESHOLD_RULE, tune_thresholds
 
 FEATURES = ("logit_p", "rule_score", "rule_fired")
 _EPS = 1e-4
+#: Candidate bars of a gate, per region (1.01 = the classifier alone never labels there).
+GATE_GRID: dict[str, tuple[float, ...]] = {
+    "strong": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
+    "weak": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
+    "none": (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.01),
+}
+GATE_RULE = ("per label, the (strong, weak, none) bars from GATE_GRID that maximise F1 on the "
+             "calibration data; ties: fewer positive predictions, then higher bars")
+
+
+@dataclass
+class Gate:
+    """Classifier bars by rule-evidence region (see the module docstring)."""
+
+    rule_threshold: float
+    strong: float
+    weak: float
+    none: float
+    calibration: dict[str, Any] | None = None
+
+    def bars(self, r: np.ndarray) -> np.ndarray:
+        r = np.asarray(r, dtype=np.float64)
+        return np.where(r >= self.rule_threshold, self.strong,
+                        np.where(r > 0, self.weak, self.none))
+
+    def score(self, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """Fused score: ``p`` mapped so that the region's bar is 0.5."""
+        p = np.asarray(p, dtype=np.float64)
+        t = self.bars(r)
+        below = 0.5 * p / np.maximum(t, _EPS)
+        above = 0.5 + 0.5 * (p - t) / np.maximum(1.0 - t, _EPS)
+        return np.clip(np.where(p >= t, above, below), 0.0, 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule_threshold": self.rule_threshold, "strong": self.strong,
+                             "weak": self.weak, "none": self.none}
+        if self.calibration:
+            d["calibration"] = self.calibration
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Gate:
+        return cls(float(d["rule_threshold"]), float(d["strong"]), float(d["weak"]),
+                   float(d["none"]), d.get("calibration"))
+
+
+def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float) -> Gate:
+    """The gate of one label that maximises F1 on calibration data (rule: ``GATE_RULE``)."""
+    p, r = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64)
+    y = np.asarray(y).astype(bool)
+    regions = {"strong": r >= rule_threshold, "weak": (r > 0) & (r < rule_threshold),
+               "none": r == 0}
+    # each region's decisions are independent: count (tp, fp) per region and bar once
+    counts = {k: {t: (int(np.sum(m & y & (p >= t))), int(np.sum(m & ~y & (p >= t))))
+                  for t in GATE_GRID[k]} for k, m in regions.items()}
+    n_pos = int(y.sum())
+    best: tuple[float, int, float, tuple[float, float, float]] | None = None
+    for ts in GATE_GRID["strong"]:
+        for tw in GATE_GRID["weak"]:
+            for tn in GATE_GRID["none"]:
+                tp = counts["strong"][ts][0] + counts["weak"][tw][0] + counts["none"][tn][0]
+                fp = counts["strong"][ts][1] + counts["weak"][tw][1] + counts["none"][tn][1]
+                f1 = 2 * tp / (tp + fp + n_pos) if tp + fp + n_pos else 0.0
+                key = (round(f1, 9), -(tp + fp), ts + tw + tn, (ts, tw, tn))
+                if best is None or key[:3] > best[:3]:
+                    best = key
+    assert best is not None
+    ts, tw, tn = best[3]
+    pred = p >= np.where(regions["strong"], ts, np.where(regions["weak"], tw, tn))
+    tp, fp = int(np.sum(pred & y)), int(np.sum(pred & ~y))
+    return Gate(rule_threshold, ts, tw, tn, calibration={
+        "n": len(y), "positives": n_pos, "tp": tp, "fp": fp, "fn": n_pos - tp,
+        "f1": round(2 * tp / (tp + fp + n_pos), 4) if tp + fp + n_pos else 0.0,
+        "region_sizes": {k: int(m.sum()) for k, m in regions.items()}})
 
 
 def features(p: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -51,6 +142,7 @@ class Fusion:
     thresholds: dict[str, float]
     level: str = "sentence"
     min_positives: int = MIN_POSITIVES
+    gates: dict[str, Gate] = field(default_factory=dict)
 
     def apply(self, p: np.ndarray, r: np.ndarray) -> np.ndarray:
         """Fused probabilities ``(n, n_labels)`` from classifier ``p`` and rule ``r`` scores."""
@@ -58,6 +150,9 @@ class Fusion:
         r = np.asarray(r, dtype=np.float64).reshape(-1, len(self.labels))
         out = p.copy()
         for j, lab in enumerate(self.labels):
+            if lab in self.gates:
+                out[:, j] = self.gates[lab].score(p[:, j], r[:, j])
+                continue
             c = self.coefs.get(lab)
             if c is None:
                 continue
@@ -67,7 +162,8 @@ class Fusion:
         return out
 
     def threshold_array(self) -> np.ndarray:
-        return np.array([self.thresholds[lab] for lab in self.labels])
+        return np.array([0.5 if lab in self.gates else self.thresholds[lab]
+                         for lab in self.labels])
 
     @classmethod
     def fit(cls, labels: Sequence[str], p: np.ndarray, r: np.ndarray, y: np.ndarray, *,
@@ -108,6 +204,8 @@ class Fusion:
                              for lab, c in self.coefs.items()},
             "thresholds": dict(self.thresholds),
             "threshold_rule": THRESHOLD_RULE.format(k=self.min_positives),
+            **({"gates": {lab: g.to_dict() for lab, g in self.gates.items()},
+                "gate_rule": GATE_RULE} if self.gates else {}),
         }
 
     @classmethod
@@ -130,5 +228,10 @@ class Fusion:
             if len(w) != len(FEATURES):
                 raise ValueError(f"label '{lab}' has {len(w)} coefficients, expected 3")
             coefs[lab] = (w, float(c["intercept"]))
+        gates_raw = d.get("gates") or {}
+        if not isinstance(gates_raw, dict) or not set(gates_raw) <= set(labels):
+            raise ValueError("'gates' must be an object keyed by the model's labels")
+        gates = {lab: Gate.from_dict(g) for lab, g in gates_raw.items()}
         return cls(list(labels), coefs, {k: float(v) for k, v in ths.items()},
-                   str(d.get("level", "sentence")), int(d.get("min_positives", MIN_POSITIVES)))
+                   str(d.get("level", "sentence")), int(d.get("min_positives", MIN_POSITIVES)),
+                   gates)

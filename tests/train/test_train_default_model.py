@@ -57,6 +57,9 @@ def test_bad_recipes(tmp_path: Path) -> None:
 
 def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     from framing.corpora import OPEDS_PATH
+    from framing.realdev import SPEECHES
+
+    calibrated = SPEECHES.is_file()  # the real-text gates need the shared speeches
 
     if not OPEDS_PATH.is_file():
         pytest.skip("op-ed corpus not built")
@@ -77,7 +80,9 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
         "name": "frames-tiny", "corpus": "opeds", "train": "train", "dev": "dev",
         "test": "test", "codebook": "default", "baseline": "tfidf",
         "settings": {"base_model": str(tiny_base), "epochs": 1, "max_length": 32, "seed": 1},
-        "notes": ["Built by a test."]}))
+        "notes": ["Built by a test."],
+        **({"calibration": {"corpus": "realdev", "half": "calibration",
+                            "labels": ["federalism", "enforcement"]}} if calibrated else {})}))
     (out / "stale.bin").write_text("old build")
     res = build_default_model(recipe, progress=False, corpus_path=corpus)
     assert res.path == out
@@ -96,3 +101,21 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     assert "Built by a test." in card and "### Test" in card and "| tfidf baseline |" in card
     test = res.metrics["test"]
     assert test["classifier"]["n"] > 30 and test["rules"] and test["fused"]
+    if calibrated:
+        cal = metrics["calibration"]
+        assert set(cal["labels"]) == {"federalism", "enforcement"}
+        assert cal["rows"] + cal["heldout"]["rows"] == 600  # the two halves of realdev
+        assert "opeds_test_after" not in cal  # its test split has a label train lacks
+        assert set(meta_gates := json.loads((out / "framing_model.json").read_text())
+                   ["fusion"]["gates"]) == {"federalism", "enforcement"}, meta_gates
+        assert "## Domain calibration" in card and "Held out: " in card
+        assert "In-domain cost" not in card
+
+
+def test_bad_calibration_spec(tmp_path: Path) -> None:
+    from framing.train.default import _calibrate
+
+    with pytest.raises(FramingError, match=r"\[E411\].*'calibration' must be"):
+        _calibrate({"calibration": {"corpus": "nope"}}, tmp_path / "r.json", tmp_path, None,
+                   lambda s: None)
+    assert _calibrate({}, tmp_path / "r.json", tmp_path, None, lambda s: None) is None

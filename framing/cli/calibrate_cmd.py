@@ -1,0 +1,53 @@
+"""``framing calibrate``: fit domain gates of a frame model on a labelled sample of your texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from framing.cli._common import console, handle_errors
+
+
+@handle_errors
+def calibrate_cli(
+    data: Annotated[Path, typer.Argument(
+        help="Labelled sample of the texts the model will read (.jsonl / .csv / .tsv / "
+             ".parquet with 'text' and 'labels'); a few hundred rows.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Trained model directory.")],
+    label: Annotated[list[str] | None, typer.Option(
+        "--label", "-l", help="Label to gate (repeatable; default: every label with at least "
+                              "10 positive and 10 negative rows).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write a calibrated copy here instead of changing MODEL.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
+    text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
+    labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
+) -> None:
+    """Gate a model for a new domain: per label, how sure the classifier must be when the rules
+    found strong, weak or no evidence. Writes the gates into the model and its card."""
+    from framing.errors import FramingError
+    from framing.train.calibrate import calibrate
+
+    if fmt not in ("pretty", "json"):
+        raise FramingError("[E203] --format must be 'pretty' or 'json'.")
+    rep = calibrate(data, model, labels=label or None, out=out, text_field=text_field,
+                    labels_field=labels_field)
+    if fmt == "json":
+        typer.echo(json.dumps(rep, indent=1, ensure_ascii=False))
+        return
+    t = Table(title=f"Calibrated {out or model} on {rep['rows']} rows of {data.name} "
+                    "(in-sample figures)", title_justify="left")
+    for col in ("label", "strong / weak / none", "rules P/R/F1", "before P/R/F1",
+                "after P/R/F1"):
+        t.add_column(col)
+    for lab, v in rep["labels"].items():
+        g = v["gate"]
+        bars = " / ".join("never" if g[k] > 1 else f"{g[k]:.2f}" for k in
+                          ("strong", "weak", "none"))
+        t.add_row(lab, bars, *(f"{v[k]['precision']:.2f} / {v[k]['recall']:.2f} / "
+                               f"{v[k]['f1']:.2f}" for k in ("rules", "before", "after")))
+    console.print(t)

@@ -1,0 +1,122 @@
+"""The real-text development set ``corpora/realdev``: loading, span checks, halves.
+
+``corpora/realdev/speeches_dev.jsonl`` holds only document ids, character offsets, gold labels
+and a short SHA-1 of each span; the sentence text is read at run time from
+``../shared/data/presidential_speeches.jsonl`` (real US presidential speeches, public domain, not
+part of the repository). Every span is checked (non-empty, hash matches) before use, so a
+changed data file is reported (:class:`DriftError`) instead of silently mis-scored.
+
+The set is split in two fixed **halves by speech** (SHA-1 of the speech id): ``calibration``
+(the default model's domain gates are fitted on it, see :mod:`framing.train.calibrate`) and
+``heldout`` (what the default model is evaluated on). No speech has sentences in both.
+
+Example:
+    >>> from framing.realdev import half_of
+    >>> half_of("1832-12-10-nullification-proclamation") in ("calibration", "heldout")
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ANNOTATIONS = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
+SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
+HALVES = ("calibration", "heldout")
+HASH_LEN = 12
+
+
+def half_of(doc_id: str) -> str:
+    """``calibration`` or ``heldout``: the fixed half of a speech (by the SHA-1 of its id)."""
+    return HALVES[int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest(), 16) % 2]
+
+
+class DriftError(ValueError):
+    """The annotations do not match the speech file (missing document, bad span, hash)."""
+
+
+@dataclass
+class Item:
+    """One annotated sentence; ``text`` is filled from the shared data at run time."""
+
+    doc_id: str
+    start: int
+    end: int
+    labels: list[str]
+    selection: str
+    sha1: str
+    note: str | None = None
+    text: str = ""
+
+    @property
+    def half(self) -> str:
+        return half_of(self.doc_id)
+
+    @property
+    def key(self) -> str:
+        return f"{self.doc_id}:{self.start}-{self.end}"
+
+
+def span_hash(text: str) -> str:
+    """The short SHA-1 stored with each annotation (first 12 hex digits of the UTF-8 text)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:HASH_LEN]
+
+
+def load_annotations(path: Path = ANNOTATIONS) -> list[Item]:
+    items = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            try:
+                items.append(Item(doc_id=d["doc_id"], start=int(d["start"]), end=int(d["end"]),
+                                  labels=list(d["labels"]), selection=d["selection"],
+                                  sha1=d["sha1"], note=d.get("note")))
+            except KeyError as e:
+                raise DriftError(f"{path}:{n}: missing field {e}") from None
+    return items
+
+
+def attach_text(items: Sequence[Item], speeches: Path = SPEECHES) -> None:
+    """Fill ``item.text`` from the speech file; raise :class:`DriftError` on any mismatch."""
+    wanted = {it.doc_id for it in items}
+    texts: dict[str, str] = {}
+    with speeches.open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if d["id"] in wanted:
+                texts[d["id"]] = d["text"]
+    problems = []
+    for it in items:
+        doc = texts.get(it.doc_id)
+        if doc is None:
+            problems.append(f"{it.key}: document not in {speeches.name}")
+            continue
+        span = doc[it.start:it.end] if 0 <= it.start < it.end <= len(doc) else ""
+        if not span.strip():
+            problems.append(f"{it.key}: empty or out-of-range span")
+        elif span_hash(span) != it.sha1:
+            problems.append(f"{it.key}: span hash {span_hash(span)} != stored {it.sha1}")
+        it.text = span
+    if problems:
+        shown = "\n  ".join(problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise DriftError(f"{len(problems)} annotation(s) do not match {speeches}:\n  "
+                         f"{shown}{more}")
+
+
+def load_realdev(half: str | None = None, annotations: Path = ANNOTATIONS,
+                 speeches: Path = SPEECHES) -> list[Item]:
+    """The annotated sentences with their text (one half, or all with ``half=None``)."""
+    if half is not None and half not in HALVES:
+        raise ValueError(f"half must be one of {HALVES} or None, not {half!r}")
+    items = [it for it in load_annotations(annotations) if half is None or
+             half_of(it.doc_id) == half]
+    attach_text(items, speeches)
+    return items
