@@ -20,8 +20,11 @@ It runs after ``frame_ruler`` and sets:
 Sentences of a batch of documents are scored together, sorted by length with dynamic padding
 under ``torch.inference_mode``. Two environment variables tune CPU inference:
 ``FRAMING_NUM_THREADS`` (torch threads; default: the CPUs this process may use; 1 is faster on
-a machine that other jobs keep busy) and ``FRAMING_PRECISION=bf16`` (opt-in bfloat16, about
-1.7x faster on CPUs with native bf16, probabilities within about 0.01 of the default fp32).
+a machine that other jobs keep busy) and ``FRAMING_PRECISION`` (``auto``, the default:
+``mixed`` on CPUs with native bf16, else ``fp32``; ``mixed`` scores in bfloat16 and scores again
+in fp32 only the sentences with a decision within ``FRAMING_MIXED_MARGIN`` (0.1 in logits) of
+a threshold, so the labels are fp32's; ``bf16`` alone is faster still, but a label at its threshold
+can flip).
 
 Example:
     >>> import framing.pipeline.classifier                             # registers the factory
@@ -98,6 +101,7 @@ class FrameClassifier:
         index = {lab: j for j, lab in enumerate(model.labels)}
         # (child column, parent column) pairs for lifting parents, children before parents
         self._lifts: list[tuple[int, int]] = []
+        self.scored = self.rechecked = 0  # sentences scored; re-checked in fp32 (``mixed``)
         if cb is not None:
             for lab in model.labels:
                 if lab in cb:
@@ -139,7 +143,12 @@ class FrameClassifier:
         doc_texts = [doc.text for doc in docs]  # Doc.text rebuilds the string on every access
         texts = [text[s:e].strip() for text, sents in zip(doc_texts, per_doc, strict=True)
                  for s, e, _ in sents]
-        probs = fm.predict_proba(texts, batch_size=self.batch_size)
+        r_all = np.array([[sc.get(lab, 0.0) for lab in labels] for sents in per_doc
+                          for _, _, sc in sents]).reshape(len(texts), len(labels))
+        if fm.precision == "mixed":
+            probs = self._mixed(fm, texts, r_all)
+        else:
+            probs = fm.predict_proba(texts, batch_size=self.batch_size)
         doc_probs = None
         if fm.level == "document":
             doc_probs = fm.predict_proba(doc_texts, batch_size=self.batch_size)
@@ -147,9 +156,8 @@ class FrameClassifier:
         for k, (doc, sents) in enumerate(zip(docs, per_doc, strict=True)):
             n = len(sents)
             p = probs[pos:pos + n]
+            r = r_all[pos:pos + n]
             pos += n
-            r = np.array([[sc.get(lab, 0.0) for lab in labels] for _, _, sc in sents]
-                         ).reshape(n, len(labels))
             fused = self._lift(fm.fuse(p, r)) if n else np.zeros((0, len(labels)))
             if doc_probs is not None:
                 p_doc = doc_probs[k]
@@ -166,6 +174,24 @@ class FrameClassifier:
                                            for row in fused]
             doc._.clf_doc_scores = dict(zip(labels, map(float, p_doc), strict=True))
             doc._.fused_doc_scores = dict(zip(labels, map(float, f_doc), strict=True))
+
+    def _mixed(self, fm: FrameModel, texts: list[str], r: np.ndarray) -> np.ndarray:
+        """``mixed`` precision: bf16 for every sentence, fp32 again for those whose classifier
+        or fused decisions lie within the margin (the labels of fp32; see
+        :func:`framing.train.transformer.resolve_precision`)."""
+        from framing.train.transformer import mixed_margin
+
+        probs = fm.predict_proba(texts, batch_size=self.batch_size, precision="bf16")
+        redo = np.flatnonzero(fm.undecided(probs, r, mixed_margin(), lift=self._lift_copy))
+        if len(redo):
+            probs[redo] = fm.predict_proba([texts[i] for i in redo], batch_size=self.batch_size,
+                                           precision="fp32")
+        self.rechecked += len(redo)
+        self.scored += len(texts)
+        return probs
+
+    def _lift_copy(self, scores: np.ndarray) -> np.ndarray:
+        return self._lift(np.array(scores, dtype=np.float64, copy=True))
 
     # ----- serialisation -----------------------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

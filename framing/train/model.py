@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -207,11 +207,12 @@ class FrameModel:
         return cls(meta, path=root, estimator=est, codebook=codebook)
 
     # ----- prediction -----------------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 32,
+                      precision: str | None = None) -> np.ndarray:
         """Probabilities ``(len(texts), len(labels))``. Transformer: windows of long texts
         pooled, batches sorted by length with dynamic padding, ``torch.inference_mode``, in
-        ``self.precision`` (``fp32``; ``bf16`` on request, see
-        :func:`framing.train.transformer.resolve_precision`)."""
+        ``precision`` (default ``self.precision``; ``mixed`` runs fp32 here, see
+        :func:`framing.train.transformer.resolve_precision` and :meth:`undecided`)."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.labels)))
@@ -219,8 +220,27 @@ class FrameModel:
             return np.asarray(self.estimator.predict_proba(texts), dtype=np.float64)
         from framing.train.transformer import predict_proba
 
+        prec = precision or self.precision
         return predict_proba(self.model, self.tokenizer, texts, self.max_length, self.stride,
-                             self.pooling, batch_size, self.precision)
+                             self.pooling, batch_size, "fp32" if prec == "mixed" else prec)
+
+    def undecided(self, p: np.ndarray, r: np.ndarray, margin: float,
+                  lift: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        """Rows whose decisions an error of up to ``margin`` in the logit of ``p`` could change:
+        some label's classifier decision (``p >= thresholds``) or fused decision (after
+        ``lift``) differs between the two ends, ``sigmoid(logit(p) -/+ margin)``. Fusion is
+        monotone in ``p``, so the other rows get the same labels from any ``p`` within the
+        margin. (The logit scale, because reduced precision errs in the logits: a fixed margin
+        in probability would re-check every near-zero probability of a label with a low
+        threshold.)"""
+        p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+        z = np.log(p / (1 - p))
+        lo, hi = 1 / (1 + np.exp(-(z - margin))), 1 / (1 + np.exp(-(z + margin)))
+        out = ((lo >= self.thresholds) != (hi >= self.thresholds)).any(axis=1)
+        lift = lift or (lambda x: x)
+        f_lo, f_hi = lift(self.fuse(lo, r)), lift(self.fuse(hi, r))
+        th = self.fused_thresholds
+        return np.asarray(out | ((f_lo >= th) != (f_hi >= th)).any(axis=1))
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[str]]:
         """Labels at or above their thresholds, per text."""

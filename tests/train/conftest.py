@@ -15,7 +15,8 @@ from train_synth import build_tiny_base, make_rows, write_jsonl
 
 from framing.train.config import TrainConfig
 
-ENV = {"FRAMING_NUM_THREADS": "1", "FRAMING_DEFAULT_STANCE_MODEL": "none"}
+ENV = {"FRAMING_NUM_THREADS": "1", "FRAMING_DEFAULT_STANCE_MODEL": "none",
+       "FRAMING_PRECISION": "fp32"}  # exact scores; test_train_precision covers the rest
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,7 +26,7 @@ def test_gate_score_crosses_half_exactly_at_the_region_bar() -> None:
     assert ((s >= 0.5) == (p >= g.bars(r))).all()
     assert s[0] >= 0.5  # strong rule evidence and bar 0: labelled whatever the classifier says
     assert (s[4:] < 0.5).all()  # bar above 1: no rule evidence never labels
-    assert ((0 <= s) & (s <= 1)).all()
+    assert ((s >= 0) & (s <= 1)).all()
 
 
 def test_fit_gate_finds_the_bars_that_separate_the_data() -> None:
