@@ -38,7 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import IDS, IDX, IS_SPACE, LEMMA, LOWER, ORTH
+from spacy.attrs import IDS, IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -186,25 +186,23 @@ class FrameRuler:
                 continue
             end_by_frame[frame] = e
             kept.append((pid, s, e))
-        sents = _sentences(doc)
-        starts = [s.start for s in sents]
+        bounds, idx, length = _sentence_bounds(doc)
+        starts = [b[0] for b in bounds]
         per_sent: list[dict[str, Any]] = []
-        for sent in sents:
-            per_sent.append({"tok_start": sent.start, "tok_end": sent.end,
-                             "start": sent.start_char, "end": sent.end_char,
+        for ts, te, cs, ce in bounds:
+            per_sent.append({"tok_start": ts, "tok_end": te, "start": cs, "end": ce,
                              "scores": {}, "matches": []})
         group = []
-        ends = [s.end for s in sents]
+        ends = [b[1] for b in bounds]
         hashes = self._hashes  # label and id as hashes: no string lookups per span
         for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
             if i < 0 or e > ends[i]:
                 continue
             frame = self._frame_of[pid]
-            span = Span(doc, s, e, label=hashes[frame], span_id=hashes[pid])
-            group.append(span)
+            group.append(Span(doc, s, e, label=hashes[frame], span_id=hashes[pid]))
             per_sent[i]["matches"].append(
-                [span.start_char, span.end_char, frame, pid, self._weights[pid]])
+                [idx[s], idx[e - 1] + length[e - 1], frame, pid, self._weights[pid]])
         totals: dict[str, float] = {}
         miss_doc: dict[str, float] = {}
         thresholds = self._thresholds
@@ -294,6 +292,29 @@ def _phrase_keys(nlp: Language, before: list[str], phrases: list[str], attr: str
         bounds = np.searchsorted(which, np.arange(len(part) + 1)).tolist()
         out.extend(tuple(values[bounds[k]:bounds[k + 1]]) for k in range(len(part)))
     return out
+
+
+def _sentence_bounds(doc: Doc) -> tuple[list[tuple[int, int, int, int]], list[int], list[int]]:
+    """What :func:`_sentences` gives, as ``(token start, token end, char start, char end)``
+    tuples, read from arrays (``Span.start_char`` builds a Token object each time); and every
+    token's character offset and length."""
+    arr = doc.to_array([IDX, LENGTH]).astype("int64") if len(doc) else None
+    idx = arr[:, 0].tolist() if arr is not None else []
+    length = arr[:, 1].tolist() if arr is not None else []
+    if not len(doc) or "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
+        return ([(s.start, s.end, s.start_char, s.end_char) for s in _sentences(doc)], idx,
+                length)
+    import numpy as np
+
+    ss = doc.to_array([SENT_START, IS_SPACE]).astype("int64")
+    n = len(doc)
+    cut = np.flatnonzero(ss[1:, 0] == 1) + 1
+    tok_s = np.concatenate(([0], cut))
+    tok_e = np.concatenate((cut, [n]))
+    text = np.concatenate(([0], np.cumsum(ss[:, 1] == 0)))
+    keep = text[tok_e] > text[tok_s]
+    return ([(a, b, idx[a], idx[b - 1] + length[b - 1]) for a, b in
+             zip(tok_s[keep].tolist(), tok_e[keep].tolist(), strict=True)], idx, length)
 
 
 def _sentences(doc: Doc) -> list[Span]:
