@@ -12,34 +12,82 @@ Example:
     'Between 2020 and 2021, the share of Harrow Creek Weekly's documents in guns coverage ...'
 """
 
-from framing.aggregate.correct import ErrorRates, acc_point, load_error_rates
-from framing.aggregate.describe import describe_finding
-from framing.aggregate.estimator import AggregateConfig, FrameShareEstimator, aggregate
-from framing.aggregate.load import (
-    FREQS,
-    UNITS,
-    LabelledData,
-    iter_documents,
-    load_labelled,
-    period_of,
-)
-from framing.aggregate.shares import count_cells, frame_shares, stance_shares
-from framing.aggregate.shifts import (
-    ShiftSettings,
-    detect_shifts,
-    group_differences,
-    summarize_findings,
-)
-from framing.aggregate.stats import (
-    benjamini_hochberg,
-    changepoint,
-    newcombe_diff_interval,
-    trend_test,
-    two_proportion_test,
-    weighted_log_odds,
-    wilson_interval,
-)
-from framing.aggregate.vocab import distinctive_vocabulary
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from framing.aggregate.correct import ErrorRates, acc_point, load_error_rates
+    from framing.aggregate.describe import describe_finding
+    from framing.aggregate.estimator import AggregateConfig, FrameShareEstimator, aggregate
+    from framing.aggregate.load import (
+        FREQS,
+        UNITS,
+        LabelledData,
+        iter_documents,
+        load_labelled,
+        period_of,
+    )
+    from framing.aggregate.shares import count_cells, frame_shares, stance_shares
+    from framing.aggregate.shifts import (
+        ShiftSettings,
+        detect_shifts,
+        group_differences,
+        summarize_findings,
+    )
+    from framing.aggregate.stats import (
+        benjamini_hochberg,
+        changepoint,
+        newcombe_diff_interval,
+        trend_test,
+        two_proportion_test,
+        weighted_log_odds,
+        wilson_interval,
+    )
+    from framing.aggregate.vocab import distinctive_vocabulary
+
+#: Public names and their modules: imported on first use (pandas, pyarrow and scikit-learn
+#: take about a second), so ``framing --help`` and the other commands do not pay for them.
+_LAZY: dict[str, str] = {
+    "AggregateConfig": "framing.aggregate.estimator",
+    "ErrorRates": "framing.aggregate.correct",
+    "FREQS": "framing.aggregate.load",
+    "FrameShareEstimator": "framing.aggregate.estimator",
+    "LabelledData": "framing.aggregate.load",
+    "ShiftSettings": "framing.aggregate.shifts",
+    "UNITS": "framing.aggregate.load",
+    "acc_point": "framing.aggregate.correct",
+    "aggregate": "framing.aggregate.estimator",
+    "benjamini_hochberg": "framing.aggregate.stats",
+    "changepoint": "framing.aggregate.stats",
+    "count_cells": "framing.aggregate.shares",
+    "describe_finding": "framing.aggregate.describe",
+    "detect_shifts": "framing.aggregate.shifts",
+    "distinctive_vocabulary": "framing.aggregate.vocab",
+    "frame_shares": "framing.aggregate.shares",
+    "group_differences": "framing.aggregate.shifts",
+    "iter_documents": "framing.aggregate.load",
+    "load_error_rates": "framing.aggregate.correct",
+    "load_labelled": "framing.aggregate.load",
+    "newcombe_diff_interval": "framing.aggregate.stats",
+    "period_of": "framing.aggregate.load",
+    "stance_shares": "framing.aggregate.shares",
+    "summarize_findings": "framing.aggregate.shifts",
+    "trend_test": "framing.aggregate.stats",
+    "two_proportion_test": "framing.aggregate.stats",
+    "weighted_log_odds": "framing.aggregate.stats",
+    "wilson_interval": "framing.aggregate.stats",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'framing.aggregate' has no attribute {name!r}")
+
 
 __all__ = [
     "FREQS",

@@ -190,6 +190,32 @@ def codebook_digest(cb: Codebook) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
+def _default_models(load_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What ``framing.load`` resolves by itself and what changes the output of a run with
+    models: the default frame and stance model directories it would use (a rebuilt or
+    recalibrated default must not be mixed with shards of the old one on ``--resume``) and the
+    inference precision (``mixed`` and ``fp32`` scores differ in the last digits)."""
+    from framing.stance.model import default_stance_dir
+    from framing.stance.model import is_built as stance_built
+    from framing.train.default import default_model_dir, is_built
+
+    out: dict[str, Any] = {}
+    if load_kwargs.get("model") is None:
+        d = default_model_dir()
+        out["default_model"] = describe_path(d) if d is not None and is_built(d) else None
+    if load_kwargs.get("stance_model") is None:
+        sd = default_stance_dir()
+        out["default_stance_model"] = describe_path(sd) if sd is not None and stance_built(sd) \
+            else None
+    try:
+        from framing.train.transformer import resolve_precision
+
+        out["precision"] = resolve_precision()
+    except FramingError as e:  # a bad $FRAMING_PRECISION: framing.load reports it
+        out["precision"] = str(e)
+    return out
+
+
 def describe_model(load_kwargs: dict[str, Any] | None, model_info: dict[str, Any] | None = None,
                    codebook: Codebook | None = None) -> dict[str, Any]:
     """The parts of ``framing.load(**load_kwargs)`` (or of a built Analyzer) that change output.
@@ -215,6 +241,8 @@ def describe_model(load_kwargs: dict[str, Any] | None, model_info: dict[str, Any
         if load_kwargs.get("codebook") is None and (
                 load_kwargs.get("model") is None or load_kwargs.get("rules_only")):
             out["codebook"] = codebook_digest(Codebook.default())
+        if not load_kwargs.get("rules_only"):
+            out.update(_default_models(load_kwargs))
     if model_info is not None:
         out["model_info"] = model_info
     if codebook is not None:

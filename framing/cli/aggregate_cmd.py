@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from framing.aggregate import aggregate
 from framing.aggregate.load import FREQS, LABEL_SOURCES
 from framing.cli._common import console, err_console, handle_errors
 from framing.errors import Errors, FramingError
@@ -57,6 +56,8 @@ def aggregate_cli(
         raise FramingError(Errors.E502.format(
             detail="--correct needs --model DIR (metrics.json with error_rates) or "
                    "--error-rates FILE"))
+    from framing.aggregate import aggregate  # heavy (pandas, scikit-learn, matplotlib): on use
+
     est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
                     labels_from=labels_from, correct=correct, model=model,
                     error_rates=error_rates, alpha=alpha, min_effect=min_effect,

@@ -10,7 +10,6 @@ import typer
 from framing.aggregate.load import FREQS, LABEL_SOURCES
 from framing.cli._common import err_console, handle_errors
 from framing.errors import Errors, FramingError
-from framing.report import build_report
 
 
 @handle_errors
@@ -50,6 +49,8 @@ def report_cli(
         raise FramingError(Errors.E502.format(
             detail="--correct needs --model DIR or --error-rates FILE"))
     frame_list = [f.strip() for f in frames.split(",") if f.strip()] if frames else None
+    from framing.report import build_report  # heavy (pandas, scikit-learn, matplotlib): on use
+
     path = build_report(labeled, out, by=by or ["outlet"], freq=freq, frames=frame_list,
                         unit=unit, labels_from=labels_from, names=names, title=title,
                         correct=correct, model=model, error_rates=error_rates, alpha=alpha,
