@@ -216,6 +216,23 @@ def _doc_text(doc: Doc, art: Article) -> str:
     return doc.text
 
 
+def model_dirs(model: str | Path | None = None, stance_model: str | Path | None = None
+               ) -> tuple[str | Path | None, str | Path | None]:
+    """The frame and stance model directories :func:`load` uses when not ``rules_only``: the
+    ones given, else the default ones when they are built, else None."""
+    from framing.stance.model import default_stance_dir
+    from framing.stance.model import is_built as stance_built
+    from framing.train.default import default_model_dir, is_built
+
+    if model is None:
+        default = default_model_dir()
+        model = default if is_built(default) else None
+    if stance_model is None:
+        sd = default_stance_dir()
+        stance_model = sd if stance_built(sd) else None
+    return model, stance_model
+
+
 def load(model: str | Path | None = None, *, rules_only: bool = False,
          codebook: str | Codebook | None = None, spacy_model: str | None = None,
          batch_size: int = 32, targets: Sequence[str] = (),
@@ -242,17 +259,11 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
     else:
         cb = None
     fm: FrameModel | None = None
-    if not rules_only:
-        from framing.train.default import default_model_dir, is_built
+    path, spath = model_dirs(model, stance_model) if not rules_only else (None, None)
+    if path is not None:
+        from framing.train.model import FrameModel
 
-        path: str | Path | None = model
-        if path is None:
-            default = default_model_dir()
-            path = default if is_built(default) else None
-        if path is not None:
-            from framing.train.model import FrameModel
-
-            fm = FrameModel.load(path)
+        fm = FrameModel.load(path)
     if cb is None:
         cb = _model_codebook(fm) if fm is not None else Codebook.default()
     elif fm is not None:
@@ -270,16 +281,10 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
         assert isinstance(clf, FrameClassifier)
         clf.set_model(fm)
     sm = None
-    if not rules_only:
-        from framing.stance.model import StanceModel, default_stance_dir
-        from framing.stance.model import is_built as sm_built
+    if spath is not None:
+        from framing.stance.model import StanceModel
 
-        spath: str | Path | None = stance_model
-        if spath is None:
-            sd = default_stance_dir()
-            spath = sd if sm_built(sd) else None
-        if spath is not None:
-            sm = StanceModel.load(spath)
+        sm = StanceModel.load(spath)
     return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm, stance_model=sm,
                     targets=targets)
 

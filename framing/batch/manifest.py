@@ -195,18 +195,14 @@ def _default_models(load_kwargs: dict[str, Any]) -> dict[str, Any]:
     models: the default frame and stance model directories it would use (a rebuilt or
     recalibrated default must not be mixed with shards of the old one on ``--resume``) and the
     inference precision (``mixed`` and ``fp32`` scores differ in the last digits)."""
-    from framing.stance.model import default_stance_dir
-    from framing.stance.model import is_built as stance_built
-    from framing.train.default import default_model_dir, is_built
+    from framing.analyzer import model_dirs
 
     out: dict[str, Any] = {}
+    frames, stance = model_dirs(load_kwargs.get("model"), load_kwargs.get("stance_model"))
     if load_kwargs.get("model") is None:
-        d = default_model_dir()
-        out["default_model"] = describe_path(d) if d is not None and is_built(d) else None
+        out["default_model"] = describe_path(frames) if frames is not None else None
     if load_kwargs.get("stance_model") is None:
-        sd = default_stance_dir()
-        out["default_stance_model"] = describe_path(sd) if sd is not None and stance_built(sd) \
-            else None
+        out["default_stance_model"] = describe_path(stance) if stance is not None else None
     try:
         from framing.train.transformer import resolve_precision
 

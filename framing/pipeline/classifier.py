@@ -182,16 +182,13 @@ class FrameClassifier:
         from framing.train.transformer import mixed_margin
 
         probs = fm.predict_proba(texts, batch_size=self.batch_size, precision="bf16")
-        redo = np.flatnonzero(fm.undecided(probs, r, mixed_margin(), lift=self._lift_copy))
+        redo = np.flatnonzero(fm.undecided(probs, r, mixed_margin(), lift=self._lift))
         if len(redo):
             probs[redo] = fm.predict_proba([texts[i] for i in redo], batch_size=self.batch_size,
                                            precision="fp32")
         self.rechecked += len(redo)
         self.scored += len(texts)
         return probs
-
-    def _lift_copy(self, scores: np.ndarray) -> np.ndarray:
-        return self._lift(np.array(scores, dtype=np.float64, copy=True))
 
     # ----- serialisation -----------------------------------------------------------------
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

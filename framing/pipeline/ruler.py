@@ -295,37 +295,29 @@ def _phrase_keys(nlp: Language, before: list[str], phrases: list[str], attr: str
 
 
 def _sentence_bounds(doc: Doc) -> tuple[list[tuple[int, int, int, int]], list[int], list[int]]:
-    """What :func:`_sentences` gives, as ``(token start, token end, char start, char end)``
-    tuples, read from arrays (``Span.start_char`` builds a Token object each time); and every
-    token's character offset and length."""
-    arr = doc.to_array([IDX, LENGTH]).astype("int64") if len(doc) else None
-    idx = arr[:, 0].tolist() if arr is not None else []
-    length = arr[:, 1].tolist() if arr is not None else []
-    if not len(doc) or "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
-        return ([(s.start, s.end, s.start_char, s.end_char) for s in _sentences(doc)], idx,
-                length)
+    """The sentences of ``doc`` as ``(token start, token end, char start, char end)``:
+    ``doc.sents`` minus the sentences made only of whitespace (the whole Doc when it has no
+    sentence boundaries); and every token's character offset and length. Read from arrays:
+    ``Span.start_char`` builds a Token object each time."""
     import numpy as np
 
-    ss = doc.to_array([SENT_START, IS_SPACE]).astype("int64")
     n = len(doc)
-    cut = np.flatnonzero(ss[1:, 0] == 1) + 1
-    tok_s = np.concatenate(([0], cut))
-    tok_e = np.concatenate((cut, [n]))
-    text = np.concatenate(([0], np.cumsum(ss[:, 1] == 0)))
+    if not n:  # an empty Doc counts as annotated and has no sentences
+        return [], [], []
+    arr = doc.to_array([IDX, LENGTH, SENT_START, IS_SPACE]).astype("int64")
+    idx, length = arr[:, 0].tolist(), arr[:, 1].tolist()
+    if not doc.has_annotation("SENT_START"):
+        return [(0, n, idx[0], idx[-1] + length[-1])], idx, length
+    if "sents" in doc.user_hooks:  # a pipeline's own sentence hook decides
+        pairs = np.array([(s.start, s.end) for s in doc.sents], dtype=np.int64).reshape(-1, 2)
+        tok_s, tok_e = pairs[:, 0], pairs[:, 1]
+    else:  # what Doc.sents yields: a sentence starts at 0 and at every SENT_START == 1
+        cut = np.flatnonzero(arr[1:, 2] == 1) + 1
+        tok_s, tok_e = np.concatenate(([0], cut)), np.concatenate((cut, [n]))
+    text = np.concatenate(([0], np.cumsum(arr[:, 3] == 0)))
     keep = text[tok_e] > text[tok_s]
     return ([(a, b, idx[a], idx[b - 1] + length[b - 1]) for a, b in
              zip(tok_s[keep].tolist(), tok_e[keep].tolist(), strict=True)], idx, length)
-
-
-def _sentences(doc: Doc) -> list[Span]:
-    """``doc.sents`` minus the sentences made only of whitespace (the whole Doc when it has no
-    sentence boundaries)."""
-    if not doc.has_annotation("SENT_START"):
-        return [doc[:]]
-    import numpy as np
-
-    text = np.concatenate(([0], np.cumsum(doc.to_array(IS_SPACE) == 0)))
-    return [s for s in doc.sents if text[s.end] > text[s.start]]
 
 
 @Language.factory(

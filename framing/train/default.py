@@ -61,9 +61,11 @@ def read_recipe(path: Path) -> dict[str, Any]:
 
 
 def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
-               test_file: Path | None, log: Callable[[str], None]) -> dict[str, Any] | None:
+               test_file: Path | None, log: Callable[[str], None],
+               fused_test: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The recipe's domain calibration step (see :func:`build_default_model`): gates, then the
-    test split evaluated again with them. None when the recipe has none or the data is absent."""
+    test split evaluated again with them and compared with ``fused_test`` (the fused test
+    metrics before the gates). None when the recipe has none or the data is absent."""
     spec = recipe.get("calibration")
     if not spec:
         return None
@@ -80,17 +82,21 @@ def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
         log(f"calibration skipped: {SPEECHES} is absent (the model keeps its op-ed fusion)")
         return None
     half = spec.get("half", "calibration")
-    items = load_realdev(half)
-    data = LabelledData([it.text for it in items], [list(it.labels) for it in items],
-                        source=f"corpora/realdev ({half} half)")
+    if half not in HALVES:
+        raise FramingError(Errors.E411.format(
+            path=recipe_path, detail=f"calibration 'half' must be one of {HALVES}, not {half!r}"))
     other = next(h for h in HALVES if h != half)
-    held = load_realdev(other)
-    rep = calibrate(data, model_dir, labels=spec.get("labels"),
+    every = load_realdev()  # one pass over the speeches for both halves
+    items, held = ([it for it in every if it.half == h] for h in (half, other))
+
+    def rows(part: list[Any], h: str) -> LabelledData:
+        return LabelledData([it.text for it in part], [list(it.labels) for it in part],
+                            source=f"corpora/realdev ({h} half)")
+
+    rep = calibrate(rows(items, half), model_dir, labels=spec.get("labels"),
                     source=f"corpora/realdev, {half} half: {len(items)} sentences of real US "
                            "presidential speeches",
-                    heldout=LabelledData([it.text for it in held],
-                                         [list(it.labels) for it in held]),
-                    heldout_source=f"corpora/realdev, {other} half")
+                    heldout=rows(held, other), heldout_source=f"corpora/realdev, {other} half")
     log(f"calibrated on {len(items)} real sentences: " + ", ".join(
         f"{lab} bars {v['gate']['strong']}/{v['gate']['weak']}/{v['gate']['none']}"
         for lab, v in rep["labels"].items()))
@@ -108,8 +114,7 @@ def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
                                        "per_label": {lab: ev[k]["per_label"][lab]
                                                      for lab in rep["labels"]}}
                                    for k in ("fused", "rules")}
-        before = json.loads((model_dir / "metrics.json").read_text(encoding="utf-8"))
-        fb = (before.get("test") or {}).get("fused") or {}
+        fb = fused_test or {}
         fa = out["opeds_test_after"]["fused"]
         nan = float("nan")
         per = "; ".join(
@@ -215,7 +220,8 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
                                                      encoding="utf-8")
         (work / "model" / "README.md").write_text(render_card(meta, metrics, notes),
                                                   encoding="utf-8")
-        cal = _calibrate(recipe, recipe_path, work / "model", files.get("test"), log)
+        cal = _calibrate(recipe, recipe_path, work / "model", files.get("test"), log,
+                         (metrics.get("test") or {}).get("fused"))
         if cal:
             metrics["calibration"] = cal
             (work / "model" / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n",
