@@ -31,6 +31,7 @@ from concurrent.futures import wait as cf_wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
+from framing import _torchless
 from framing.batch.shard import (
     PRELOAD_ENV,
     ShardResult,
@@ -85,9 +86,27 @@ class InlineBackend:
         pass
 
 
-def default_start_method() -> str:
-    """``forkserver`` where available (fast, and safe with threads), else ``spawn``."""
+def default_start_method(load_kwargs: dict[str, Any] | None = None) -> str:
+    """How worker processes start.
+
+    ``fork`` for a rule-layer run on Linux while torch is not imported (see
+    :func:`fork_is_safe`): the parent builds its Analyzer first and the workers are forked
+    from it, so they start labelling at once with the model already in (shared) memory; no
+    second interpreter imports spaCy and builds the pipeline again. Otherwise ``forkserver``
+    where available (a forked copy of torch's thread pools is not safe), else ``spawn``."""
+    if load_kwargs is not None and fork_is_safe(load_kwargs):
+        return "fork"
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def fork_is_safe(load_kwargs: dict[str, Any]) -> bool:
+    """Whether worker processes may be forked from this one: Linux (macOS system libraries
+    are not fork-safe), a rule-layer run that never needs torch, and torch not imported
+    here (its OpenMP and intra-op thread pools do not survive a fork)."""
+    import sys
+
+    return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
+            and not _torchless.needs_torch(load_kwargs) and sys.modules.get("torch") is None)
 
 
 class ProcessBackend:
@@ -96,9 +115,10 @@ class ProcessBackend:
     ``parent_works`` (the default), this process as one of them.
 
     The parent reads the input, hands shards to the pool, commits results and, whenever the
-    pool has enough queued and nothing finished, labels a shard itself. It has spaCy imported
-    already, so it starts labelling while the workers are still starting (the forkserver
-    imports spaCy and builds the Analyzer once, in the background, for all of them).
+    pool has enough queued and nothing finished, labels a shard itself. A rule-layer run on
+    Linux forks the workers from the parent once its Analyzer is built (they start with it);
+    otherwise the forkserver imports spaCy (and, for the rule layer, builds the Analyzer) once,
+    in the background, for all of them, while the parent builds its own.
     """
 
     name = "processes"
@@ -106,10 +126,12 @@ class ProcessBackend:
     def __init__(self, load_kwargs: dict[str, Any], workers: int,
                  start_method: str | None = None, window: int | None = None,
                  parent_works: bool = True) -> None:
-        method = start_method or default_start_method()
-        if method == "fork":
+        method = start_method or default_start_method(load_kwargs)
+        if method == "fork" and not fork_is_safe(load_kwargs):
             raise FramingError(Errors.E606.format(
-                detail="the 'fork' start method is not supported (use spawn or forkserver)"))
+                detail="the 'fork' start method is only supported for a rule-layer run on "
+                       "Linux with torch not imported (use spawn or forkserver)"))
+        self.start_method = method
         self.workers = workers
         self.load_kwargs = load_kwargs
         self.parent_works = parent_works and workers > 1
@@ -155,11 +177,14 @@ class ProcessBackend:
         more = True
         started = False
         while True:
-            if self.parent_works and not started:
-                # before the first submit: starting a worker waits for the forkserver to finish
-                # its preload (about as long as this build), so build meanwhile, not after
+            if not started and (self.parent_works or self.start_method == "fork"):
+                # before the first submit: forked workers inherit this Analyzer (the cache of
+                # get_analyzer); with a forkserver, starting a worker waits for the server to
+                # finish its preload (about as long as this build), so build meanwhile
                 started = True
-                self._analyzer = get_analyzer(self.load_kwargs)
+                analyzer = get_analyzer(self.load_kwargs)
+                if self.parent_works:
+                    self._analyzer = analyzer
             while more and len(pending) < self.window:
                 task = next(tasks, None)
                 if task is None:

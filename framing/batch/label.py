@@ -87,6 +87,8 @@ class LabelSummary:
     words_now: int | None = None
     backend: str = "inline"
     workers: int = 1
+    #: how worker processes started (``fork``, ``forkserver``, ``spawn``); None without them
+    start_method: str | None = None
 
     @property
     def docs_per_s(self) -> float:
@@ -142,6 +144,9 @@ class BatchOptions:
                             "existing cluster pass --scheduler tcp://host:8786")
         if self.scheduler is not None and self.dask_cluster is not None:
             problems.append("give either --scheduler or --dask-cluster, not both")
+        if self.start_method not in (None, "fork", "forkserver", "spawn"):
+            problems.append("--start-method must be fork, forkserver or spawn "
+                            f"(got {self.start_method!r})")
         if self.resume and self.overwrite:
             problems.append("--resume and --overwrite exclude each other")
         if problems:
@@ -231,8 +236,9 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
         resume: continue the run in ``out`` (a directory): finished shards are kept.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``.
         dask_cluster: ``"local"``: start a Dask LocalCluster with ``workers`` processes.
-        start_method: ``spawn`` or ``forkserver`` for ``workers > 1`` (default: forkserver
-            where available).
+        start_method: ``spawn``, ``forkserver`` or (rule layer, Linux) ``fork`` for
+            ``workers > 1`` (default: ``fork`` for a rule-layer run on Linux, else forkserver
+            where available; see :func:`framing.batch.executors.default_start_method`).
     """
     cfg = config or IngestConfig()
     opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
@@ -382,7 +388,8 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
         raise RuntimeError(f"record accounting broken: {stats}, {planner.total} records read")
     return LabelSummary(stats=stats, seconds=seconds, out=out,
                         rejects=rej_path if stats.rejected else None, backend=backend.name,
-                        workers=backend.workers)
+                        workers=backend.workers,
+                        start_method=getattr(backend, "start_method", None))
 
 
 # ----- a sharded output directory -------------------------------------------------------------
@@ -543,7 +550,8 @@ def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Ba
                         rejects=root / REJECTS_DIR if stats.rejected else None,
                         shards=planner.n_shards, reused_shards=len(reused),
                         labelled_now=labelled_now, words_now=words_now, backend=backend.name,
-                        workers=backend.workers)
+                        workers=backend.workers,
+                        start_method=getattr(backend, "start_method", None))
 
 
 def _summary(root: Path, manifest: Manifest, seconds: float) -> LabelSummary:

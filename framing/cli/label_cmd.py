@@ -63,6 +63,10 @@ def label_cli(
     dask_cluster: Annotated[str | None, typer.Option(
         "--dask-cluster", help="'local': start a Dask LocalCluster with --workers processes."
     )] = None,
+    start_method: Annotated[str | None, typer.Option(
+        "--start-method", help="How --workers processes start: fork (rule layer on Linux, the "
+                               "default there), forkserver (default otherwise) or spawn.")
+    ] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit with 1 when any record was rejected.")] = False,
     target: Annotated[list[str] | None, typer.Option(
@@ -91,7 +95,7 @@ def label_cli(
                             progress=not quiet, batch_size=batch_size, workers=workers,
                             shard_size=shard_size, shard_format=shard_format, resume=resume,
                             overwrite=True if overwrite else None, scheduler=scheduler,
-                            dask_cluster=dask_cluster)
+                            dask_cluster=dask_cluster, start_method=start_method)
     except KeyboardInterrupt:
         hint = ("; finished shards are kept: continue with the same command and --resume"
                 if output_kind(out) == "dir" else "")

@@ -86,3 +86,56 @@ def test_cli_bad_scheduler_is_a_clear_error(tmp_path: Path, corpus: Corpus,
                             "--codebook", str(tiny_cb_file), "--dask-cluster", "kubernetes"])
     assert r.exit_code == 2 and "[E606]" in r.output and "--scheduler" in r.output
     assert "Traceback" not in r.output
+
+
+FORK_SCRIPT = """
+import json, sys
+from framing._torchless import torch_blocked
+from framing.batch import label
+from framing.batch.executors import default_start_method
+kw = json.loads(sys.argv[1])
+with torch_blocked(kw):
+    method = default_start_method(kw)
+    s = label([sys.argv[2]], sys.argv[3], load_kwargs=kw, workers=2, shard_size=7,
+              progress=False)
+print(json.dumps({"default": method, "used": s.start_method, "torch": "torch" in sys.modules
+                  and sys.modules["torch"] is not None}))
+"""
+
+
+def test_rule_layer_workers_fork_from_the_parent(tmp_path: Path, corpus: Corpus,
+                                                 load_kwargs: dict[str, Any]) -> None:
+    """A rule-layer run in a fresh interpreter (as from the CLI) forks its workers from the
+    parent, with the parent's Analyzer, and writes what the inline run writes."""
+    import subprocess
+    import sys
+
+    inp, _ = corpus
+    label([inp], tmp_path / "inline", load_kwargs=load_kwargs, shard_size=7, progress=False)
+    r = subprocess.run([sys.executable, "-c", FORK_SCRIPT, json.dumps(load_kwargs), str(inp),
+                        str(tmp_path / "forked")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout.strip().splitlines()[-1])
+    assert info == {"default": "fork", "used": "fork", "torch": False}
+    assert _snapshot(tmp_path / "forked") == _snapshot(tmp_path / "inline")
+
+
+def test_fork_only_for_a_torchless_rule_layer(load_kwargs: dict[str, Any]) -> None:
+    import sys
+
+    from framing.batch.executors import ProcessBackend, default_start_method, fork_is_safe
+    from framing.batch.label import BatchOptions
+    from framing.errors import FramingError
+
+    classifier = {k: v for k, v in load_kwargs.items() if k != "rules_only"}
+    assert not fork_is_safe(classifier)
+    assert default_start_method(classifier) in ("forkserver", "spawn")
+    with pytest.raises(FramingError, match=r"\[E606\].*'fork'.*rule-layer"):
+        ProcessBackend(classifier, workers=2, start_method="fork")
+    with pytest.raises(FramingError, match=r"\[E606\].*--start-method must be"):
+        BatchOptions(workers=2, start_method="threads")
+    # torch already imported here (a notebook, a test session): its thread pools rule out fork
+    import torch  # noqa: F401
+
+    assert "torch" in sys.modules and not fork_is_safe(load_kwargs)
+    assert default_start_method(load_kwargs) != "fork"
