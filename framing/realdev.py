@@ -10,6 +10,10 @@ The set is split in two fixed **halves by speech** (SHA-1 of the speech id): ``c
 (the default model's domain gates are fitted on it, see :mod:`framing.train.calibrate`) and
 ``heldout`` (what the default model is evaluated on). No speech has sentences in both.
 
+``corpora/realtrain/speeches_train.jsonl`` (same record format) is a training supplement drawn
+only from ``calibration``-half speeches; :func:`load_realtrain` refuses any ``heldout`` speech,
+so the held-out half stays unseen by training and calibration alike.
+
 Example:
     >>> from framing.realdev import half_of
     >>> half_of("1832-12-10-nullification-proclamation") in ("calibration", "heldout")
@@ -26,6 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ANNOTATIONS = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
+TRAIN_ANNOTATIONS = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
 SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
 HALVES = ("calibration", "heldout")
 HASH_LEN = 12
@@ -118,5 +123,24 @@ def load_realdev(half: str | None = None, annotations: Path = ANNOTATIONS,
         raise ValueError(f"half must be one of {HALVES} or None, not {half!r}")
     items = [it for it in load_annotations(annotations) if half is None or
              half_of(it.doc_id) == half]
+    attach_text(items, speeches)
+    return items
+
+
+def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEECHES,
+                   dev: Path = ANNOTATIONS) -> list[Item]:
+    """The training supplement with its text. Raises :class:`DriftError` when a sentence comes
+    from a ``heldout``-half speech or overlaps a sentence of the development set (``dev``):
+    either would leak the evaluation data into training."""
+    items = load_annotations(annotations)
+    dev_spans: dict[str, list[tuple[int, int]]] = {}
+    for it in load_annotations(dev) if dev.is_file() else []:
+        dev_spans.setdefault(it.doc_id, []).append((it.start, it.end))
+    leaks = [f"{it.key}: from a heldout-half speech" for it in items if it.half != "calibration"]
+    leaks += [f"{it.key}: overlaps a development-set sentence" for it in items
+              if any(a < it.end and it.start < b for a, b in dev_spans.get(it.doc_id, ()))]
+    if leaks:
+        raise DriftError(f"{len(leaks)} training sentence(s) would leak evaluation data "
+                         f"({annotations}):\n  " + "\n  ".join(leaks[:10]))
     attach_text(items, speeches)
     return items

@@ -151,3 +151,53 @@ def test_rule_precision_floor(capsys: pytest.CaptureFixture[str]) -> None:
               f"enforcement P={enf['precision']:.3f} R={enf['recall']:.3f}")
     assert fed["precision"] >= PRECISION_FLOOR, fed
     assert enf["precision"] >= PRECISION_FLOOR, enf
+
+
+# ----- corpora/realtrain: the training supplement --------------------------------------------
+TRAIN_ANNOTATIONS = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
+TRAIN_SELECTIONS = {"federalism_weak", "federalism_strong", "enforcement_weak",
+                    "enforcement_strong", "random"}
+
+
+def test_realtrain_schema_and_separation() -> None:
+    """Schema of the supplement, and no sentence from a held-out speech or from realdev (no
+    speech text needed)."""
+    from framing.realdev import half_of
+
+    frames, _ = codebook_frames()
+    rows = [json.loads(line) for line in TRAIN_ANNOTATIONS.open(encoding="utf-8")]
+    assert len(rows) == 400
+    dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
+    for r in rows:
+        assert FIELDS <= set(r) <= FIELDS | OPTIONAL, r
+        assert r["selection"] in TRAIN_SELECTIONS
+        assert set(r["labels"]) <= set(frames) and len(set(r["labels"])) == len(r["labels"])
+        assert half_of(r["doc_id"]) == "calibration", r
+        assert not any(d["doc_id"] == r["doc_id"] and d["start"] < r["end"] and
+                       r["start"] < d["end"] for d in dev), r
+    assert len({(r["doc_id"], r["start"]) for r in rows}) == len(rows)
+    assert Counter(r["selection"] for r in rows) == {
+        "federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 80,
+        "enforcement_strong": 60, "random": 60}
+
+
+def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
+    """A supplement with a held-out speech or a realdev sentence is refused before training."""
+    from framing.realdev import DriftError, half_of, load_realtrain
+
+    dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
+    held = next(d for d in dev if half_of(d["doc_id"]) == "heldout")
+    cal = next(d for d in dev if half_of(d["doc_id"]) == "calibration")
+    for bad, why in ((held, "heldout-half speech"), (cal, "overlaps a development-set")):
+        p = tmp_path / "train.jsonl"
+        p.write_text(json.dumps({**bad, "start": bad["start"] + 1}) + "\n")
+        with pytest.raises(DriftError, match=why):
+            load_realtrain(p, speeches=tmp_path / "absent.jsonl")
+
+
+@pytest.mark.skipif(not SPEECHES.exists(), reason="shared speech data not present")
+def test_realtrain_spans_match_the_speeches() -> None:
+    from framing.realdev import load_realtrain
+
+    items = load_realtrain()  # raises DriftError on any hash mismatch
+    assert len(items) == 400 and all(it.text.strip() for it in items)

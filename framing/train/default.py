@@ -131,6 +131,43 @@ def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
     return out
 
 
+def _supplement(recipe: dict[str, Any], recipe_path: Path, train_file: Path | None,
+                log: Callable[[str], None]) -> str | None:
+    """The recipe's real-text training supplement: appends the sentences of
+    ``corpora/realtrain`` (``repeat`` times, labels closed over parents like the op-ed rows) to
+    the exported training file. Returns a description for the model card, None when the recipe
+    has none or the shared speeches are absent."""
+    spec = recipe.get("supplement")
+    if not spec:
+        return None
+    repeat = spec.get("repeat", 1) if isinstance(spec, dict) else None
+    if not isinstance(spec, dict) or spec.get("corpus") != "realtrain" or \
+            not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
+        raise FramingError(Errors.E411.format(
+            path=recipe_path, detail="'supplement' must be {\"corpus\": \"realtrain\", "
+                                     "\"repeat\": a whole number >= 1}"))
+    from framing.corpora import label_closure
+    from framing.realdev import SPEECHES, DriftError, load_realtrain
+
+    if train_file is None:
+        raise FramingError(Errors.E411.format(path=recipe_path,
+                                              detail="'supplement' needs a 'train' split"))
+    if not SPEECHES.is_file():
+        log(f"training supplement skipped: {SPEECHES} is absent (op-ed sentences only)")
+        return None
+    try:
+        items = load_realtrain()
+    except DriftError as e:
+        raise FramingError(Errors.E411.format(path=recipe_path, detail=e)) from None
+    with train_file.open("a", encoding="utf-8") as fh:
+        for _ in range(repeat):
+            for it in items:
+                fh.write(json.dumps({"text": it.text, "labels": label_closure(it.labels)},
+                                    ensure_ascii=False) + "\n")
+    log(f"train: + {len(items)} real sentences x{repeat} from corpora/realtrain")
+    return f"corpora/realtrain ({len(items)} real speech sentences x{repeat})"
+
+
 def build_default_model(recipe_path: str | Path | None = None, out: str | Path | None = None,
                         *, progress: bool = True, log: Callable[[str], None] | None = None,
                         corpus_path: str | Path | None = None) -> Any:
@@ -146,7 +183,10 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
     the card), ``calibration`` (optional: ``{"corpus": "realdev", "half": "calibration",
     "labels": [...]}``: fit domain gates on that half of the real-text set with
     :func:`framing.train.calibrate.calibrate`, skipped with a log line when the shared speeches
-    are absent). ``corpus_path`` replaces ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
+    are absent), ``supplement`` (optional: ``{"corpus": "realtrain", "repeat": k}``: add the
+    real sentences of ``corpora/realtrain`` to the training rows, k times; skipped like the
+    calibration when the speeches are absent). ``corpus_path`` replaces
+    ``corpora/opeds/opeds.jsonl`` (tests use a small copy).
     Returns the :class:`~framing.train.TrainResult`.
     """
     from framing.codebook import Codebook
@@ -179,6 +219,7 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
                 n = export_training_file(files[part], split=split, level=cfg.level,
                                          path=corpus_path)
                 log(f"{part}: {n} {cfg.level}s from the '{split}' split of corpora/opeds")
+        supplement = _supplement(recipe, recipe_path, files.get("train"), log)
         cb = Codebook.default() if recipe.get("codebook", "default") == "default" \
             else Codebook.load(REPO / recipe["codebook"])
         notes = recipe.get("notes")
@@ -205,6 +246,8 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
             if recipe.get(part):
                 key = {"train": "source", "dev": "dev_source", "test": "test_source"}[part]
                 meta["data"][key] = f"corpora/opeds ({recipe[part]} split)"
+        if supplement:
+            meta["data"]["source"] += f" + {supplement}"
         meta["training"]["build_seconds"] = round(time.perf_counter() - t0, 1)
         meta["training"]["build_cpu_seconds"] = round(time.process_time() - c0, 1)
         meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",

@@ -23,6 +23,10 @@ is, in three regions of the rule score ``r``:
 * ``0 < r < rule_threshold`` (weak rule evidence): label when ``p >= weak``;
 * ``r == 0`` (no rule evidence at all): label when ``p >= none``.
 
+The bars are monotone, ``strong <= weak <= none``: more rule evidence never asks the classifier
+for more confidence (the constraint also keeps a few hundred calibration sentences from buying
+F1 with an implausible combination).
+
 A gated label's fused score maps ``p`` piecewise linearly so that its region's bar lands on
 0.5 (``0.5 p / t`` below it, ``0.5 + 0.5 (p - t) / (1 - t)`` above; a bar above 1 is never
 reached), and its fused threshold is 0.5: scores and labels stay consistent.
@@ -56,8 +60,9 @@ GATE_GRID: dict[str, tuple[float, ...]] = {
     "weak": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),
     "none": (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.01),
 }
-GATE_RULE = ("per label, the (strong, weak, none) bars from GATE_GRID that maximise F1 on the "
-             "calibration data; ties: fewer positive predictions, then higher bars")
+GATE_RULE = ("per label, the (strong, weak, none) bars from GATE_GRID with strong <= weak <= "
+             "none that maximise F1 on the calibration data; ties: fewer positive "
+             "predictions, then higher bars")
 
 
 @dataclass
@@ -110,6 +115,8 @@ def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float)
     for ts in GATE_GRID["strong"]:
         for tw in GATE_GRID["weak"]:
             for tn in GATE_GRID["none"]:
+                if not ts <= tw <= tn:  # more rule evidence never asks for more confidence
+                    continue
                 tp = counts["strong"][ts][0] + counts["weak"][tw][0] + counts["none"][tn][0]
                 fp = counts["strong"][ts][1] + counts["weak"][tw][1] + counts["none"][tn][1]
                 f1 = 2 * tp / (tp + fp + n_pos) if tp + fp + n_pos else 0.0

@@ -82,7 +82,8 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
         "settings": {"base_model": str(tiny_base), "epochs": 1, "max_length": 32, "seed": 1},
         "notes": ["Built by a test."],
         **({"calibration": {"corpus": "realdev", "half": "calibration",
-                            "labels": ["federalism", "enforcement"]}} if calibrated else {})}))
+                            "labels": ["federalism", "enforcement"]},
+            "supplement": {"corpus": "realtrain", "repeat": 1}} if calibrated else {})}))
     (out / "stale.bin").write_text("old build")
     res = build_default_model(recipe, progress=False, corpus_path=corpus)
     assert res.path == out
@@ -92,7 +93,8 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     assert "stale.bin" not in names and is_built(out)
     meta = json.loads((out / "framing_model.json").read_text())
     assert meta["recipe"]["name"] == "frames-tiny"
-    assert meta["data"]["source"] == "corpora/opeds (train split)"
+    assert meta["data"]["source"] == "corpora/opeds (train split)" + (
+        " + corpora/realtrain (400 real speech sentences x1)" if calibrated else "")
     assert meta["label_closure"] is True and meta["training"]["build_seconds"] > 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["baseline"]["method"] == "tfidf"
@@ -105,11 +107,13 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
         cal = metrics["calibration"]
         assert set(cal["labels"]) == {"federalism", "enforcement"}
         assert cal["rows"] + cal["heldout"]["rows"] == 600  # the two halves of realdev
-        assert "opeds_test_after" not in cal  # its test split has a label train lacks
+        # the real supplement gives the tiny train split every label of its test split, so
+        # the test split is evaluated again with the gates
+        assert set(cal["opeds_test_after"]) == {"fused", "rules"}
         assert set(meta_gates := json.loads((out / "framing_model.json").read_text())
                    ["fusion"]["gates"]) == {"federalism", "enforcement"}, meta_gates
         assert "## Domain calibration" in card and "Held out: " in card
-        assert "In-domain cost" not in card
+        assert "In-domain cost" in card
 
 
 def test_bad_calibration_spec(tmp_path: Path) -> None:
@@ -119,3 +123,14 @@ def test_bad_calibration_spec(tmp_path: Path) -> None:
         _calibrate({"calibration": {"corpus": "nope"}}, tmp_path / "r.json", tmp_path, None,
                    lambda s: None)
     assert _calibrate({}, tmp_path / "r.json", tmp_path, None, lambda s: None) is None
+
+
+def test_bad_supplement_spec(tmp_path: Path) -> None:
+    from framing.train.default import _supplement
+
+    for bad in ({"corpus": "opeds"}, {"corpus": "realtrain", "repeat": 0},
+                {"corpus": "realtrain", "repeat": "2"}, ["realtrain"]):
+        with pytest.raises(FramingError, match=r"\[E411\].*'supplement' must be"):
+            _supplement({"supplement": bad}, tmp_path / "r.json", tmp_path / "t.jsonl",
+                        lambda s: None)
+    assert _supplement({}, tmp_path / "r.json", None, lambda s: None) is None

@@ -1,0 +1,106 @@
+"""Select the sentences of the real-text training supplement (``speeches_train.jsonl``).
+
+Reproducible (fixed seed, no model involved): the same splitter and keyword lists as
+``corpora/realdev/select_sentences.py``, but drawn **only from speeches in the ``calibration``
+half** (:func:`framing.realdev.half_of`) and never a sentence that is already in
+``corpora/realdev``, so the ``heldout`` half stays unseen by training and calibration alike.
+
+The mix leans on the cases that an op-ed-trained classifier gets wrong on real prose (see
+``models/frames-default/README.md``, "Domain calibration"): sentences that *mention* levels of
+government (the States, Governors, local governments next to federal / national / Congress) or
+crime and law without framing the division of power or the enforcing of law. Per set:
+
+* 140 ``federalism_weak`` and 60 ``federalism_strong`` sentences,
+* 80 ``enforcement_weak`` and 60 ``enforcement_strong`` sentences,
+* 60 ``random`` sentences (random calibration-half speech, then random sentence),
+
+stratified over the same five eras. The keyword lists only choose what to read; labels are
+assigned afterwards by reading each sentence (see ``DATASHEET.md``).
+
+    python corpora/realtrain/select_sentences.py [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from framing.realdev import load_annotations, half_of  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "realdev_select", REPO / "corpora" / "realdev" / "select_sentences.py")
+assert _spec and _spec.loader
+dev = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dev)
+
+SEED = 20261127
+COUNTS = {"federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 80,
+          "enforcement_strong": 60, "random": 60}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default="/tmp/realtrain_selection.jsonl")
+    args = ap.parse_args(argv)
+    if not dev.SPEECHES.exists():
+        print(f"skip: {dev.SPEECHES} not found", file=sys.stderr)
+        return 0
+    rows = [json.loads(line) for line in dev.SPEECHES.open(encoding="utf-8")]
+    rows = [r for r in rows if half_of(r["id"]) == "calibration"]
+    sents = dev.split_sentences(rows)
+    rng = random.Random(SEED)
+    # never a sentence of the development set (exact span or overlapping it)
+    dev_spans: dict[str, list[tuple[int, int]]] = {}
+    for it in load_annotations():
+        dev_spans.setdefault(it.doc_id, []).append((it.start, it.end))
+
+    def in_dev(t: tuple) -> bool:
+        return any(a < t[2] and t[1] < b for a, b in dev_spans.get(t[0], ()))
+
+    def words(s: str) -> int:
+        return len(s.split())
+
+    sents = [t for t in sents if not in_dev(t)]
+    ok = [t for t in sents if 6 <= words(t[4]) <= 90]
+    pools = {
+        "federalism_strong": [t for t in ok if dev.FED_STRONG.search(t[4])],
+        "federalism_weak": [t for t in ok if not dev.FED_STRONG.search(t[4])
+                            and dev.FED_WEAK.search(t[4]) and dev.FED_WEAK_CO.search(t[4])],
+        "enforcement_strong": [t for t in ok if dev.ENF_STRONG.search(t[4])],
+        "enforcement_weak": [t for t in ok if not dev.ENF_STRONG.search(t[4])
+                             and dev.ENF_WEAK.search(t[4])],
+    }
+    taken: set = set()
+    chosen = {name: dev.draw(rng, pools[name], COUNTS[name], taken) for name in pools}
+    by_doc: dict[str, list] = {}
+    for t in sents:
+        if 4 <= words(t[4]) <= 90:
+            by_doc.setdefault(t[0], []).append(t)
+    doc_ids = sorted(by_doc)
+    rnd: list = []
+    while len(rnd) < COUNTS["random"]:
+        t = rng.choice(by_doc[rng.choice(doc_ids)])
+        if (t[0], t[1]) not in taken:
+            taken.add((t[0], t[1]))
+            rnd.append(t)
+    chosen["random"] = rnd
+    with open(args.out, "w", encoding="utf-8") as f:
+        for name, items in chosen.items():
+            for t in items:
+                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
+                                    "selection": name}) + "\n")
+    print(f"{len(rows)} calibration-half speeches, {len(sents)} sentences; pools: "
+          + ", ".join(f"{k} {len(v)}" for k, v in pools.items())
+          + f"; wrote {sum(len(v) for v in chosen.values())} to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
