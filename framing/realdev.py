@@ -130,8 +130,9 @@ def load_realdev(half: str | None = None, annotations: Path = ANNOTATIONS,
 def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEECHES,
                    dev: Path = ANNOTATIONS) -> list[Item]:
     """The training supplement with its text. Raises :class:`DriftError` when a sentence comes
-    from a ``heldout``-half speech or overlaps a sentence of the development set (``dev``):
-    either would leak the evaluation data into training."""
+    from a ``heldout``-half speech, overlaps a sentence of the development set (``dev``) or has
+    the same text as one (case and spacing aside): each would leak evaluation data into
+    training."""
     items = load_annotations(annotations)
     dev_spans: dict[str, list[tuple[int, int]]] = {}
     for it in load_annotations(dev) if dev.is_file() else []:
@@ -139,8 +140,19 @@ def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEEC
     leaks = [f"{it.key}: from a heldout-half speech" for it in items if it.half != "calibration"]
     leaks += [f"{it.key}: overlaps a development-set sentence" for it in items
               if any(a < it.end and it.start < b for a, b in dev_spans.get(it.doc_id, ()))]
+    if not leaks:
+        attach_text(items, speeches)
+        if dev.is_file():  # the same words elsewhere (a passage repeated in another speech)
+            dev_items = load_annotations(dev)
+            attach_text(dev_items, speeches)
+            seen = {_norm(it.text): it.key for it in dev_items}
+            leaks = [f"{it.key}: same text as development-set sentence {seen[_norm(it.text)]}"
+                     for it in items if _norm(it.text) in seen]
     if leaks:
         raise DriftError(f"{len(leaks)} training sentence(s) would leak evaluation data "
                          f"({annotations}):\n  " + "\n  ".join(leaks[:10]))
-    attach_text(items, speeches)
     return items
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())

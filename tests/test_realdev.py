@@ -156,7 +156,8 @@ def test_rule_precision_floor(capsys: pytest.CaptureFixture[str]) -> None:
 # ----- corpora/realtrain: the training supplement --------------------------------------------
 TRAIN_ANNOTATIONS = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
 TRAIN_SELECTIONS = {"federalism_weak", "federalism_strong", "enforcement_weak",
-                    "enforcement_strong", "random"}
+                    "enforcement_strong", "random",  # round 1: keywords
+                    "model_added", "model_borderline", "rules_flagged"}  # round 2: a model
 
 
 def test_realtrain_schema_and_separation() -> None:
@@ -166,7 +167,7 @@ def test_realtrain_schema_and_separation() -> None:
 
     frames, _ = codebook_frames()
     rows = [json.loads(line) for line in TRAIN_ANNOTATIONS.open(encoding="utf-8")]
-    assert len(rows) == 400
+    assert len(rows) == 796
     dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
     for r in rows:
         assert FIELDS <= set(r) <= FIELDS | OPTIONAL, r
@@ -176,9 +177,10 @@ def test_realtrain_schema_and_separation() -> None:
         assert not any(d["doc_id"] == r["doc_id"] and d["start"] < r["end"] and
                        r["start"] < d["end"] for d in dev), r
     assert len({(r["doc_id"], r["start"]) for r in rows}) == len(rows)
-    assert Counter(r["selection"] for r in rows) == {
-        "federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 80,
-        "enforcement_strong": 60, "random": 60}
+    assert Counter(r["selection"] for r in rows) == {  # 4 dropped: same text as realdev's
+        "federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 78,
+        "enforcement_strong": 60, "random": 60, "model_added": 199, "model_borderline": 99,
+        "rules_flagged": 100}
 
 
 def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
@@ -196,8 +198,35 @@ def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not SPEECHES.exists(), reason="shared speech data not present")
+def test_load_realtrain_refuses_a_realdev_text_elsewhere(tmp_path: Path) -> None:
+    """A passage repeated in another speech is the same sentence: refused too."""
+    from framing.realdev import DriftError, half_of, load_realtrain, span_hash
+
+    dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
+    texts = {}
+    with SPEECHES.open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            texts[d["id"]] = d["text"]
+    cal_ids = sorted(i for i in texts if half_of(i) == "calibration")
+    for d in dev:  # a realdev sentence whose words recur in another calibration-half speech
+        words = texts[d["doc_id"]][d["start"]:d["end"]]
+        other = next((i for i in cal_ids if i != d["doc_id"] and words in texts[i]), None)
+        if other is not None:
+            break
+    else:
+        pytest.skip("no realdev sentence recurs in another speech")
+    start = texts[other].index(words)
+    p = tmp_path / "train.jsonl"
+    p.write_text(json.dumps({"doc_id": other, "start": start, "end": start + len(words),
+                             "labels": [], "selection": "random", "sha1": span_hash(words)}))
+    with pytest.raises(DriftError, match="same text as development-set sentence"):
+        load_realtrain(p)
+
+
+@pytest.mark.skipif(not SPEECHES.exists(), reason="shared speech data not present")
 def test_realtrain_spans_match_the_speeches() -> None:
     from framing.realdev import load_realtrain
 
     items = load_realtrain()  # raises DriftError on any hash mismatch
-    assert len(items) == 400 and all(it.text.strip() for it in items)
+    assert len(items) == 796 and all(it.text.strip() for it in items)

@@ -17,7 +17,22 @@ crime and law without framing the division of power or the enforcing of law. Per
 stratified over the same five eras. The keyword lists only choose what to read; labels are
 assigned afterwards by reading each sentence (see ``DATASHEET.md``).
 
+Round 2 (``--round 2``, 400 more sentences) is guided by a model, to find the sentences that
+decide whether a model adds federalism and enforcement framing *without* flagging sentences
+that have neither: from the same calibration-half speeches (minus realdev and round 1), the
+keyword pools above plus 8,000 random sentences are scored with the rules alone and with the
+given model (``--model``, default: the default model as built then; its fingerprint is
+printed), and drawn, stratified over eras:
+
+* 200 ``model_added``: the model labels federalism or enforcement and the rules do not,
+* 100 ``model_borderline``: not labelled, but a fused federalism or enforcement score of
+  0.25-0.5 (what a slightly different model would label),
+* 100 ``rules_flagged``: the rules label federalism or enforcement.
+
+The model only chooses what to read; the annotators do not see why a sentence was chosen.
+
     python corpora/realtrain/select_sentences.py [--out PATH]
+    python corpora/realtrain/select_sentences.py --round 2 [--model DIR] [--out PATH]
 """
 
 from __future__ import annotations
@@ -32,7 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from framing.realdev import load_annotations, half_of  # noqa: E402
+from framing.realdev import half_of, load_annotations  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "realdev_select", REPO / "corpora" / "realdev" / "select_sentences.py")
@@ -41,6 +56,10 @@ dev = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(dev)
 
 SEED = 20261127
+SEED2 = 20261128
+ROUND1 = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
+FOCUS = ("federalism", "enforcement")
+COUNTS2 = {"model_added": 200, "model_borderline": 100, "rules_flagged": 100}
 COUNTS = {"federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 80,
           "enforcement_strong": 60, "random": 60}
 
@@ -48,6 +67,8 @@ COUNTS = {"federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 8
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="/tmp/realtrain_selection.jsonl")
+    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
+    ap.add_argument("--model", default=None, help="round 2: the model that guides the draw")
     args = ap.parse_args(argv)
     if not dev.SPEECHES.exists():
         print(f"skip: {dev.SPEECHES} not found", file=sys.stderr)
@@ -68,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return len(s.split())
 
     sents = [t for t in sents if not in_dev(t)]
+    if args.round == 2:
+        return round2(sents, args.out, args.model)
     ok = [t for t in sents if 6 <= words(t[4]) <= 90]
     pools = {
         "federalism_strong": [t for t in ok if dev.FED_STRONG.search(t[4])],
@@ -99,6 +122,54 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rows)} calibration-half speeches, {len(sents)} sentences; pools: "
           + ", ".join(f"{k} {len(v)}" for k, v in pools.items())
           + f"; wrote {sum(len(v) for v in chosen.values())} to {args.out}")
+    return 0
+
+
+def round2(sents: list, out: str, model: str | None) -> int:
+    """The model-guided second round (see the module docstring)."""
+    import framing
+
+    taken_before = {(it.doc_id, it.start) for it in load_annotations(ROUND1)}
+    r1 = {}
+    for it in load_annotations(ROUND1):
+        r1.setdefault(it.doc_id, []).append((it.start, it.end))
+    sents = [t for t in sents if (t[0], t[1]) not in taken_before and
+             not any(a < t[2] and t[1] < b for a, b in r1.get(t[0], ()))]
+    ok = [t for t in sents if 6 <= len(t[4].split()) <= 90]
+    rng = random.Random(SEED2)
+    keyword = [t for t in ok if dev.FED_STRONG.search(t[4]) or dev.ENF_STRONG.search(t[4]) or
+               (dev.FED_WEAK.search(t[4]) and dev.FED_WEAK_CO.search(t[4])) or
+               dev.ENF_WEAK.search(t[4])]
+    kset = {(t[0], t[1]) for t in keyword}
+    rest = [t for t in ok if (t[0], t[1]) not in kset]
+    pool = keyword + rng.sample(rest, min(8000, len(rest)))
+    rules = framing.load(rules_only=True)
+    analyzer = framing.load(model)
+    print(f"scoring {len(pool)} sentences with the rules and the model", file=sys.stderr)
+    texts = [{"id": str(i), "text": t[4]} for i, t in enumerate(pool)]
+    rres = list(rules.pipe(texts))
+    mres = list(analyzer.pipe(texts))
+    cats: dict[str, list] = {k: [] for k in COUNTS2}
+    for t, rr, mr in zip(pool, rres, mres, strict=True):
+        rl, ml = set(rr.labels) & set(FOCUS), set(mr.labels) & set(FOCUS)
+        if ml - rl:
+            cats["model_added"].append(t)
+        elif rl:
+            cats["rules_flagged"].append(t)
+        elif any(0.25 <= mr.frames.get(f, 0.0) < 0.5 for f in FOCUS):
+            cats["model_borderline"].append(t)
+    taken: set = set()
+    chosen = {k: dev.draw(rng, cats[k], COUNTS2[k], taken) for k in COUNTS2}
+    with open(out, "w", encoding="utf-8") as f:
+        for name, items in chosen.items():
+            for t in items:
+                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
+                                    "selection": name}) + "\n")
+    fp = (mres[0].model.get("classifier") or {}).get("data_fingerprint", "?")
+    print(f"round 2: pool {len(pool)} ({len(keyword)} keyword + random); categories "
+          + ", ".join(f"{k} {len(v)}" for k, v in cats.items())
+          + f"; wrote {sum(len(v) for v in chosen.values())} to {out}; guiding model data "
+          f"fingerprint {fp[:16]}")
     return 0
 
 

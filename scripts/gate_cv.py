@@ -1,0 +1,88 @@
+"""Cross-validate the domain-gate fitting of a model on the realdev ``calibration`` half.
+
+Which candidate bars should :func:`framing.train.fusion.fit_gate` search? This script answers
+it without touching the held-out half: the calibration half is split into 5 folds by speech,
+gates are fitted on 4 folds and applied to the 5th, and the pooled out-of-fold predictions are
+scored (F1 per gated label, and how many sentences with neither frame get one). It compares
+the strong-evidence grid of ``GATE_GRID`` with the wider one used before (up to 0.5) and with
+"rules always stand" (0 only).
+
+    python scripts/gate_cv.py                       # the default model
+    python scripts/gate_cv.py --model models/mine
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from framing.realdev import SPEECHES, load_realdev  # noqa: E402
+from framing.train import fusion  # noqa: E402
+from framing.train.calibrate import _model_scores, _prepare  # noqa: E402
+from framing.train.data import LabelledData  # noqa: E402
+from framing.train.model import FrameModel  # noqa: E402
+
+GRIDS = {"GATE_GRID (strong <= 0.1)": fusion.GATE_GRID["strong"],
+         "wide (strong <= 0.5)": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
+         "rules stand (strong = 0)": (0.0,)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, default=REPO / "models" / "frames-default")
+    ap.add_argument("--labels", default="federalism,enforcement")
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args(argv)
+    if not SPEECHES.is_file():
+        print(f"gate_cv: {SPEECHES} not found; skipping", file=sys.stderr)
+        return 0
+    fm = FrameModel.load(args.model)
+    items = load_realdev("calibration")
+    d, _ = _prepare(fm, LabelledData([it.text for it in items],
+                                     [list(it.labels) for it in items], source="calibration"))
+    cb, p, r = _model_scores(fm, d, 32)
+    y = d.matrix(fm.labels).astype(bool)
+    fold = np.array([int(hashlib.sha1(it.doc_id.encode()).hexdigest(), 16) % args.folds
+                     for it in items])
+    labels = args.labels.split(",")
+    focus = np.zeros(len(items), bool)
+    for lab in labels:
+        focus |= y[:, fm.labels.index(lab)]
+    print(f"model {args.model}; calibration half: {len(items)} sentences, {args.folds} folds "
+          f"by speech; {int((~focus).sum())} sentences have none of {labels}")
+    saved = fusion.GATE_GRID["strong"]
+    try:
+        for name, grid in GRIDS.items():
+            fusion.GATE_GRID["strong"] = grid
+            flagged = np.zeros(len(items), bool)
+            cells = []
+            for lab in labels:
+                j = fm.labels.index(lab)
+                rt = cb.threshold(lab) if lab in cb else 0.5
+                pred = np.zeros(len(items), bool)
+                for k in range(args.folds):
+                    tr, te = fold != k, fold == k
+                    g = fusion.fit_gate(p[tr, j], r[tr, j], y[tr, j], rt)
+                    pred[te] = p[te, j] >= g.bars(r[te, j])
+                flagged |= pred
+                yy = y[:, j]
+                tp, fp, fn = (int(np.sum(yy & pred)), int(np.sum(~yy & pred)),
+                              int(np.sum(yy & ~pred)))
+                cells.append(f"{lab} F1 {2 * tp / max(2 * tp + fp + fn, 1):.3f} "
+                             f"(tp {tp} fp {fp} fn {fn})")
+            print(f"{name:28s} " + "; ".join(cells)
+                  + f"; neither flagged {int((flagged & ~focus).sum())}")
+    finally:
+        fusion.GATE_GRID["strong"] = saved
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
