@@ -157,7 +157,8 @@ def test_rule_precision_floor(capsys: pytest.CaptureFixture[str]) -> None:
 TRAIN_ANNOTATIONS = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
 TRAIN_SELECTIONS = {"federalism_weak", "federalism_strong", "enforcement_weak",
                     "enforcement_strong", "random",  # round 1: keywords
-                    "model_added", "model_borderline", "rules_flagged"}  # round 2: a model
+                    "model_added", "model_borderline", "rules_flagged",  # round 2: a model
+                    "fed_model_added", "fed_model_borderline", "fed_rules_flagged"}  # round 3
 
 
 def test_realtrain_schema_and_separation() -> None:
@@ -167,7 +168,7 @@ def test_realtrain_schema_and_separation() -> None:
 
     frames, _ = codebook_frames()
     rows = [json.loads(line) for line in TRAIN_ANNOTATIONS.open(encoding="utf-8")]
-    assert len(rows) == 796
+    assert len(rows) == 1196
     dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
     for r in rows:
         assert FIELDS <= set(r) <= FIELDS | OPTIONAL, r
@@ -180,7 +181,8 @@ def test_realtrain_schema_and_separation() -> None:
     assert Counter(r["selection"] for r in rows) == {  # 4 dropped: same text as realdev's
         "federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 78,
         "enforcement_strong": 60, "random": 60, "model_added": 199, "model_borderline": 99,
-        "rules_flagged": 100}
+        "rules_flagged": 100, "fed_model_added": 250, "fed_model_borderline": 75,
+        "fed_rules_flagged": 75}
 
 
 def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
@@ -229,4 +231,4 @@ def test_realtrain_spans_match_the_speeches() -> None:
     from framing.realdev import load_realtrain
 
     items = load_realtrain()  # raises DriftError on any hash mismatch
-    assert len(items) == 796 and all(it.text.strip() for it in items)
+    assert len(items) == 1196 and all(it.text.strip() for it in items)

@@ -29,10 +29,15 @@ printed), and drawn, stratified over eras:
   0.25-0.5 (what a slightly different model would label),
 * 100 ``rules_flagged``: the rules label federalism or enforcement.
 
+Round 3 (``--round 3``, 400 more) does the same for federalism alone, guided by the model
+built with rounds 1-2 (federalism keyword pools plus 8,000 random sentences, minus rounds
+1-2): 250 ``fed_model_added``, 75 ``fed_model_borderline``, 75 ``fed_rules_flagged``.
+
 The model only chooses what to read; the annotators do not see why a sentence was chosen.
 
     python corpora/realtrain/select_sentences.py [--out PATH]
     python corpora/realtrain/select_sentences.py --round 2 [--model DIR] [--out PATH]
+    python corpora/realtrain/select_sentences.py --round 3 [--model DIR] [--out PATH]
 """
 
 from __future__ import annotations
@@ -56,10 +61,19 @@ dev = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(dev)
 
 SEED = 20261127
-SEED2 = 20261128
-ROUND1 = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
-FOCUS = ("federalism", "enforcement")
-COUNTS2 = {"model_added": 200, "model_borderline": 100, "rules_flagged": 100}
+TRAIN = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
+#: the model-guided rounds: what they look at, how many of each category (model added,
+#: borderline, rules flagged: the order of the draw), seed
+GUIDED: dict[int, dict] = {
+    2: {"focus": ("federalism", "enforcement"), "seed": 20261128,
+        "counts": {"model_added": 200, "model_borderline": 100, "rules_flagged": 100}},
+    3: {"focus": ("federalism",), "seed": 20261129,
+        "counts": {"fed_model_added": 250, "fed_model_borderline": 75,
+                   "fed_rules_flagged": 75}},
+}
+ROUND_SELECTIONS = {1: ("federalism_weak", "federalism_strong", "enforcement_weak",
+                        "enforcement_strong", "random"),
+                    **{r: tuple(g["counts"]) for r, g in GUIDED.items()}}
 COUNTS = {"federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 80,
           "enforcement_strong": 60, "random": 60}
 
@@ -67,8 +81,9 @@ COUNTS = {"federalism_weak": 140, "federalism_strong": 60, "enforcement_weak": 8
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="/tmp/realtrain_selection.jsonl")
-    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
-    ap.add_argument("--model", default=None, help="round 2: the model that guides the draw")
+    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
+    ap.add_argument("--model", default=None,
+                    help="rounds 2 and 3: the model that guides the draw")
     args = ap.parse_args(argv)
     if not dev.SPEECHES.exists():
         print(f"skip: {dev.SPEECHES} not found", file=sys.stderr)
@@ -89,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         return len(s.split())
 
     sents = [t for t in sents if not in_dev(t)]
-    if args.round == 2:
-        return round2(sents, args.out, args.model)
+    if args.round > 1:
+        return guided(sents, args.out, args.model, args.round)
     ok = [t for t in sents if 6 <= words(t[4]) <= 90]
     pools = {
         "federalism_strong": [t for t in ok if dev.FED_STRONG.search(t[4])],
@@ -125,21 +140,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def round2(sents: list, out: str, model: str | None) -> int:
-    """The model-guided second round (see the module docstring)."""
+def guided(sents: list, out: str, model: str | None, round_no: int) -> int:
+    """A model-guided round (2 or 3; see the module docstring)."""
     import framing
 
-    taken_before = {(it.doc_id, it.start) for it in load_annotations(ROUND1)}
-    r1 = {}
-    for it in load_annotations(ROUND1):
-        r1.setdefault(it.doc_id, []).append((it.start, it.end))
-    sents = [t for t in sents if (t[0], t[1]) not in taken_before and
-             not any(a < t[2] and t[1] < b for a, b in r1.get(t[0], ()))]
+    spec = GUIDED[round_no]
+    focus, counts, seed = spec["focus"], spec["counts"], spec["seed"]
+    earlier = {name for r, names in ROUND_SELECTIONS.items() if r < round_no for name in names}
+    before: dict[str, list[tuple[int, int]]] = {}
+    for it in load_annotations(TRAIN):
+        if it.selection in earlier:
+            before.setdefault(it.doc_id, []).append((it.start, it.end))
+    sents = [t for t in sents if not any(a < t[2] and t[1] < b for a, b in before.get(t[0], ()))]
     ok = [t for t in sents if 6 <= len(t[4].split()) <= 90]
-    rng = random.Random(SEED2)
-    keyword = [t for t in ok if dev.FED_STRONG.search(t[4]) or dev.ENF_STRONG.search(t[4]) or
-               (dev.FED_WEAK.search(t[4]) and dev.FED_WEAK_CO.search(t[4])) or
-               dev.ENF_WEAK.search(t[4])]
+    rng = random.Random(seed)
+    fed_kw = [dev.FED_STRONG, dev.FED_WEAK]
+    enf_kw = [dev.ENF_STRONG, dev.ENF_WEAK] if "enforcement" in focus else []
+    keyword = [t for t in ok if any(rx.search(t[4]) for rx in fed_kw + enf_kw)
+               and (not dev.FED_WEAK.search(t[4]) or dev.FED_STRONG.search(t[4]) or
+                    dev.FED_WEAK_CO.search(t[4]) or any(rx.search(t[4]) for rx in enf_kw))]
     kset = {(t[0], t[1]) for t in keyword}
     rest = [t for t in ok if (t[0], t[1]) not in kset]
     pool = keyword + rng.sample(rest, min(8000, len(rest)))
@@ -149,24 +168,25 @@ def round2(sents: list, out: str, model: str | None) -> int:
     texts = [{"id": str(i), "text": t[4]} for i, t in enumerate(pool)]
     rres = list(rules.pipe(texts))
     mres = list(analyzer.pipe(texts))
-    cats: dict[str, list] = {k: [] for k in COUNTS2}
+    added, borderline, flagged = counts  # category names, in this order
+    cats: dict[str, list] = {k: [] for k in counts}
     for t, rr, mr in zip(pool, rres, mres, strict=True):
-        rl, ml = set(rr.labels) & set(FOCUS), set(mr.labels) & set(FOCUS)
+        rl, ml = set(rr.labels) & set(focus), set(mr.labels) & set(focus)
         if ml - rl:
-            cats["model_added"].append(t)
+            cats[added].append(t)
         elif rl:
-            cats["rules_flagged"].append(t)
-        elif any(0.25 <= mr.frames.get(f, 0.0) < 0.5 for f in FOCUS):
-            cats["model_borderline"].append(t)
+            cats[flagged].append(t)
+        elif any(0.25 <= mr.frames.get(f, 0.0) < 0.5 for f in focus):
+            cats[borderline].append(t)
     taken: set = set()
-    chosen = {k: dev.draw(rng, cats[k], COUNTS2[k], taken) for k in COUNTS2}
+    chosen = {k: dev.draw(rng, cats[k], counts[k], taken) for k in counts}
     with open(out, "w", encoding="utf-8") as f:
         for name, items in chosen.items():
             for t in items:
                 f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
                                     "selection": name}) + "\n")
     fp = (mres[0].model.get("classifier") or {}).get("data_fingerprint", "?")
-    print(f"round 2: pool {len(pool)} ({len(keyword)} keyword + random); categories "
+    print(f"round {round_no}: pool {len(pool)} ({len(keyword)} keyword + random); categories "
           + ", ".join(f"{k} {len(v)}" for k, v in cats.items())
           + f"; wrote {sum(len(v) for v in chosen.values())} to {out}; guiding model data "
           f"fingerprint {fp[:16]}")

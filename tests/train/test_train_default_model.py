@@ -94,7 +94,7 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     meta = json.loads((out / "framing_model.json").read_text())
     assert meta["recipe"]["name"] == "frames-tiny"
     assert meta["data"]["source"] == "corpora/opeds (train split)" + (
-        " + corpora/realtrain (796 real speech sentences x1)" if calibrated else "")
+        " + corpora/realtrain (1196 real speech sentences x1)" if calibrated else "")
     assert meta["label_closure"] is True and meta["training"]["build_seconds"] > 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["baseline"]["method"] == "tfidf"
