@@ -10,6 +10,8 @@ then checks that the two agree on every sentence's classifier labels (same per-l
 and prints the speed ratio (target: at least 3x). ``analyzer.pipe`` runs in fp32 and, where the
 CPU has native bf16, also in the default ``mixed`` precision (bf16, with an fp32 re-check of
 the sentences near a threshold); the fused label sets of every run are compared with fp32's.
+Timings come in ``--rounds`` rounds (default 3) that alternate which side runs first; each
+ratio is the median of the per-round ratios, and every round is printed.
 
 Usage::
 
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -69,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sentences", type=int, default=1000, help="about this many sentences")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timed rounds, alternating which side runs first; ratios are the "
+                         "median of the per-round ratios")
     ap.add_argument("--bf16", action="store_true",
                     help="also time the optional bf16 path (CPUs with native bf16)")
     args = ap.parse_args(argv)
@@ -125,22 +131,43 @@ def main(argv: list[str] | None = None) -> int:
         precisions.append(default_precision)
     if args.bf16 and bf16_supported() and "bf16" not in precisions:
         precisions.append("bf16")
-    runs = {p: timed_pipe(p) for p in precisions}
-    sentences = runs["fp32"]["sentences"]
-    n = len(sentences)
-    assert all(r["sentences"] == sentences for r in runs.values())
-
     # ---- the naive loop: a transformers pipeline, one sentence per call, same weights
     naive = pipeline("text-classification", model=str(model_dir), tokenizer=str(model_dir),
                      top_k=None, function_to_apply="sigmoid", device=-1)
     naive("Warm-up sentence for the benchmark.")
+
+    def timed_naive(sentences: list[str]) -> tuple[float, list[np.ndarray]]:
+        theirs: list[np.ndarray] = []
+        t0 = time.perf_counter()
+        for s in sentences:
+            out = naive(s, truncation=True, max_length=fm.max_length)
+            scores = {d["label"]: d["score"]
+                      for d in (out[0] if isinstance(out[0], list) else out)}
+            theirs.append(np.array([scores[lab] for lab in fm.labels]))
+        return time.perf_counter() - t0, theirs
+
+    # rounds alternate which side runs first; each round's ratio compares runs made within
+    # a minute of each other (this VM's speed drifts by 10-30 % over minutes)
+    runs: dict[str, dict[str, Any]] = {}
+    seconds: dict[str, list[float]] = {p: [] for p in ["naive", *precisions]}
     theirs: list[np.ndarray] = []
-    t0 = time.perf_counter()
-    for s in sentences:
-        out = naive(s, truncation=True, max_length=fm.max_length)
-        scores = {d["label"]: d["score"] for d in (out[0] if isinstance(out[0], list) else out)}
-        theirs.append(np.array([scores[lab] for lab in fm.labels]))
-    t_naive = time.perf_counter() - t0
+    for r in range(args.rounds):
+        if r % 2 == 1:
+            t, theirs = timed_naive(runs["fp32"]["sentences"])
+            seconds["naive"].append(t)
+        for prec in precisions:
+            run = timed_pipe(prec)
+            runs.setdefault(prec, run)
+            seconds[prec].append(run["seconds"])
+        if r % 2 == 0:
+            t, theirs = timed_naive(runs["fp32"]["sentences"])
+            seconds["naive"].append(t)
+    sentences = runs["fp32"]["sentences"]
+    n = len(sentences)
+    assert all(r["sentences"] == sentences for r in runs.values())
+    ratios = {p: [a / b for a, b in zip(seconds["naive"], seconds[p], strict=True)]
+              for p in precisions}
+    t_naive = statistics.median(seconds["naive"])
 
     # ---- agreement on labels (same thresholds), on sentences that fit in one window
     fits = [len(fm.tokenizer(s)["input_ids"]) <= fm.max_length for s in sentences]
@@ -162,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         "source": source, "documents": len(docs), "sentences": n,
         "torch_threads": torch.get_num_threads(), "model": str(model_dir),
         "default_precision": default_precision,
-        "naive_loop_sentences_per_s": round(n / t_naive, 1),
+        "naive_loop_sentences_per_s": round(n / t_naive, 1), "rounds": args.rounds,
+        "naive_loop_sentences_per_s_per_round": [round(n / t, 1) for t in seconds["naive"]],
         "long_sentences_windowed": fits.count(False), "precisions": {},
     }
     for prec, run in runs.items():
@@ -170,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         fused_same = sum(a == b for a, b in zip(run["labels"], runs["fp32"]["labels"],
                                                 strict=True))
         report["precisions"][prec] = {
-            "analyzer_pipe_sentences_per_s": round(n / run["seconds"], 1),
-            "ratio": round(t_naive / run["seconds"], 2),
+            "analyzer_pipe_sentences_per_s": round(n / statistics.median(seconds[prec]), 1),
+            "ratio": round(statistics.median(ratios[prec]), 2),
+            "ratio_per_round": [round(x, 2) for x in ratios[prec]],
             "compared": same + diff, "differ": diff,
             "label_agreement": round(same / max(1, same + diff), 4),
             "max_abs_prob_diff": round(max_abs, 6),
@@ -186,12 +215,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n} sentences in {len(docs)} documents from {source}; torch threads "
               f"{report['torch_threads']}; default precision here: {default_precision}")
         print("naive pipeline loop (classifier, fp32): "
-              f"{report['naive_loop_sentences_per_s']:>8.1f} sentences/s")
+              f"{report['naive_loop_sentences_per_s']:>8.1f} sentences/s (median of "
+              f"{args.rounds} rounds: {report['naive_loop_sentences_per_s_per_round']})")
         for prec, r in report["precisions"].items():
             extra = f"; re-checked in fp32: {r['fp32_rechecked']} sentences" \
                 if r["fp32_rechecked"] else ""
             print(f"analyzer.pipe, {prec:5s} (rules + classifier): "
-                  f"{r['analyzer_pipe_sentences_per_s']:>8.1f} sentences/s = {r['ratio']:.2f}x; "
+                  f"{r['analyzer_pipe_sentences_per_s']:>8.1f} sentences/s = {r['ratio']:.2f}x "
+                  f"(rounds {r['ratio_per_round']}); "
                   f"classifier labels agree with the naive loop on {r['label_agreement']:.2%} of "
                   f"{r['compared']} (max |p diff| {r['max_abs_prob_diff']:.2e}); fused label sets "
                   f"equal to fp32's: {r['fused_label_sets_equal_to_fp32']}{extra}")
