@@ -39,11 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=REPO / "models" / "frames-default")
     ap.add_argument("--labels", default="federalism,enforcement")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--beta", type=float, default=None,
+                    help="F-beta of the gate fit (default: the model's calibration beta)")
     args = ap.parse_args(argv)
     if not SPEECHES.is_file():
         print(f"gate_cv: {SPEECHES} not found; skipping", file=sys.stderr)
         return 0
     fm = FrameModel.load(args.model)
+    beta = args.beta if args.beta is not None else float(
+        (fm.meta.get("calibration") or {}).get("beta", 1.0))
     items = load_realdev("calibration")
     d, _ = _prepare(fm, LabelledData([it.text for it in items],
                                      [list(it.labels) for it in items], source="calibration"))
@@ -55,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     focus = np.zeros(len(items), bool)
     for lab in labels:
         focus |= y[:, fm.labels.index(lab)]
-    print(f"model {args.model}; calibration half: {len(items)} sentences, {args.folds} folds "
-          f"by speech; {int((~focus).sum())} sentences have none of {labels}")
+    print(f"model {args.model}; gates fitted for F-beta, beta {beta:g}; calibration half: "
+          f"{len(items)} sentences, {args.folds} folds by speech; {int((~focus).sum())} "
+          f"sentences have none of {labels}")
     saved = fusion.GATE_GRID["strong"]
     try:
         for name, grid in GRIDS.items():
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 pred = np.zeros(len(items), bool)
                 for k in range(args.folds):
                     tr, te = fold != k, fold == k
-                    g = fusion.fit_gate(p[tr, j], r[tr, j], y[tr, j], rt)
+                    g = fusion.fit_gate(p[tr, j], r[tr, j], y[tr, j], rt, beta=beta)
                     pred[te] = p[te, j] >= g.bars(r[te, j])
                 flagged |= pred
                 yy = y[:, j]

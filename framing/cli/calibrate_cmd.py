@@ -23,6 +23,9 @@ def calibrate_cli(
                               "10 positive and 10 negative rows).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write a calibrated copy here instead of changing MODEL.")] = None,
+    beta: Annotated[float, typer.Option(
+        "--beta", help="The bars maximise F-beta: 1 = F1; below 1 weighs precision more "
+                       "(fewer texts flagged that lack the label), e.g. 0.5.")] = 1.0,
     fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
     text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
@@ -35,7 +38,7 @@ def calibrate_cli(
     if fmt not in ("pretty", "json"):
         raise FramingError("[E203] --format must be 'pretty' or 'json'.")
     rep = calibrate(data, model, labels=label or None, out=out, text_field=text_field,
-                    labels_field=labels_field)
+                    labels_field=labels_field, beta=beta)
     if fmt == "json":
         typer.echo(json.dumps(rep, indent=1, ensure_ascii=False))
         return

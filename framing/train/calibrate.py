@@ -113,15 +113,21 @@ def calibrate(data: str | Path | LabelledData, model: str | Path, *,
               labels: Sequence[str] | None = None, out: str | Path | None = None,
               source: str | None = None, heldout: str | Path | LabelledData | None = None,
               heldout_source: str | None = None, batch_size: int = 32,
-              text_field: str = "text", labels_field: str = "labels") -> dict[str, Any]:
+              text_field: str = "text", labels_field: str = "labels",
+              beta: float = 1.0) -> dict[str, Any]:
     """Fit gates on ``data`` and write them into the model (in place, or a copy at ``out``).
     With ``heldout`` (other labelled texts of the same domain), the report and the card also
     give rules / before / after on those.
 
-    ``labels``: the labels to gate (default: every label with at least ``MIN_CALIBRATION``
+    ``beta``: the gates maximise F-beta (1: F1; below 1 favours precision, i.e. fewer texts
+    flagged that do not have the label). ``labels``: the labels to gate (default: every label
+    with at least ``MIN_CALIBRATION``
     positives and negatives in ``data``). ``source`` describes the data in the card. Returns the
     report (also stored under ``calibration`` in ``framing_model.json``).
     """
+    if not (isinstance(beta, (int, float)) and 0 < beta <= 10):
+        raise FramingError(Errors.E412.format(
+            path=model, detail=f"beta must be a number in (0, 10], got {beta!r}"))
     fm = FrameModel.load(model)
     assert fm.path is not None
     if out is not None:
@@ -154,12 +160,12 @@ def calibrate(data: str | Path | LabelledData, model: str | Path, *,
     for lab in chosen:
         j = fm.labels.index(lab)
         fusion.gates[lab] = fit_gate(p[:, j], r[:, j], y[:, j],
-                                     cb.threshold(lab) if lab in cb else 0.5)
+                                     cb.threshold(lab) if lab in cb else 0.5, beta=beta)
     per_label = _effect(fm.labels, fusion, cb, p, r, y)
     report: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "source": source or (str(data) if not isinstance(data, LabelledData) else None),
-        "fingerprint": d.fingerprint(), "rows": len(d), "labels": per_label,
+        "fingerprint": d.fingerprint(), "rows": len(d), "beta": beta, "labels": per_label,
         "ignored_labels": dropped,
         "note": "before/after are measured on the calibration rows themselves (optimistic); "
                 "'heldout', when present, on other texts of the same domain"}
@@ -189,8 +195,10 @@ def card_section(report: dict[str, Any]) -> str:
              f"Gated on {report['rows']} labelled rows of the target domain "
              f"({report.get('source') or 'user data'}; fingerprint "
              f"`{str(report['fingerprint'])[:16]}…`, {report['created']}). A gated label needs "
-             "a more confident classifier where the rules found less evidence; figures are on "
-             "the calibration rows themselves (optimistic).", "",
+             "a more confident classifier where the rules found less evidence; the bars "
+             f"maximise F-beta with beta = {report.get('beta', 1.0):g}"
+             f"{' (precision weighted)' if report.get('beta', 1.0) < 1 else ''}; figures are "
+             "on the calibration rows themselves (optimistic).", "",
              "| label | bars (strong / weak / none) | rules P/R | before P/R | after P/R |",
              "|---|---|---|---|---|"]
     for lab, v in report["labels"].items():

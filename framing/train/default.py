@@ -85,6 +85,11 @@ def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
     if half not in HALVES:
         raise FramingError(Errors.E411.format(
             path=recipe_path, detail=f"calibration 'half' must be one of {HALVES}, not {half!r}"))
+    beta = spec.get("beta", 1.0)
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta <= 10:
+        raise FramingError(Errors.E411.format(
+            path=recipe_path, detail=f"calibration 'beta' must be a number in (0, 10], "
+                                     f"not {beta!r}"))
     other = next(h for h in HALVES if h != half)
     every = load_realdev()  # one pass over the speeches for both halves
     items, held = ([it for it in every if it.half == h] for h in (half, other))
@@ -96,7 +101,8 @@ def _calibrate(recipe: dict[str, Any], recipe_path: Path, model_dir: Path,
     rep = calibrate(rows(items, half), model_dir, labels=spec.get("labels"),
                     source=f"corpora/realdev, {half} half: {len(items)} sentences of real US "
                            "presidential speeches",
-                    heldout=rows(held, other), heldout_source=f"corpora/realdev, {other} half")
+                    heldout=rows(held, other), heldout_source=f"corpora/realdev, {other} half",
+                    beta=float(beta))
     log(f"calibrated on {len(items)} real sentences: " + ", ".join(
         f"{lab} bars {v['gate']['strong']}/{v['gate']['weak']}/{v['gate']['none']}"
         for lab, v in rep["labels"].items()))
@@ -181,7 +187,7 @@ def build_default_model(recipe_path: str | Path | None = None, out: str | Path |
     (:class:`~framing.train.TrainConfig` fields), ``baseline`` (``"tfidf"``: also fit the TF-IDF
     baseline on the same splits and report it in the card) and ``notes`` (Markdown lines for
     the card), ``calibration`` (optional: ``{"corpus": "realdev", "half": "calibration",
-    "labels": [...]}``: fit domain gates on that half of the real-text set with
+    "labels": [...], "beta": 1.0}``: fit domain gates on that half of the real-text set with
     :func:`framing.train.calibrate.calibrate`, skipped with a log line when the shared speeches
     are absent), ``supplement`` (optional: ``{"corpus": "realtrain", "repeat": k}``: add the
     real sentences of ``corpora/realtrain`` to the training rows, k times; skipped like the

@@ -65,8 +65,8 @@ GATE_GRID: dict[str, tuple[float, ...]] = {
     "none": (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 1.01),
 }
 GATE_RULE = ("per label, the (strong, weak, none) bars from GATE_GRID with strong <= weak <= "
-             "none that maximise F1 on the calibration data; ties: fewer positive "
-             "predictions, then higher bars")
+             "none that maximise F-beta (F1 unless a beta is given) on the calibration data; "
+             "ties: fewer positive predictions, then higher bars")
 
 
 @dataclass
@@ -105,8 +105,15 @@ class Gate:
                    float(d["none"]), d.get("calibration"))
 
 
-def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float) -> Gate:
-    """The gate of one label that maximises F1 on calibration data (rule: ``GATE_RULE``)."""
+def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float,
+             beta: float = 1.0) -> Gate:
+    """The gate of one label that maximises F-beta on calibration data (rule: ``GATE_RULE``).
+
+    ``beta`` < 1 weighs precision more than recall: fewer texts flagged that do not have the
+    label, at some cost in recall (``framing calibrate --beta``)."""
+    if not beta > 0:
+        raise ValueError(f"beta must be > 0, got {beta}")
+    b2 = beta * beta
     p, r = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64)
     y = np.asarray(y).astype(bool)
     regions = {"strong": r >= rule_threshold, "weak": (r > 0) & (r < rule_threshold),
@@ -123,7 +130,9 @@ def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float)
                     continue
                 tp = counts["strong"][ts][0] + counts["weak"][tw][0] + counts["none"][tn][0]
                 fp = counts["strong"][ts][1] + counts["weak"][tw][1] + counts["none"][tn][1]
-                f1 = 2 * tp / (tp + fp + n_pos) if tp + fp + n_pos else 0.0
+                # F-beta = (1 + b2) tp / ((1 + b2) tp + fp + b2 fn), with fn = n_pos - tp
+                den = tp + fp + b2 * n_pos
+                f1 = (1 + b2) * tp / den if den else 0.0
                 key = (round(f1, 9), -(tp + fp), ts + tw + tn, (ts, tw, tn))
                 if best is None or key[:3] > best[:3]:
                     best = key
@@ -132,7 +141,7 @@ def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float)
     pred = p >= np.where(regions["strong"], ts, np.where(regions["weak"], tw, tn))
     tp, fp = int(np.sum(pred & y)), int(np.sum(pred & ~y))
     return Gate(rule_threshold, ts, tw, tn, calibration={
-        "n": len(y), "positives": n_pos, "tp": tp, "fp": fp, "fn": n_pos - tp,
+        "n": len(y), "positives": n_pos, "tp": tp, "fp": fp, "fn": n_pos - tp, "beta": beta,
         "f1": round(2 * tp / (tp + fp + n_pos), 4) if tp + fp + n_pos else 0.0,
         "region_sizes": {k: int(m.sum()) for k, m in regions.items()}})
 

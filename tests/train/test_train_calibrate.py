@@ -42,6 +42,27 @@ def test_fit_gate_finds_the_bars_that_separate_the_data() -> None:
     assert g.calibration["region_sizes"]["none"] == int((r == 0).sum())
 
 
+def test_fit_gate_beta_below_one_trades_recall_for_precision() -> None:
+    """Noisy data: with beta 0.5 the gate flags fewer rows, more precisely, than with F1."""
+    rng = np.random.default_rng(2)
+    n = 2000
+    r = rng.choice([0.0, 0.3, 0.8], size=n, p=[0.6, 0.3, 0.1])
+    p = rng.random(n)
+    y = rng.random(n) < np.where(r >= 0.5, 0.9, np.clip(p - 0.2, 0, 1) * (0.3 + r))
+
+    def flagged(g: Gate) -> np.ndarray:
+        return p >= g.bars(r)
+
+    f1, f05 = fit_gate(p, r, y, 0.5), fit_gate(p, r, y, 0.5, beta=0.5)
+    a, b = flagged(f1), flagged(f05)
+    assert b.sum() < a.sum()
+    assert (y & b).sum() / b.sum() > (y & a).sum() / a.sum()
+    assert f05.calibration is not None and f05.calibration["beta"] == 0.5
+    assert fit_gate(p, r, y, 0.5, beta=1.0) == f1
+    with pytest.raises(ValueError, match="beta"):
+        fit_gate(p, r, y, 0.5, beta=0.0)
+
+
 def test_fusion_with_gates_roundtrips_and_gated_threshold_is_half() -> None:
     fz = Fusion(["a", "b"], {"a": ([1.0, 1.0, 1.0], 0.0), "b": None}, {"a": 0.3, "b": 0.4})
     fz.gates["a"] = Gate(0.5, 0.0, 0.8, 0.95, calibration={"n": 3})
@@ -81,7 +102,16 @@ def test_calibrate_cli_and_errors(tiny_model: Path, tmp_path: Path) -> None:
                               "--out", str(tmp_path / "m"), "--format", "json"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.output)
-    assert rep["rows"] == 80 and rep["labels"]
+    assert rep["rows"] == 80 and rep["labels"] and rep["beta"] == 1.0
+    res = runner.invoke(app, ["calibrate", str(data), "--model", str(tiny_model),
+                              "--out", str(tmp_path / "mb"), "--beta", "0.5", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["beta"] == 0.5
+    assert "F-beta with beta = 0.5 (precision weighted)" in (tmp_path / "mb" / "README.md"
+                                                              ).read_text(encoding="utf-8")
+    res = runner.invoke(app, ["calibrate", str(data), "--model", str(tiny_model),
+                              "--out", str(tmp_path / "m0"), "--beta", "0"])
+    assert res.exit_code == 2 and "E412" in res.output and "beta" in res.output
     res = runner.invoke(app, ["calibrate", str(data), "--model", str(tiny_model),
                               "--out", str(tmp_path / "m2"), "-l", "nope"])
     assert res.exit_code == 2 and "E412" in res.output

@@ -123,6 +123,12 @@ def test_bad_calibration_spec(tmp_path: Path) -> None:
         _calibrate({"calibration": {"corpus": "nope"}}, tmp_path / "r.json", tmp_path, None,
                    lambda s: None)
     assert _calibrate({}, tmp_path / "r.json", tmp_path, None, lambda s: None) is None
+    from framing.realdev import SPEECHES
+
+    if SPEECHES.is_file():  # the beta is checked once the data is there
+        with pytest.raises(FramingError, match=r"\[E411\].*'beta' must be"):
+            _calibrate({"calibration": {"corpus": "realdev", "beta": -1}}, tmp_path / "r.json",
+                       tmp_path, None, lambda s: None)
 
 
 def test_bad_supplement_spec(tmp_path: Path) -> None:
