@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +127,19 @@ def load_realdev(half: str | None = None, annotations: Path = ANNOTATIONS,
     return items
 
 
+def span_index(items: Iterable[Item]) -> dict[str, list[tuple[int, int]]]:
+    """``doc_id`` -> the ``(start, end)`` spans of ``items`` in that document."""
+    index: dict[str, list[tuple[int, int]]] = {}
+    for it in items:
+        index.setdefault(it.doc_id, []).append((it.start, it.end))
+    return index
+
+
+def overlaps(index: dict[str, list[tuple[int, int]]], doc_id: str, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` of ``doc_id`` overlaps a span of ``index`` (:func:`span_index`)."""
+    return any(a < end and start < b for a, b in index.get(doc_id, ()))
+
+
 def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEECHES,
                    dev: Path = ANNOTATIONS) -> list[Item]:
     """The training supplement with its text. Raises :class:`DriftError` when a sentence comes
@@ -134,20 +147,18 @@ def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEEC
     the same text as one (case and spacing aside): each would leak evaluation data into
     training."""
     items = load_annotations(annotations)
-    dev_spans: dict[str, list[tuple[int, int]]] = {}
-    for it in load_annotations(dev) if dev.is_file() else []:
-        dev_spans.setdefault(it.doc_id, []).append((it.start, it.end))
+    dev_items = load_annotations(dev) if dev.is_file() else []
+    dev_spans = span_index(dev_items)
     leaks = [f"{it.key}: from a heldout-half speech" for it in items if it.half != "calibration"]
     leaks += [f"{it.key}: overlaps a development-set sentence" for it in items
-              if any(a < it.end and it.start < b for a, b in dev_spans.get(it.doc_id, ()))]
+              if overlaps(dev_spans, it.doc_id, it.start, it.end)]
     if not leaks:
-        attach_text(items, speeches)
-        if dev.is_file():  # the same words elsewhere (a passage repeated in another speech)
-            dev_items = load_annotations(dev)
-            attach_text(dev_items, speeches)
-            seen = {_norm(it.text): it.key for it in dev_items}
-            leaks = [f"{it.key}: same text as development-set sentence {seen[_norm(it.text)]}"
-                     for it in items if _norm(it.text) in seen]
+        # one pass over the speeches for both sets: the same words elsewhere (a passage
+        # repeated in another speech) are the same sentence
+        attach_text([*items, *dev_items], speeches)
+        seen = {_norm(it.text): it.key for it in dev_items}
+        leaks = [f"{it.key}: same text as development-set sentence {seen[_norm(it.text)]}"
+                 for it in items if _norm(it.text) in seen]
     if leaks:
         raise DriftError(f"{len(leaks)} training sentence(s) would leak evaluation data "
                          f"({annotations}):\n  " + "\n  ".join(leaks[:10]))

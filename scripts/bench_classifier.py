@@ -102,16 +102,19 @@ def main(argv: list[str] | None = None) -> int:
     clf = analyzer.nlp.get_pipe("frame_classifier")
     default_precision = fm.precision
 
-    def timed_pipe(precision: str) -> dict[str, Any]:
+    def timed_pipe(precision: str, collect: bool = True) -> dict[str, Any]:
         """analyzer.pipe over whole documents (rules + classifier + fusion, DocResult
-        records) in ``precision``, timed; then that run's classifier probabilities (untimed
-        pass) and its label sets (sentences and documents)."""
+        records) in ``precision``, timed; with ``collect``, also that run's classifier
+        probabilities (untimed pass) and its label sets (sentences and documents)."""
         fm.precision = precision
         clf.scored = clf.rechecked = 0
         t0 = time.perf_counter()
         results = list(analyzer.pipe(docs))
         dt = time.perf_counter() - t0
         rechecked, scored = clf.rechecked, clf.scored
+        if not collect:
+            fm.precision = default_precision
+            return {"seconds": dt}
         sents = [s.text for r in results for s in r.sentences]
         probs: list[np.ndarray] = []
         for doc in analyzer.nlp.pipe(docs):
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             t, theirs = timed_naive(runs["fp32"]["sentences"])
             seconds["naive"].append(t)
         for prec in precisions:
-            run = timed_pipe(prec)
+            run = timed_pipe(prec, collect=prec not in runs)  # outputs: the first round's
             runs.setdefault(prec, run)
             seconds[prec].append(run["seconds"])
         if r % 2 == 0:

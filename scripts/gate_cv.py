@@ -62,30 +62,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {args.model}; gates fitted for F-beta, beta {beta:g}; calibration half: "
           f"{len(items)} sentences, {args.folds} folds by speech; {int((~focus).sum())} "
           f"sentences have none of {labels}")
-    saved = fusion.GATE_GRID["strong"]
-    try:
-        for name, grid in GRIDS.items():
-            fusion.GATE_GRID["strong"] = grid
-            flagged = np.zeros(len(items), bool)
-            cells = []
-            for lab in labels:
-                j = fm.labels.index(lab)
-                rt = cb.threshold(lab) if lab in cb else 0.5
-                pred = np.zeros(len(items), bool)
-                for k in range(args.folds):
-                    tr, te = fold != k, fold == k
-                    g = fusion.fit_gate(p[tr, j], r[tr, j], y[tr, j], rt, beta=beta)
-                    pred[te] = p[te, j] >= g.bars(r[te, j])
-                flagged |= pred
-                yy = y[:, j]
-                tp, fp, fn = (int(np.sum(yy & pred)), int(np.sum(~yy & pred)),
-                              int(np.sum(yy & ~pred)))
-                cells.append(f"{lab} F1 {2 * tp / max(2 * tp + fp + fn, 1):.3f} "
-                             f"(tp {tp} fp {fp} fn {fn})")
-            print(f"{name:28s} " + "; ".join(cells)
-                  + f"; neither flagged {int((flagged & ~focus).sum())}")
-    finally:
-        fusion.GATE_GRID["strong"] = saved
+    for name, grid in GRIDS.items():
+        flagged = np.zeros(len(items), bool)
+        cells = []
+        for lab in labels:
+            j = fm.labels.index(lab)
+            rt = cb.threshold(lab) if lab in cb else 0.5
+            pred = np.zeros(len(items), bool)
+            for k in range(args.folds):
+                tr, te = fold != k, fold == k
+                g = fusion.fit_gate(p[tr, j], r[tr, j], y[tr, j], rt, beta=beta,
+                                    grid={"strong": grid})
+                pred[te] = p[te, j] >= g.bars(r[te, j])
+            flagged |= pred
+            yy = y[:, j]
+            tp, fp, fn = (int(np.sum(yy & pred)), int(np.sum(~yy & pred)),
+                          int(np.sum(yy & ~pred)))
+            cells.append(f"{lab} F1 {2 * tp / max(2 * tp + fp + fn, 1):.3f} "
+                         f"(tp {tp} fp {fp} fn {fn})")
+        print(f"{name:28s} " + "; ".join(cells)
+              + f"; neither flagged {int((flagged & ~focus).sum())}")
     return 0
 
 

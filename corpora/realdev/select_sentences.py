@@ -114,6 +114,50 @@ def draw(rng: random.Random, pool: list, n: int, taken: set) -> list:
     return chosen
 
 
+def words(s: str) -> int:
+    return len(s.split())
+
+
+def keyword_pools(ok: list) -> dict[str, list]:
+    """The keyword-matched sentences of ``ok``, in its order: ``federalism_strong``,
+    ``federalism_weak`` (a weak cue next to federal/national/Congress, no strong one),
+    ``enforcement_strong``, ``enforcement_weak`` (no strong cue)."""
+    return {
+        "federalism_strong": [t for t in ok if FED_STRONG.search(t[4])],
+        "federalism_weak": [t for t in ok if not FED_STRONG.search(t[4])
+                            and FED_WEAK.search(t[4]) and FED_WEAK_CO.search(t[4])],
+        "enforcement_strong": [t for t in ok if ENF_STRONG.search(t[4])],
+        "enforcement_weak": [t for t in ok if not ENF_STRONG.search(t[4])
+                             and ENF_WEAK.search(t[4])],
+    }
+
+
+def draw_random(rng: random.Random, sents: list, n: int, taken: set) -> list:
+    """n sentences of 4-90 words: a uniformly random speech, then a uniformly random sentence
+    of it, skipping taken keys."""
+    by_doc: dict[str, list] = {}
+    for t in sents:
+        if 4 <= words(t[4]) <= 90:
+            by_doc.setdefault(t[0], []).append(t)
+    doc_ids = sorted(by_doc)
+    rnd: list = []
+    while len(rnd) < n:
+        t = rng.choice(by_doc[rng.choice(doc_ids)])
+        if (t[0], t[1]) not in taken:
+            taken.add((t[0], t[1]))
+            rnd.append(t)
+    return rnd
+
+
+def write_selection(path: str, chosen: dict[str, list]) -> None:
+    """The selection file: one ``{doc_id, start, end, selection}`` line per sentence."""
+    with open(path, "w", encoding="utf-8") as f:
+        for name, items in chosen.items():
+            for t in items:
+                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
+                                    "selection": name}) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="/tmp/realdev_selection.jsonl")
@@ -124,38 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = [json.loads(line) for line in SPEECHES.open(encoding="utf-8")]
     sents = split_sentences(rows)
     rng = random.Random(SEED)
-
-    def words(s: str) -> int:
-        return len(s.split())
-
-    ok = [t for t in sents if 6 <= words(t[4]) <= 90]
-    fed_strong = [t for t in ok if FED_STRONG.search(t[4])]
-    fed_weak = [t for t in ok if not FED_STRONG.search(t[4]) and FED_WEAK.search(t[4])
-                and FED_WEAK_CO.search(t[4])]
-    enf_strong = [t for t in ok if ENF_STRONG.search(t[4])]
-    enf_weak = [t for t in ok if not ENF_STRONG.search(t[4]) and ENF_WEAK.search(t[4])]
+    pools = keyword_pools([t for t in sents if 6 <= words(t[4]) <= 90])
     taken: set = set()
-    fed = draw(rng, fed_strong, 130, taken) + draw(rng, fed_weak, N_PER_SET - 130, taken)
-    enf = draw(rng, enf_strong, 140, taken) + draw(rng, enf_weak, N_PER_SET - 140, taken)
-    by_doc: dict[str, list] = {}
-    for t in sents:
-        if 4 <= words(t[4]) <= 90:
-            by_doc.setdefault(t[0], []).append(t)
-    doc_ids = sorted(by_doc)
-    rnd: list = []
-    while len(rnd) < N_PER_SET:
-        t = rng.choice(by_doc[rng.choice(doc_ids)])
-        if (t[0], t[1]) not in taken:
-            taken.add((t[0], t[1]))
-            rnd.append(t)
-    with open(args.out, "w", encoding="utf-8") as f:
-        for name, items in (("federalism_candidate", fed), ("enforcement_candidate", enf),
-                            ("random", rnd)):
-            for t in items:
-                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
-                                    "selection": name}) + "\n")
-    print(f"{len(sents)} sentences; pools: fed {len(fed_strong)}+{len(fed_weak)}, "
-          f"enf {len(enf_strong)}+{len(enf_weak)}; wrote {len(fed)}+{len(enf)}+{len(rnd)} "
+    fed = draw(rng, pools["federalism_strong"], 130, taken) + \
+        draw(rng, pools["federalism_weak"], N_PER_SET - 130, taken)
+    enf = draw(rng, pools["enforcement_strong"], 140, taken) + \
+        draw(rng, pools["enforcement_weak"], N_PER_SET - 140, taken)
+    rnd = draw_random(rng, sents, N_PER_SET, taken)
+    write_selection(args.out, {"federalism_candidate": fed, "enforcement_candidate": enf,
+                               "random": rnd})
+    print(f"{len(sents)} sentences; pools: fed {len(pools['federalism_strong'])}+"
+          f"{len(pools['federalism_weak'])}, enf {len(pools['enforcement_strong'])}+"
+          f"{len(pools['enforcement_weak'])}; wrote {len(fed)}+{len(enf)}+{len(rnd)} "
           f"to {args.out}")
     return 0
 

@@ -52,7 +52,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from framing.realdev import half_of, load_annotations  # noqa: E402
+from framing.realdev import half_of, load_annotations, overlaps, span_index  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "realdev_select", REPO / "corpora" / "realdev" / "select_sentences.py")
@@ -90,50 +90,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = [json.loads(line) for line in dev.SPEECHES.open(encoding="utf-8")]
     rows = [r for r in rows if half_of(r["id"]) == "calibration"]
-    sents = dev.split_sentences(rows)
-    rng = random.Random(SEED)
     # never a sentence of the development set (exact span or overlapping it)
-    dev_spans: dict[str, list[tuple[int, int]]] = {}
-    for it in load_annotations():
-        dev_spans.setdefault(it.doc_id, []).append((it.start, it.end))
-
-    def in_dev(t: tuple) -> bool:
-        return any(a < t[2] and t[1] < b for a, b in dev_spans.get(t[0], ()))
-
-    def words(s: str) -> int:
-        return len(s.split())
-
-    sents = [t for t in sents if not in_dev(t)]
+    dev_spans = span_index(load_annotations())
+    sents = [t for t in dev.split_sentences(rows) if not overlaps(dev_spans, *t[:3])]
     if args.round > 1:
         return guided(sents, args.out, args.model, args.round)
-    ok = [t for t in sents if 6 <= words(t[4]) <= 90]
-    pools = {
-        "federalism_strong": [t for t in ok if dev.FED_STRONG.search(t[4])],
-        "federalism_weak": [t for t in ok if not dev.FED_STRONG.search(t[4])
-                            and dev.FED_WEAK.search(t[4]) and dev.FED_WEAK_CO.search(t[4])],
-        "enforcement_strong": [t for t in ok if dev.ENF_STRONG.search(t[4])],
-        "enforcement_weak": [t for t in ok if not dev.ENF_STRONG.search(t[4])
-                             and dev.ENF_WEAK.search(t[4])],
-    }
+    rng = random.Random(SEED)
+    pools = dev.keyword_pools([t for t in sents if 6 <= dev.words(t[4]) <= 90])
     taken: set = set()
     chosen = {name: dev.draw(rng, pools[name], COUNTS[name], taken) for name in pools}
-    by_doc: dict[str, list] = {}
-    for t in sents:
-        if 4 <= words(t[4]) <= 90:
-            by_doc.setdefault(t[0], []).append(t)
-    doc_ids = sorted(by_doc)
-    rnd: list = []
-    while len(rnd) < COUNTS["random"]:
-        t = rng.choice(by_doc[rng.choice(doc_ids)])
-        if (t[0], t[1]) not in taken:
-            taken.add((t[0], t[1]))
-            rnd.append(t)
-    chosen["random"] = rnd
-    with open(args.out, "w", encoding="utf-8") as f:
-        for name, items in chosen.items():
-            for t in items:
-                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
-                                    "selection": name}) + "\n")
+    chosen["random"] = dev.draw_random(rng, sents, COUNTS["random"], taken)
+    dev.write_selection(args.out, chosen)
     print(f"{len(rows)} calibration-half speeches, {len(sents)} sentences; pools: "
           + ", ".join(f"{k} {len(v)}" for k, v in pools.items())
           + f"; wrote {sum(len(v) for v in chosen.values())} to {args.out}")
@@ -147,19 +114,12 @@ def guided(sents: list, out: str, model: str | None, round_no: int) -> int:
     spec = GUIDED[round_no]
     focus, counts, seed = spec["focus"], spec["counts"], spec["seed"]
     earlier = {name for r, names in ROUND_SELECTIONS.items() if r < round_no for name in names}
-    before: dict[str, list[tuple[int, int]]] = {}
-    for it in load_annotations(TRAIN):
-        if it.selection in earlier:
-            before.setdefault(it.doc_id, []).append((it.start, it.end))
-    sents = [t for t in sents if not any(a < t[2] and t[1] < b for a, b in before.get(t[0], ()))]
-    ok = [t for t in sents if 6 <= len(t[4].split()) <= 90]
+    before = span_index(it for it in load_annotations(TRAIN) if it.selection in earlier)
+    ok = [t for t in sents if not overlaps(before, *t[:3]) and 6 <= dev.words(t[4]) <= 90]
     rng = random.Random(seed)
-    fed_kw = [dev.FED_STRONG, dev.FED_WEAK]
-    enf_kw = [dev.ENF_STRONG, dev.ENF_WEAK] if "enforcement" in focus else []
-    keyword = [t for t in ok if any(rx.search(t[4]) for rx in fed_kw + enf_kw)
-               and (not dev.FED_WEAK.search(t[4]) or dev.FED_STRONG.search(t[4]) or
-                    dev.FED_WEAK_CO.search(t[4]) or any(rx.search(t[4]) for rx in enf_kw))]
-    kset = {(t[0], t[1]) for t in keyword}
+    kset = {(t[0], t[1]) for name, pool in dev.keyword_pools(ok).items()
+            if name.split("_")[0] in focus for t in pool}
+    keyword = [t for t in ok if (t[0], t[1]) in kset]
     rest = [t for t in ok if (t[0], t[1]) not in kset]
     pool = keyword + rng.sample(rest, min(8000, len(rest)))
     rules = framing.load(rules_only=True)
@@ -180,11 +140,7 @@ def guided(sents: list, out: str, model: str | None, round_no: int) -> int:
             cats[borderline].append(t)
     taken: set = set()
     chosen = {k: dev.draw(rng, cats[k], counts[k], taken) for k in counts}
-    with open(out, "w", encoding="utf-8") as f:
-        for name, items in chosen.items():
-            for t in items:
-                f.write(json.dumps({"doc_id": t[0], "start": t[1], "end": t[2],
-                                    "selection": name}) + "\n")
+    dev.write_selection(out, chosen)
     fp = (mres[0].model.get("classifier") or {}).get("data_fingerprint", "?")
     print(f"round {round_no}: pool {len(pool)} ({len(keyword)} keyword + random); categories "
           + ", ".join(f"{k} {len(v)}" for k, v in cats.items())

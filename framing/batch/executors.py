@@ -24,6 +24,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue as _queue
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
@@ -103,15 +104,13 @@ def fork_is_safe(load_kwargs: dict[str, Any]) -> bool:
     """Whether worker processes may be forked from this one: Linux (macOS system libraries
     are not fork-safe), a rule-layer run that never needs torch, and torch not imported
     here (its OpenMP and intra-op thread pools do not survive a fork)."""
-    import sys
-
     return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
             and not _torchless.needs_torch(load_kwargs) and sys.modules.get("torch") is None)
 
 
 class ProcessBackend:
-    """``workers`` labelling processes on this machine: a pool of worker processes (spawn or
-    forkserver), each with its own Analyzer from ``framing.load(**load_kwargs)``, and, with
+    """``workers`` labelling processes on this machine: a pool of worker processes (fork,
+    forkserver or spawn), each with an Analyzer from ``framing.load(**load_kwargs)``, and, with
     ``parent_works`` (the default), this process as one of them.
 
     The parent reads the input, hands shards to the pool, commits results and, whenever the

@@ -106,26 +106,28 @@ class Gate:
 
 
 def fit_gate(p: np.ndarray, r: np.ndarray, y: np.ndarray, rule_threshold: float,
-             beta: float = 1.0) -> Gate:
+             beta: float = 1.0, grid: dict[str, tuple[float, ...]] | None = None) -> Gate:
     """The gate of one label that maximises F-beta on calibration data (rule: ``GATE_RULE``).
 
     ``beta`` < 1 weighs precision more than recall: fewer texts flagged that do not have the
-    label, at some cost in recall (``framing calibrate --beta``)."""
+    label, at some cost in recall (``framing calibrate --beta``). ``grid`` replaces regions'
+    candidate bars of ``GATE_GRID`` (``scripts/gate_cv.py`` compares grids)."""
     if not beta > 0:
         raise ValueError(f"beta must be > 0, got {beta}")
     b2 = beta * beta
+    candidates = {**GATE_GRID, **(grid or {})}
     p, r = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64)
     y = np.asarray(y).astype(bool)
     regions = {"strong": r >= rule_threshold, "weak": (r > 0) & (r < rule_threshold),
                "none": r == 0}
     # each region's decisions are independent: count (tp, fp) per region and bar once
     counts = {k: {t: (int(np.sum(m & y & (p >= t))), int(np.sum(m & ~y & (p >= t))))
-                  for t in GATE_GRID[k]} for k, m in regions.items()}
+                  for t in candidates[k]} for k, m in regions.items()}
     n_pos = int(y.sum())
     best: tuple[float, int, float, tuple[float, float, float]] | None = None
-    for ts in GATE_GRID["strong"]:
-        for tw in GATE_GRID["weak"]:
-            for tn in GATE_GRID["none"]:
+    for ts in candidates["strong"]:
+        for tw in candidates["weak"]:
+            for tn in candidates["none"]:
                 if not ts <= tw <= tn:  # more rule evidence never asks for more confidence
                     continue
                 tp = counts["strong"][ts][0] + counts["weak"][tw][0] + counts["none"][tn][0]
