@@ -11,7 +11,8 @@ weights: Python, NumPy and torch are seeded, ``torch.use_deterministic_algorithm
 training, and the data order is a seeded permutation (no worker processes).
 
 Inference (:func:`predict_proba`) sorts windows by length, pads each batch only to its longest
-window and runs under ``torch.inference_mode``.
+window, runs under ``torch.inference_mode`` and computes the encoder's last layer for the first
+token only, the one the classification head reads (:mod:`framing.train.fastpath`).
 
 Example:
     >>> from framing.train import FrameModel
@@ -38,6 +39,7 @@ import torch
 from framing.errors import Errors, FramingError
 from framing.train.base_model import BaseModel
 from framing.train.config import TrainConfig
+from framing.train.fastpath import first_token_last_layer
 from framing.train.metrics import multilabel_report, tune_thresholds
 from framing.train.windows import Windows, encode_windows, length_batches, pad_batch, pool
 
@@ -157,9 +159,18 @@ def mixed_margin() -> float:
     return m
 
 
+#: inference batches: ``batch_size`` windows of this many tokens (a sentence is about 31)
+TOKENS_PER_WINDOW = 32
+
+
 def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: int = 32,
                     precision: str = "fp32") -> np.ndarray:
-    """Sigmoid probabilities of every window, ``(n_windows, n_labels)``."""
+    """Sigmoid probabilities of every window, ``(n_windows, n_labels)``.
+
+    Batches hold windows of similar length, up to ``batch_size * TOKENS_PER_WINDOW`` padded
+    tokens: about ``batch_size`` sentences of average length, more short ones, fewer long ones
+    (at most ``4 * batch_size``). A fixed count made the batches of short sentences too small
+    to keep the CPU's vector units busy and those of long ones too large for its caches."""
     n_labels = int(model.config.num_labels)
     out = np.zeros((len(windows), n_labels), dtype=np.float64)
     if not len(windows):
@@ -167,9 +178,11 @@ def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: in
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     was_training = model.training
     model.eval()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
-                                                enabled=precision == "bf16"):
-        for idx in length_batches([len(s) for s in windows.input_ids], batch_size):
+    # the last layer for the first token only (what the head reads): same logits, less work
+    with first_token_last_layer(model), torch.inference_mode(), \
+            torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        for idx in length_batches([len(s) for s in windows.input_ids], 4 * batch_size,
+                                  max_tokens=batch_size * TOKENS_PER_WINDOW):
             ids, mask = pad_batch([windows.input_ids[i] for i in idx], pad_id)
             logits = model(input_ids=ids, attention_mask=mask).logits
             out[idx] = torch.sigmoid(logits.float()).numpy()
@@ -183,7 +196,8 @@ def predict_proba(model: Any, tokenizer: Any, texts: Sequence[str], max_length: 
                   ) -> np.ndarray:
     """Probabilities ``(n_texts, n_labels)``: windows scored in length-sorted batches, pooled.
 
-    Batches of about 32 windows were fastest on CPU (larger ones fall out of the caches)."""
+    Batches of about 32 windows of average length (1,024 padded tokens) were fastest on CPU; see
+    :func:`predict_windows`."""
     win = encode_windows(tokenizer, texts, max_length, stride)
     probs = predict_windows(model, tokenizer, win, batch_size, precision)
     return pool(probs, win.owner, len(texts), pooling)

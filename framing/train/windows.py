@@ -71,10 +71,31 @@ def pool(window_probs: np.ndarray, owner: np.ndarray, n_texts: int, method: str)
     return sums / np.maximum(counts, 1)
 
 
-def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length (longest first), so padding is small."""
+def length_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | None = None
+                   ) -> list[list[int]]:
+    """Indices grouped into batches of similar length (longest first), so padding is small.
+
+    Batches hold at most ``batch_size`` items and, with ``max_tokens``, at most that many
+    padded tokens (items x the batch's longest length; a longer item goes alone).
+
+    >>> length_batches([3, 10, 4, 9, 1], 2)
+    [[1, 3], [2, 0], [4]]
+    >>> length_batches([3, 10, 4, 9, 1], 8, max_tokens=12)
+    [[1], [3], [2, 0, 4]]
+    """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if max_tokens is None:
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        if cur and (len(cur) >= batch_size or (len(cur) + 1) * lengths[cur[0]] > max_tokens):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
 
 
 def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
