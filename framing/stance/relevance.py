@@ -64,11 +64,11 @@ class RelevanceEncoder:
                                                     trust_remote_code=False).eval()
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Normalised mean-pooled embeddings ``(len(texts), dim)``; length-sorted batches,
-        dynamic padding, ``torch.inference_mode``."""
+        """Normalised mean-pooled embeddings ``(len(texts), dim)``; length-sorted batches of up
+        to ``batch_size`` texts and ``BATCH_TOKENS`` padded tokens, ``torch.inference_mode``."""
         import torch
 
-        from framing.train.windows import length_batches, pad_batch
+        from framing.train.windows import BATCH_TOKENS, length_batches, pad_batch
 
         self._load()
         texts = list(texts)
@@ -80,7 +80,8 @@ class RelevanceEncoder:
                         return_attention_mask=False, return_token_type_ids=False)["input_ids"]
         pad_id = self._tok.pad_token_id if self._tok.pad_token_id is not None else 0
         with torch.inference_mode():
-            for idx in length_batches([len(x) for x in ids], batch_size):
+            for idx in length_batches([len(x) for x in ids], batch_size,
+                                      max_tokens=BATCH_TOKENS):
                 t_ids, mask = pad_batch([ids[i] for i in idx], pad_id)
                 h = self._model(input_ids=t_ids, attention_mask=mask).last_hidden_state
                 m = mask.unsqueeze(-1).to(h.dtype)

@@ -39,7 +39,7 @@ from framing.stance.metrics import DecisionRule, stance_report
 from framing.stance.settings import StanceSettings
 from framing.train.base_model import BaseModel
 from framing.train.transformer import _row_batches, configure_threads
-from framing.train.windows import length_batches
+from framing.train.windows import BATCH_TOKENS, length_batches
 
 
 @dataclass
@@ -207,7 +207,8 @@ def predict_pairs(model: Any, tokenizer: Any, pairs: Sequence[tuple[str, str]],
     was_training = model.training
     model.eval()
     with torch.inference_mode():
-        for idx in length_batches([len(s) for s in win.input_ids], batch_size):
+        for idx in length_batches([len(s) for s in win.input_ids], batch_size,
+                                  max_tokens=BATCH_TOKENS):
             ids, types, mask = pad_pairs([win.input_ids[i] for i in idx],
                                          [win.token_type_ids[i] for i in idx], pad_id)
             logits[idx] = _forward(model, ids, types, mask).float().numpy()

@@ -159,7 +159,8 @@ def mixed_margin() -> float:
     return m
 
 
-#: inference batches: ``batch_size`` windows of this many tokens (a sentence is about 31)
+#: inference batches: ``batch_size`` windows of this many tokens (a sentence is about 31), so
+#: the default 32 gives :data:`framing.train.windows.BATCH_TOKENS`
 TOKENS_PER_WINDOW = 32
 
 

@@ -71,6 +71,11 @@ def pool(window_probs: np.ndarray, owner: np.ndarray, n_texts: int, method: str)
     return sums / np.maximum(counts, 1)
 
 
+#: padded tokens per inference batch: 1,024 ran fastest on CPU (fixed counts of windows made
+#: the batches of short texts too small and those of long texts too large for the caches)
+BATCH_TOKENS = 1024
+
+
 def length_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | None = None
                    ) -> list[list[int]]:
     """Indices grouped into batches of similar length (longest first), so padding is small.
