@@ -62,7 +62,9 @@ def evaluate_cli(
     compare_rules: Annotated[bool, typer.Option(
         "--compare-rules", help="Also score the rule layer alone and the rules+classifier "
                                 "fusion.")] = False,
-    batch_size: Annotated[int, typer.Option(help="Windows per inference batch.")] = 32,
+    batch_size: Annotated[int, typer.Option(
+        help="Windows per inference batch (frames: batch-size x 32 padded tokens, more short "
+             "windows, fewer long ones; stance: at most 1,024 padded tokens).")] = 32,
     text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
     labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
     task: Annotated[str, typer.Option(help="frames or stance")] = "frames",
