@@ -12,7 +12,8 @@ different summation order in the smaller products: within about 1e-5 in fp32).
 :func:`first_token_last_layer` installs the shortcut for the length of a ``with`` block, only on
 the architectures it knows (BERT and RoBERTa layouts, absolute positions, encoder only), and
 only after a probe on the model itself agrees with the full forward pass; otherwise the model
-runs unchanged. Training never uses it.
+runs unchanged. Training never uses it. The switch is per thread: another thread using the same
+model at the same time, or a call after the block, runs the full layer.
 
 Example:
     >>> import torch
@@ -34,7 +35,9 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import threading
 import types
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,13 +103,40 @@ def _first_token_forward(self: Any, hidden_states: torch.Tensor,
     return out
 
 
+_local = threading.local()
+
+
+def _active() -> Counter[int]:
+    """This thread's count of open blocks per layer (``id``) that use the shortcut."""
+    counts: Counter[int] | None = getattr(_local, "counts", None)
+    if counts is None:
+        counts = _local.counts = Counter()
+    return counts
+
+
+def _dispatch(self: Any, hidden_states: torch.Tensor, attention_mask: torch.Tensor | None = None,
+              *args: Any, **kwargs: Any) -> torch.Tensor:
+    """The layer's forward: the shortcut inside a block of this thread, else the class's own."""
+    if id(self) in _active():
+        return _first_token_forward(self, hidden_states, attention_mask)
+    out: torch.Tensor = type(self).forward(self, hidden_states, attention_mask, *args, **kwargs)
+    return out
+
+
 @contextlib.contextmanager
 def _installed(last: Any) -> Iterator[None]:
-    last.forward = types.MethodType(_first_token_forward, last)
+    """The shortcut for ``last`` in this thread until the block ends (other threads, and calls
+    outside the block, run the full layer)."""
+    if "forward" not in vars(last):
+        last.forward = types.MethodType(_dispatch, last)
+    counts = _active()
+    counts[id(last)] += 1
     try:
         yield
     finally:
-        del last.forward
+        counts[id(last)] -= 1
+        if counts[id(last)] <= 0:
+            del counts[id(last)]
 
 
 def _probe(model: Any, last: Any) -> bool:
@@ -125,9 +155,13 @@ def _probe(model: Any, last: Any) -> bool:
             full = model(input_ids=ids, attention_mask=mask).logits.float()
             with _installed(last):
                 fast = model(input_ids=ids, attention_mask=mask).logits.float()
-        return bool(fast.shape == full.shape
-                    and (fast - full).abs().max().item() <= PROBE_TOLERANCE)
+        ok = bool(fast.shape == full.shape
+                  and (fast - full).abs().max().item() <= PROBE_TOLERANCE)
+        if not ok:
+            vars(last).pop("forward", None)
+        return ok
     except Exception:  # any failure means: do not use the shortcut
+        vars(last).pop("forward", None)
         return False
     finally:
         if was_training:

@@ -3,6 +3,7 @@ pass on the architectures it knows, untouched models elsewhere."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -52,8 +53,27 @@ def test_same_logits_as_full_forward(attn: str) -> None:
     assert used
     assert last_out.shape[1] == 1  # the last layer really ran for the first position only
     assert torch.allclose(full, fast, atol=1e-5)
-    assert torch.equal(full, again)  # restored after the block
-    assert "forward" not in vars(m.bert.encoder.layer[-1])
+    assert torch.equal(full, again)  # the full pass again after the block
+
+
+def test_the_switch_is_per_thread_and_nests() -> None:
+    m = _bert()
+    ids, mask = _batch()
+    seen: list[int] = []
+
+    def other_thread() -> None:
+        with torch.inference_mode():
+            seen.append(m.bert(input_ids=ids, attention_mask=mask).last_hidden_state.shape[1])
+
+    with torch.inference_mode(), fastpath.first_token_last_layer(m):
+        with fastpath.first_token_last_layer(m):
+            pass  # an inner block ending does not end the outer one
+        inner = m.bert(input_ids=ids, attention_mask=mask).last_hidden_state.shape[1]
+        t = threading.Thread(target=other_thread)
+        t.start()
+        t.join()
+    assert inner == 1
+    assert seen == [ids.shape[1]]  # the other thread ran the full last layer
 
 
 def test_bf16_autocast_stays_close() -> None:
@@ -114,3 +134,20 @@ def test_length_batches_token_budget() -> None:
         assert [lengths[i] for i in b] == sorted((lengths[i] for i in b), reverse=True)
     assert batches[0] == [7]  # 60 + 40 tokens of padding would pass 80: alone
     assert length_batches(lengths, 4) == length_batches(lengths, 4, max_tokens=None)
+
+
+def test_a_copied_model_keeps_working() -> None:
+    import copy
+
+    m = _bert()
+    ids, mask = _batch()
+    with torch.inference_mode():
+        with fastpath.first_token_last_layer(m):
+            pass  # installs the switch on m's last layer
+        c = copy.deepcopy(m)  # as training keeps its best epoch
+        full = c(input_ids=ids, attention_mask=mask).logits
+        with fastpath.first_token_last_layer(c) as used:
+            out = c.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            fast = c(input_ids=ids, attention_mask=mask).logits
+    assert used and out.shape[1] == 1
+    assert torch.allclose(full, fast, atol=1e-5)
