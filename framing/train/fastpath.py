@@ -157,36 +157,42 @@ def _probe(model: Any, last: Any) -> bool:
                 fast = model(input_ids=ids, attention_mask=mask).logits.float()
         ok = bool(fast.shape == full.shape
                   and (fast - full).abs().max().item() <= PROBE_TOLERANCE)
-        if not ok:
-            vars(last).pop("forward", None)
-        return ok
     except Exception:  # any failure means: do not use the shortcut
-        vars(last).pop("forward", None)
-        return False
+        ok = False
     finally:
         if was_training:
             model.train()
+    if not ok:
+        vars(last).pop("forward", None)
+    return ok
+
+
+def _usable_last_layer(model: Any) -> Any | None:
+    """``model``'s last encoder layer when the shortcut may run on it (known layout, probe
+    passed: probed once per model object), else None."""
+    last = _last_layer(model)
+    if last is None:
+        return None
+    ok = getattr(model, _PROBE_KEY, None)
+    if ok is None:
+        ok = _probe(model, last)
+        setattr(model, _PROBE_KEY, ok)
+    return last if ok else None
 
 
 def supported(model: Any) -> bool:
     """Whether :func:`first_token_last_layer` will use the shortcut on ``model`` (probed once
     per model object)."""
-    last = _last_layer(model)
-    if last is None:
-        return False
-    ok = getattr(model, _PROBE_KEY, None)
-    if ok is None:
-        ok = _probe(model, last)
-        setattr(model, _PROBE_KEY, ok)
-    return bool(ok)
+    return _usable_last_layer(model) is not None
 
 
 @contextlib.contextmanager
 def first_token_last_layer(model: Any, enabled: bool = True) -> Iterator[bool]:
     """Within the block, ``model``'s last encoder layer computes the first position only (for
     inference: the head reads nothing else). Yields whether the shortcut is in use."""
-    if not enabled or model.training or not supported(model):
+    last = _usable_last_layer(model) if enabled and not model.training else None
+    if last is None:
         yield False
         return
-    with _installed(_last_layer(model)):
+    with _installed(last):
         yield True

@@ -41,7 +41,14 @@ from framing.train.base_model import BaseModel
 from framing.train.config import TrainConfig
 from framing.train.fastpath import first_token_last_layer
 from framing.train.metrics import multilabel_report, tune_thresholds
-from framing.train.windows import Windows, encode_windows, length_batches, pad_batch, pool
+from framing.train.windows import (
+    TOKENS_PER_WINDOW,
+    Windows,
+    encode_windows,
+    length_batches,
+    pad_batch,
+    pool,
+)
 
 THREADS_ENV = "FRAMING_NUM_THREADS"
 
@@ -157,11 +164,6 @@ def mixed_margin() -> float:
         raise FramingError(Errors.E406.format(
             detail=f"${MARGIN_ENV} must be a number in [0, 10] (logits), got {raw!r}"))
     return m
-
-
-#: inference batches: ``batch_size`` windows of this many tokens (a sentence is about 31), so
-#: the default 32 gives :data:`framing.train.windows.BATCH_TOKENS`
-TOKENS_PER_WINDOW = 32
 
 
 def predict_windows(model: Any, tokenizer: Any, windows: Windows, batch_size: int = 32,
