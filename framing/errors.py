@@ -54,6 +54,9 @@ class Errors(metaclass=_ErrorsWithCodes):
     E205 = "Nothing to score: give a PATH, '-' for standard input, or --text."
     E206 = "Parquet file '{path}' has no column '{field}'; columns are: {columns}."
     E207 = "Output file '{path}' already exists; pass --overwrite to replace it."
+    E208 = "The {role} '{path}' is also an input of this run; framing never writes over its inputs. Choose another path for the {role}."
+    E209 = "The {role} '{path}' {how} '{other}'; framing never writes where it could replace or re-read its inputs. Choose a {role} outside the inputs."
+    E210 = "The {role} '{path}' already exists and is {what}; framing replaces only files it wrote. Choose another path, or pass --overwrite if you are sure it may be replaced."
 
     # E3xx: pipeline and models
     E301 = "Model directory '{path}' is not usable: {detail}"

@@ -32,6 +32,7 @@ from framing.aggregate.shifts import (
 )
 from framing.aggregate.vocab import distinctive_vocabulary
 from framing.errors import Errors, FramingError
+from framing.guard import check_outputs
 
 #: Files written by :func:`aggregate` / :meth:`FrameShareEstimator.save`.
 OUTPUT_FILES = ("shares.csv", "shares.parquet", "shares_overall.csv", "stance_shares.csv",
@@ -303,6 +304,11 @@ def aggregate(inputs: Source, out: str | Path | None = None, *, by: Sequence[str
     ``correct=True`` reads per-label dev error rates from ``error_rates`` (a JSON file) or from
     ``model``'s ``metrics.json``. Other keyword arguments go to the estimator.
     """
+    if out is not None:  # never write a table over one of the inputs
+        paths = [inputs] if isinstance(inputs, str | Path) else [
+            p for p in inputs if isinstance(p, str | Path)] if isinstance(inputs, list | tuple) \
+            else []
+        check_outputs(paths, {f"table {n}": Path(out) / n for n in OUTPUT_FILES})
     rates = None
     if correct or model is not None or error_rates is not None:
         check_settings(tuple(by), freq, unit, labels_from)

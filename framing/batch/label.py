@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ from framing.batch.progress import RunProgress
 from framing.batch.shard import ShardResult, ShardTask
 from framing.batch.sinks import SHARD_FORMATS, SUFFIXES, open_sink
 from framing.errors import Errors, FramingError
+from framing.guard import check_outputs, check_replaceable, looks_like_output, looks_like_rejects
 from framing.ingest import IngestConfig, IngestStats, read_records
 from framing.ingest.readers import detect_format
 
@@ -260,6 +262,15 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
             raise FramingError(Errors.E606.format(
                 detail=f"--shard-format {opts.shard_format} conflicts with the output file "
                        f"'{out}'; shard formats apply to directory output (--out DIR/)"))
+    if kind == "dir":
+        check_outputs(inputs, {}, {"output directory": out})
+    else:
+        rej_path = Path(rejects) if rejects else default_rejects_path(Path(out))
+        check_outputs(inputs, {"output file": out, "rejects file": rej_path})
+        check_replaceable(Path(out), "output file", opts.overwrite,
+                          looks_like_output(Path(out)))
+        check_replaceable(rej_path, "rejects file", opts.overwrite,
+                          looks_like_rejects(rej_path))
     parallel = opts.workers > 1 or opts.distributed
     if analyzer is None and load_kwargs is None:
         load_kwargs = {}
@@ -338,8 +349,6 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
                 opts: BatchOptions, analyzer: Analyzer | None,
                 load_kwargs: dict[str, Any] | None, rejects: str | Path | None,
                 progress: bool) -> LabelSummary:
-    if out.exists() and opts.overwrite is False:
-        raise FramingError(Errors.E207.format(path=out))
     rej_path = Path(rejects) if rejects else default_rejects_path(out)
     stats = IngestStats()
     t0 = time.perf_counter()
@@ -350,7 +359,9 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
         else None
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{TMP_PREFIX}{os.getpid()}-{out.name}")
-    rej_path.unlink(missing_ok=True)
+    # rejects go to a temporary file too: a failed run leaves the previous output and its
+    # rejects as they were, a finished one replaces both
+    rej_tmp = rej_path.with_name(f"{TMP_PREFIX}{os.getpid()}-{rej_path.name}")
     rej_fh: IO[bytes] | None = None
     pending: dict[int, ShardResult] = {}
     nxt = 0
@@ -368,21 +379,27 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
                     if r.rejects:
                         if rej_fh is None:
                             rej_path.parent.mkdir(parents=True, exist_ok=True)
-                            rej_fh = open(rej_path, "wb")
+                            rej_fh = open(rej_tmp, "wb")
                         rej_fh.write(r.rejects)
                     _add(stats, r.read, r.labelled, r.rejected, r.words, r.reasons)
                     prog.shard_done(r.index, r.read)
                     nxt += 1
+        if rej_fh is not None:
+            rej_fh.close()
+            rej_fh = None
+            os.replace(rej_tmp, rej_path)
+        elif rej_path.exists():  # the previous run's rejects (checked to be ours above)
+            rej_path.unlink()
         os.replace(tmp, out)
     except BaseException:
         backend.close(abort=True)
+        if rej_fh is not None:
+            rej_fh.close()
         tmp.unlink(missing_ok=True)
+        rej_tmp.unlink(missing_ok=True)
         raise
     else:
         backend.close()
-    finally:
-        if rej_fh is not None:
-            rej_fh.close()
     seconds = time.perf_counter() - t0
     if not stats.balanced or stats.read != planner.total:  # a bug, never a user error
         raise RuntimeError(f"record accounting broken: {stats}, {planner.total} records read")
@@ -415,17 +432,24 @@ class _ManifestWriter:
         self.dirty = False
 
 
+#: Exactly the names a sharded run writes (shards, and the temporary names of atomic_write);
+#: nothing else in an output directory is ever removed.
+_OUR_TOP = re.compile(r"part-\d{6}\.(?:parquet|jsonl)$"
+                      r"|\.tmp-(?:part-\d{6}\.(?:parquet|jsonl)|_manifest\.json)\.\d+$")
+_OUR_REJECTS = re.compile(r"part-\d{6}\.rejects\.jsonl$|\.tmp-part-\d{6}\.rejects\.jsonl\.\d+$")
+
+
 def _remove_ours(root: Path, keep: set[str] | frozenset[str] = frozenset()) -> None:
-    """Delete files a sharded run wrote (temporary files, shards not in ``keep``)."""
+    """Delete files a sharded run wrote (temporary files, shards not in ``keep``); a file
+    whose name a run would not write (a user's own file) is never touched."""
     for p in list(root.iterdir()):
-        if p.name == MANIFEST or not is_ours(p.name):
-            continue
-        if p.is_dir() and p.name == REJECTS_DIR:
+        if p.name == REJECTS_DIR and p.is_dir():
             for q in p.iterdir():
-                if f"{REJECTS_DIR}/{q.name}" not in keep:
+                if q.is_file() and _OUR_REJECTS.match(q.name) and \
+                        f"{REJECTS_DIR}/{q.name}" not in keep:
                     q.unlink()
             continue
-        if p.name not in keep:
+        if p.is_file() and _OUR_TOP.match(p.name) and p.name not in keep:
             p.unlink()
 
 
@@ -451,10 +475,8 @@ def _check_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions
             old = Manifest.load(root)
             state = ", complete" if old.complete else ", unfinished"
             raise FramingError(Errors.E602.format(path=root, done=len(old.shards), state=state))
-    elif foreign:
-        raise FramingError(Errors.E603.format(path=root, name=foreign[0]))
-    elif names and not (opts.resume or opts.overwrite):
-        raise FramingError(Errors.E602.format(path=root, done=0, state=", unfinished"))
+    elif names:  # a run writes its manifest before anything else: without one, not ours
+        raise FramingError(Errors.E603.format(path=root, name=(foreign or names)[0]))
     return None
 
 

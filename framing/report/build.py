@@ -37,6 +37,7 @@ from framing.aggregate.describe import (
 from framing.aggregate.estimator import FrameShareEstimator, aggregate
 from framing.aggregate.load import Source
 from framing.errors import Errors, FramingError
+from framing.guard import check_outputs
 from framing.report import plots
 from framing.report.evidence import Quote, collect_evidence
 from framing.report.style import FONT_STACK, PALETTE, STANCE_COLOURS, colour_map
@@ -58,6 +59,8 @@ def build_report(labeled: Source, out: str | Path, *, by: Sequence[str] = ("outl
     ``corpora/collection/outlets.json``). Returns the path of ``report.html``.
     """
     out_d = Path(out)
+    if isinstance(labeled, str | Path):
+        check_outputs([labeled], {"report": out_d / "report.html"})
     out_d.mkdir(parents=True, exist_ok=True)
     if estimator is None:
         est = aggregate(labeled, out_d / "data", by=by, freq=freq, unit=unit,

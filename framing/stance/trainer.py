@@ -111,7 +111,7 @@ def train_stance(rows: StanceLike, out_dir: str | Path, settings: StanceSettings
     cfg = settings or StanceSettings()
     log = log or (lambda s: None)
     out = Path(out_dir)
-    prepare_out(out, overwrite)
+    prepare_out(out, overwrite, [rows, dev_rows, test_rows, dev_docs, test_docs])
     train_d = as_stance_data(rows)
     dev_d = as_stance_data(dev_rows) if dev_rows is not None else None
     test_d = as_stance_data(test_rows) if test_rows is not None else None

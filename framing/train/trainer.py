@@ -22,7 +22,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +32,7 @@ import numpy as np
 
 from framing.codebook import Codebook
 from framing.errors import Errors, FramingError
+from framing.guard import check_outputs
 from framing.train.card import render_card
 from framing.train.config import DEFAULT_EVAL_SPLIT, TrainConfig
 from framing.train.data import (
@@ -72,12 +73,21 @@ def _codebook(cb: str | Path | Codebook | None) -> Codebook | None:
     return Codebook.load(cb)
 
 
-def prepare_out(out: Path, overwrite: bool) -> None:
-    """Refuse to clobber a non-empty directory unless ``overwrite``."""
+def prepare_out(out: Path, overwrite: bool, inputs: Sequence[object] = ()) -> None:
+    """Refuse to clobber a non-empty directory unless ``overwrite``, and even then replace
+    only a model directory (one with ``framing_model.json``) that holds none of ``inputs``
+    (paths of the training data; in-memory data is skipped)."""
     if out.exists() and not out.is_dir():
         raise FramingError(Errors.E409.format(path=out))
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise FramingError(Errors.E409.format(path=out))
+    paths = [p for p in inputs if isinstance(p, str | Path)]
+    check_outputs(paths, {}, {"model directory": out})
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise FramingError(Errors.E409.format(path=out))
+        if not (out / META_FILE).is_file():
+            raise FramingError(Errors.E210.format(
+                path=out, role="model directory",
+                what="not a model directory (it has no framing_model.json)"))
 
 
 def evaluate_block(model: FrameModel, data: LabelledData, labels: list[str],
@@ -121,7 +131,7 @@ def train(data: DataLike, out: str | Path, config: TrainConfig | None = None, *,
     cfg = config or TrainConfig()
     log = log or (lambda s: None)
     out = Path(out)
-    prepare_out(out, overwrite)
+    prepare_out(out, overwrite, [data, eval_data, test_data, codebook])
     cb = _codebook(codebook)
     train_d = _data(data, text_field, labels_field)
     dev_d = _data(eval_data, text_field, labels_field) if eval_data is not None else None
