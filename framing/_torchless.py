@@ -7,8 +7,8 @@ worker process of a ``--workers N`` run, for a library the rule layer never call
 no-torch path; :func:`unblock_torch` undoes it, and a later ``import torch`` then works as
 usual (thinc keeps running without its torch helpers, which framing does not use).
 
-This module imports nothing heavy, so the forkserver of a ``--workers N`` run can import it
-first (see :mod:`framing.batch.executors`).
+This module imports nothing from framing and nothing heavy, so the forkserver of a
+``--workers N`` run can import it first (see :mod:`framing._forkserver`).
 
 Example:
     >>> import sys
@@ -21,8 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -64,27 +62,3 @@ def torch_blocked(active: bool = True) -> Iterator[None]:
     finally:
         if blocked:
             unblock_torch()
-
-
-def preload_forkserver() -> None:
-    """Run in a ``--workers N`` forkserver before anything else: for a rule-layer run, block
-    torch, then import the pipeline and build the Analyzer once for every worker forked from
-    the server; for other runs, just import spaCy and the pipeline code."""
-    raw = os.environ.get(PRELOAD_ENV)
-    try:
-        kwargs = json.loads(raw) if raw else None
-    except ValueError:
-        kwargs = None
-    rules = isinstance(kwargs, dict) and not needs_torch(kwargs)
-    if rules:
-        block_torch()
-    import framing.analyzer  # noqa: F401  (spaCy and the pipeline code)
-
-    if rules:
-        try:
-            from framing.batch import shard
-
-            assert isinstance(kwargs, dict)
-            shard.get_analyzer(kwargs)
-        except Exception:  # the workers build it again and report any error properly
-            return

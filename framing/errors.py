@@ -39,12 +39,21 @@ class Errors(metaclass=_ErrorsWithCodes):
     E103 = "missing text field '{field}'"
     E104 = "empty text in field '{field}'"
     E105 = "undecodable bytes (not valid {encoding}): {detail}"
-    E106 = "unparseable date '{value}' in field '{field}'"
+    E106 = "unusable date '{value}' in field '{field}': {detail}"
     E107 = "text field '{field}' is not a string (found {kind})"
     E108 = "no main text could be extracted from the HTML"
     E109 = "text is longer than the limit of {limit} characters ({n}); split the document or raise --max-chars"
     E110 = "unreadable file: {detail}"
     E111 = "row could not be parsed: {detail}"
+    E112 = "field '{field}' holds a lone surrogate (U+{cp:04X}) at character {pos}: half of a UTF-16 pair (for example a JSON \\u escape of one half), which cannot be written as UTF-8; fix the value at its source"
+    E113 = "record is nested more than {limit} levels deep{where}; flatten the field or drop it"
+    E114 = "field '{field}' holds {kind} that cannot be stored as text or JSON ({detail})"
+    E115 = "id field '{field}' must be a string or an integer, found {kind}; fix the id or choose another --id-field"
+    E116 = "unsupported file type '{suffix}' in a folder input; framing reads {formats} (move the file out of the folder or convert it)"
+    E117 = "unbalanced quote: {detail}; the line is rejected alone and reading goes on with line {next}"
+    E118 = "the compressed stream is damaged or ends early ({detail}): line {line} and everything after it could not be read; recompress or re-download the file"
+    E119 = "Parquet row group {group} (rows {start}-{end}) could not be read: {detail}"
+    E120 = "column '{column}' of type {type} could not be read: {detail}"
 
     # E2xx: inputs and command-line usage
     E201 = "Input '{path}' does not exist."
@@ -56,6 +65,10 @@ class Errors(metaclass=_ErrorsWithCodes):
     E207 = "Output file '{path}' already exists; pass --overwrite to replace it."
     E208 = "The {role} '{path}' is also an input of this run; framing never writes over its inputs. Choose another path for the {role}."
     E209 = "The {role} '{path}' {how} '{other}'; framing never writes where it could replace or re-read its inputs. Choose a {role} outside the inputs."
+    E211 = "'{path}' is {what}; `framing score` scores one text (a .txt or .html file, '-' for standard input, or --text). To label a collection use `framing label {path} --out labels.jsonl`."
+    E212 = "The text given {where} is not valid UTF-8 (an undecodable byte at character {pos}); save it as a UTF-8 file and score the file, or fix the terminal's encoding."
+    E213 = "Invalid --date-format '{fmt}': {detail}. Use strptime codes such as %d/%m/%Y, or 'unix' / 'unix_ms' for Unix timestamps."
+    E214 = "'{path}' has no column(s) {missing}; its columns are: {columns}. Name the right field (e.g. --text-field), or fix the header."
     E210 = "The {role} '{path}' already exists and is {what}; framing replaces only files it wrote. Choose another path, or pass --overwrite if you are sure it may be replaced."
 
     # E3xx: pipeline and models
@@ -98,11 +111,15 @@ class Errors(metaclass=_ErrorsWithCodes):
     E606 = "Invalid labelling options: {detail}"
     E607 = "Cannot use the Dask cluster '{address}': {detail}. Check the scheduler address (tcp://host:8786) and that dask[distributed] and framing are installed on the workers."
     E608 = "A parallel run builds one Analyzer per worker, so it needs the arguments of framing.load (load_kwargs=...), not a built Analyzer."
-    E609 = "Output directory '{path}' holds an unfinished run ({done} shard(s) finished); finish it with `framing label ... --out {path} --resume`, or read it with allow_incomplete=True."
+    E609 = "Output directory '{path}' holds an unfinished run ({done} shard(s) finished); finish it with `framing label ... --out {path} --resume`, or read the finished shards with --allow-incomplete (allow_incomplete=True in Python)."
     E610 = "'{path}' is not a labelled output: expected a .jsonl or .parquet file, or a directory written by `framing label --out DIR/` (with {manifest})."
-    E611 = "Output directory '{path}' is damaged: {detail}. Rerun `framing label ... --out {path} --resume` to redo the damaged shard(s)."
+    E611 = "Output directory '{path}' is damaged or does not match its manifest: {detail}. Rerun `framing label ... --out {path} --resume` to redo the damaged shard(s), or read the intact ones with --allow-incomplete."
     E612 = "labelling failed (input record {record}): {detail}"
     E613 = "Labelling shard {index} (input records {start}-{end}) failed: {detail}. Finished shards are kept; fix the cause and rerun with --resume."
+    E614 = "'{path}' is being written by another framing run (pid {pid} on {host}, since {since}); wait for it to finish or stop it. Lock file: {lock}"
+    E615 = "Cannot lock the output '{path}': {detail}. Choose an output location you can write to."
+    E616 = "Output directory '{path}' holds files of more than one run ({detail}); it cannot be trusted. Label again with --overwrite, or read what its manifest lists with --allow-incomplete."
+    E617 = "Output directory '{path}' is being written right now (pid {pid} on {host}); read it when that run has finished, or pass --allow-incomplete to read the shards finished so far."
 
     # E7xx: stance (settings, stance data, targets, stance models, stance cue rules)
     E701 = "Invalid stance settings: {detail}"
@@ -114,6 +131,31 @@ class Errors(metaclass=_ErrorsWithCodes):
     E707 = "Stance evaluation data uses label(s) the model cannot predict: {labels}; the model knows: {known}. Evaluate on data with the model's labels, or retrain with examples of them."
     E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
     E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
+
+
+    # E9xx: the command line's last line of defence (unexpected errors, the file system)
+    E900 = "Unexpected error: {cause}. The full log is in {log}; please report it with that file."
+    E901 = "No space left on the device while writing '{path}'. Free some space or choose another output location; nothing was replaced (finished shards of a directory run are kept)."
+    E902 = "Permission denied: '{path}' ({detail}). Choose a location you may {what}."
+    E903 = "'{path}' is on a read-only file system. Choose an output on a writable disk."
+    E904 = "Could not {what} '{path}': {detail}."
+    E905 = "'{path}' is not a readable Parquet file: {detail}. Re-create it (for output of `framing label`, label again)."
+
+
+class Warnings(metaclass=_ErrorsWithCodes):
+    """Warnings: things a run did on its own that the user should know about (numbered too)."""
+
+    W112 = "{path}: the header has bytes that are not UTF-8 ({names}); they were replaced with U+FFFD in those column names"
+    W614 = "{n} record(s) reuse an id seen earlier in the input (e.g. {examples}); ids are compared as text, so 1 and \"1\" are the same id. Aggregates count each id once."
+    W615 = "reading an incomplete or damaged run in '{path}' (--allow-incomplete): {detail}"
+    W616 = "{n} document(s) repeat an id seen earlier ({examples}); {action}"
+    W617 = "{n} document(s) have a date that could not be read (e.g. {examples}); they count as undated. Fix the dates, or pass --date-format."
+    W618 = "removed {n} stale temporary file(s) a killed run left in '{path}'"
+    W619 = "a lock on '{path}' was left by a run that is no longer running (pid {pid} on {host}); it was taken over"
+
+
+class FramingWarning(UserWarning):
+    """A numbered warning (:class:`Warnings`); the CLI prints it on stderr as ``warning: ...``."""
 
 
 class FramingError(Exception):

@@ -14,6 +14,24 @@ Accepted inputs (mixed freely):
 ``gold`` (an annotated record's own labels; for a DocResult, the gold ``labels``/``sentences``/
 ``stance`` that ingest carried into ``meta``), or ``auto`` (predictions where present, else gold).
 
+What is read is checked, never silently guessed (issue: data safety):
+
+* a directory written by ``framing label --out DIR/`` is read through its manifest
+  (:func:`framing.io.output.check_run`): unfinished, damaged or mixed runs are refused unless
+  ``allow_incomplete`` (a warning says what was left out);
+* documents whose id repeats an earlier one (the same file given twice, overlapping inputs)
+  are counted once, with a warning (W616); ``keep_duplicates`` counts every copy;
+* dates are read by the one date parser (:mod:`framing.io.dates`, ``date_format`` for
+  non-ISO spellings); a date it cannot read makes the document undated, with a warning (W617);
+  a date less precise than the period (a year, for monthly periods) is undated too.
+
+These options are arguments of :func:`load_labelled` and :func:`iter_documents`, or set for a
+block of code with :func:`read_options` (the command line does so around ``aggregate``).
+
+This module is longer than the usual 400 lines because the two readers (record by record, and
+column-wise Arrow for Parquet) and the accumulator they share must agree on every rule above;
+splitting them apart would put those rules in two places.
+
 Example:
     >>> data = load_labelled([{"id": "a", "outlet": "X", "date": "2020-05-01",
     ...                        "labels": ["federalism"], "sentences": [], "stance": []}],
@@ -24,13 +42,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import re
+import warnings
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -38,7 +59,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from framing.errors import Errors, FramingError, RecordError
+from framing.errors import Errors, FramingError, FramingWarning, RecordError, Warnings
+from framing.io.dates import check_date_format, parse_date
+from framing.io.manifest import MANIFEST
+from framing.io.output import iter_jsonl_results, output_files, parquet_file
+from framing.io.schema import SCORE_PREFIX, frames_in, is_result_table, row_to_dict
 
 FREQS = ("month", "quarter", "year", "decade")
 UNITS = ("document", "sentence")
@@ -52,7 +77,51 @@ Source: TypeAlias = str | Path | pd.DataFrame | Iterable[Any]
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
 _BATCH = 65_536
-_ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How labelled inputs are read (see the module docstring).
+
+    ``allow_incomplete``: read the intact shards of an unfinished, damaged or mixed output
+    directory (with a warning) instead of refusing it; ``keep_duplicates``: count every copy
+    of a repeated id; ``date_format``: strptime codes (or ``unix``) for non-ISO dates.
+    """
+
+    allow_incomplete: bool = False
+    keep_duplicates: bool = False
+    date_format: str | None = None
+
+    def __post_init__(self) -> None:
+        check_date_format(self.date_format)
+
+
+_OPTIONS: contextvars.ContextVar[ReadOptions | None] = contextvars.ContextVar(
+    "framing_read_options", default=None)
+
+
+@contextlib.contextmanager
+def read_options(**kwargs: Any) -> Iterator[ReadOptions]:
+    """Within the block, labelled inputs are read with these :class:`ReadOptions` (where a
+    call does not pass its own).
+
+    Example:
+        >>> with read_options(keep_duplicates=True) as o:
+        ...     current_options().keep_duplicates
+        True
+    """
+    opts = replace(_OPTIONS.get() or ReadOptions(), **kwargs)
+    token = _OPTIONS.set(opts)
+    try:
+        yield opts
+    finally:
+        _OPTIONS.reset(token)
+
+
+def current_options(options: ReadOptions | None = None) -> ReadOptions:
+    """``options``, or those set by :func:`read_options`, or the defaults."""
+    return options if options is not None else (_OPTIONS.get() or ReadOptions())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -60,38 +129,48 @@ _ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 # ----------------------------------------------------------------------------------------------
 
 
-def period_of(date: Any, freq: str) -> str | None:
+def period_of(date: Any, freq: str, *, date_format: str | None = None,
+              partial: str = "start") -> str | None:
     """The period label of a date: ``2019-03`` (month), ``2019-Q1``, ``2019`` or ``2010s``.
 
-    ISO dates (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD...``) are read directly; other spellings go
-    through the ingest date parser. Unparseable or empty dates give None.
+    Dates are read by the one date parser (:func:`framing.io.dates.parse_date`); an unusable or
+    empty date gives None. A date less precise than ``freq`` (``2019`` for months) is placed at
+    the start of what it names with ``partial="start"`` (split points such as ``--split-at
+    2020``), or gives None with ``partial="none"`` (documents: never guessed).
 
     Example:
         >>> [period_of("2019-08-30", f) for f in FREQS]
         ['2019-08', '2019-Q3', '2019', '2010s']
+        >>> period_of("2020/11/05", "month"), period_of("2020", "month", partial="none")
+        ('2020-11', None)
     """
+    try:
+        return _period(date, freq, date_format, partial)
+    except RecordError:
+        return None
+
+
+def _period(date: Any, freq: str, date_format: str | None, partial: str) -> str | None:
+    """:func:`period_of`, raising RecordError (E106) for a date that cannot be read."""
     if date is None:
         return None
     s = str(date).strip()
     if not s:
         return None
-    m = _ISO.match(s)
+    m = _ISO.match(s) if date_format is None else None
     if m is None:
-        from framing.ingest.meta import parse_date
-
-        try:
-            iso = parse_date(s)
-        except RecordError:
-            return None
+        iso = parse_date(s, date_format=date_format)
         if iso is None:
             return None
         m = _ISO.match(iso)
-        if m is None:
+        if m is None:  # pragma: no cover - parse_date returns ISO
             return None
     y = int(m.group(1))
+    if m.group(2) is None and freq in ("month", "quarter") and partial == "none":
+        return None
     mo = int(m.group(2) or 1)
     if not 1 <= mo <= 12:
-        return None
+        raise RecordError(Errors.E106.format(value=s, field="date", detail=f"no month {mo}"))
     if freq == "month":
         return f"{y:04d}-{mo:02d}"
     if freq == "quarter":
@@ -197,7 +276,7 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
             raise FramingError(Errors.E507.format(path=where, detail=(
                 f"expected a JSON object, found {type(rec).__name__}")))
     if "meta_json" in rec or "sentences_json" in rec:
-        rec = _row_to_result(rec)
+        rec = row_to_dict(rec)
     result = _is_result(rec)
     meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
     source = labels_from if labels_from != "auto" else ("predicted" if result else "gold")
@@ -251,28 +330,6 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
                fields=tuple(_fields_of(rec)))
 
 
-def _row_to_result(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of the Parquet layout of ``framing.batch.sinks`` back to a DocResult dict."""
-
-    def js(name: str, default: Any) -> Any:
-        v = row.get(name)
-        if v is None or (isinstance(v, float) and v != v):
-            return default
-        return json.loads(v) if isinstance(v, str) else v
-
-    meta = dict(js("meta_json", {}))
-    for k in ("outlet", "date", "title", "author", "url"):
-        if row.get(k) is not None and k not in meta:
-            meta[k] = row[k]
-    labels = row.get("labels")
-    return {"id": row.get("id", ""), "meta": meta,
-            "frames": {k[7:]: v for k, v in row.items() if k.startswith("score__")},
-            "labels": [] if labels is None else list(labels),
-            "primary_frame": row.get("primary_frame"),
-            "stance": js("stance_json", []), "sentences": js("sentences_json", []),
-            "model": js("model_json", {})}
-
-
 # ----------------------------------------------------------------------------------------------
 # the compact data set
 # ----------------------------------------------------------------------------------------------
@@ -306,6 +363,10 @@ class LabelledData:
     label_sources: dict[str, int]
     sources: list[str]
     has_text: bool
+    #: documents left out because their id repeats an earlier one (0 with keep_duplicates)
+    n_duplicates: int = 0
+    #: documents whose date could not be read (they are undated)
+    n_bad_dates: int = 0
 
     @property
     def n_documents(self) -> int:
@@ -340,8 +401,14 @@ class _Codes:
 
 
 class _Accumulator:
-    def __init__(self, by: tuple[str, ...], freq: str, unit: str) -> None:
+    def __init__(self, by: tuple[str, ...], freq: str, unit: str,
+                 options: ReadOptions | None = None) -> None:
         self.by, self.freq, self.unit = by, freq, unit
+        self.options = current_options(options)
+        self.date_bad: dict[Any, bool] = {}
+        self.bad_dates = 0
+        self.bad_examples: list[str] = []
+        self.id_parts: list[Any] = []
         self.groups = _Codes()
         self.periods = _Codes()
         self.frames = _Codes()
@@ -365,10 +432,22 @@ class _Accumulator:
     def period_code(self, date: Any) -> int:
         c = self.date_period.get(date)
         if c is None:
-            p = period_of(date, self.freq)
+            bad = False
+            try:
+                p = _period(date, self.freq, self.options.date_format, "none")
+            except RecordError:
+                p, bad = None, True
             c = -1 if p is None else self.periods.code(p)
             self.date_period[date] = c
+            self.date_bad[date] = bad
         return c
+
+    def count_bad_dates(self, date: Any, n: int = 1) -> None:
+        """Count ``n`` documents dated ``date`` if it could not be read (after period_code)."""
+        if self.date_bad.get(date):
+            self.bad_dates += n
+            if len(self.bad_examples) < 3 and repr(str(date)) not in self.bad_examples:
+                self.bad_examples.append(repr(str(date)))
 
     def add_docs(self, docs: Sequence[Doc]) -> None:
         """Add normalised documents (the record path)."""
@@ -388,6 +467,7 @@ class _Accumulator:
                     self.key_found[j] += 1
             g[i] = self.groups.code(d.keys)
             p[i] = self.period_code(d.date)
+            self.count_bad_dates(d.date)
             self.sources[d.source] += 1
             if self.unit == "sentence":
                 sents = d.sentences or []
@@ -408,6 +488,7 @@ class _Accumulator:
                 self.st_doc.append(base + i)
                 self.st_target.append(self.targets.code(t))
                 self.st_label.append(self.stance_labels.code(lab))
+        self.id_parts.append([d.id for d in docs])
         self._push(g, p, u, np.frombuffer(rows, np.int64), np.frombuffer(cols, np.int32),
                    np.frombuffer(vals, np.int32))
 
@@ -421,10 +502,63 @@ class _Accumulator:
         self.k_vals.append(vals.copy())
         self.n += len(g)
 
+    def duplicates(self) -> tuple[NDArray[np.bool_], list[str]]:
+        """Which documents repeat an earlier document's id (empty ids never do), and a few
+        examples ``'id' x3``."""
+        import pyarrow as pa
+
+        parts = [p.to_pylist() if isinstance(p, pa.Array | pa.ChunkedArray) else list(p)
+                 for p in self.id_parts]
+        ids = pd.Series([x for part in parts for x in part], dtype=object)
+        if len(ids) != self.n:  # pragma: no cover - every reader records its ids
+            return np.zeros(self.n, bool), []
+        named = ids.notna() & (ids.astype(str) != "")
+        dup = (ids.duplicated(keep="first") & named).to_numpy()
+        examples: list[str] = []
+        if dup.any():
+            counts = ids[named].value_counts()
+            examples = [f"{k!r} x{int(c)}" for k, c in counts[counts > 1].head(3).items()]
+        return dup, examples
+
+    def drop(self, dup: NDArray[np.bool_]) -> None:
+        """Remove the documents marked in ``dup`` (renumbering the rest, input order kept)."""
+        keep = ~dup
+        new_index = np.cumsum(keep) - 1
+        group = np.concatenate(self.group_parts)[keep]
+        period = np.concatenate(self.period_parts)[keep]
+        units = np.concatenate(self.unit_parts)[keep]
+        rows = np.concatenate(self.k_rows) if self.k_rows else np.zeros(0, np.int64)
+        cols = np.concatenate(self.k_cols) if self.k_cols else np.zeros(0, np.int32)
+        vals = np.concatenate(self.k_vals) if self.k_vals else np.zeros(0, np.int32)
+        sel = keep[rows] if len(rows) else np.zeros(0, bool)
+        self.group_parts, self.period_parts, self.unit_parts = [group], [period], [units]
+        self.k_rows = [new_index[rows[sel]].astype(np.int64)]
+        self.k_cols, self.k_vals = [cols[sel]], [vals[sel]]
+        sd = np.frombuffer(self.st_doc, np.int64)
+        ssel = keep[sd] if len(sd) else np.zeros(0, bool)
+        self.st_doc = array("q", new_index[sd[ssel]].astype(np.int64).tolist())
+        self.st_target = array("i", np.frombuffer(self.st_target, np.int32)[ssel].tolist())
+        self.st_label = array("i", np.frombuffer(self.st_label, np.int32)[ssel].tolist())
+        self.n = int(keep.sum())
+
     def finish(self, sources: list[str]) -> LabelledData:
         if self.n == 0:
             raise FramingError(Errors.E506.format(where=", ".join(sources) or "the input",
                                                   detail="no documents"))
+        dup, examples = self.duplicates()
+        n_dup = int(dup.sum())
+        if n_dup:
+            keep_all = self.options.keep_duplicates
+            warnings.warn(FramingWarning(Warnings.W616.format(
+                n=n_dup, examples=", ".join(examples),
+                action="every copy is counted (--keep-duplicates)" if keep_all else
+                "each id is counted once, the first copy (--keep-duplicates counts every "
+                "copy)")), stacklevel=4)
+            if not keep_all:
+                self.drop(dup)
+        if self.bad_dates:
+            warnings.warn(FramingWarning(Warnings.W617.format(
+                n=self.bad_dates, examples=", ".join(self.bad_examples))), stacklevel=4)
         for j, key in enumerate(self.by):
             if self.key_found[j] == 0:
                 avail = sorted(f for f in self.fields_seen if f != "__meta__") or ["(none)"]
@@ -462,7 +596,9 @@ class _Accumulator:
             stance_target=np.frombuffer(self.st_target, np.int32).copy(),
             stance_label=np.frombuffer(self.st_label, np.int32).copy(),
             stance_labels=self.stance_labels.values, label_sources=dict(self.sources),
-            sources=sources, has_text=self.has_text)
+            sources=sources, has_text=self.has_text,
+            n_duplicates=0 if self.options.keep_duplicates else n_dup,
+            n_bad_dates=self.bad_dates)
 
 
 def _frame_order(frames: Iterable[str]) -> list[str]:
@@ -484,28 +620,7 @@ def _frame_order(frames: Iterable[str]) -> list[str]:
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as e:
-        raise FramingError(Errors.E507.format(path=path, detail=e.strerror or str(e))) from None
-    with fh:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise FramingError(Errors.E507.format(
-                        path=path, detail=f"line {lineno}: invalid JSON ({e.msg})")) from None
-                if not isinstance(rec, dict):
-                    raise FramingError(Errors.E507.format(
-                        path=path, detail=f"line {lineno}: not a JSON object"))
-                yield lineno, rec
-        except UnicodeDecodeError as e:
-            raise FramingError(Errors.E507.format(
-                path=path, detail=f"after line {lineno}: not UTF-8 ({e.reason})")) from None
+    return iter_jsonl_results(path)
 
 
 def _fields_of(rec: dict[str, Any]) -> list[str]:
@@ -524,10 +639,18 @@ def _check_path(p: Path) -> None:
                            "or an annotated corpus JSONL)"))
 
 
-def _expand(paths: Sequence[str | Path]) -> list[Path]:
+def _expand(paths: Sequence[str | Path], options: ReadOptions | None = None) -> list[Path]:
+    """The files to read: a file itself; an output directory of ``framing label`` (it has a
+    manifest) its checked shards; another folder its .jsonl/.parquet files."""
+    opts = current_options(options)
     out: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        if p.is_dir() and (p / MANIFEST).is_file():
+            files = output_files(p, allow_incomplete=opts.allow_incomplete)
+            if not files:
+                raise FramingError(Errors.E506.format(where=p, detail="no finished shards"))
+            out += files
+        elif p.is_dir():
             found = sorted(x for x in p.iterdir() if x.suffix.lower() in _PARQUET + _JSONL
                            and not x.name.startswith(("_", ".")))
             if not found:
@@ -540,25 +663,25 @@ def _expand(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def _parquet_layout(names: Sequence[str]) -> bool:
-    return ("meta_json" in names or "sentences_json" in names
-            or any(n.startswith("score__") for n in names))
+    return is_result_table(names)
 
 
 def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
     """Document unit, predicted labels, Parquet result layout: Arrow kernels throughout."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     names = pf.schema_arrow.names
-    acc.declared += [n[7:] for n in names if n.startswith("score__")]
+    acc.declared += frames_in(names)
     acc.fields_seen.update(n for n in names if not n.endswith("_json"))
     if "labels" not in names:
         raise FramingError(Errors.E505.format(where=str(path), what="predicted",
                                               detail="no 'labels' column", other="gold"))
     meta_keys = [k for k in (*acc.by, "date") if k not in names]
     cols = [k for k in (*acc.by, "date") if k in names] + ["labels"]
+    if "id" in names:
+        cols.append("id")
     if meta_keys:
         cols.append("meta_json")
     stance = "stance_json" in names
@@ -585,8 +708,14 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         g = _combine_group_codes(key_codes, acc, m)
         dcodes, dvals = _dict_codes(pc.cast(batch.column("date") if "date" in names
                                             else meta_cols["date"], pa.string()))
-        plut = np.array([acc.period_code(v) for v in dvals], dtype=np.int32)
+        # one slot more for null dates: code -1 picks it (undated)
+        plut = np.array([acc.period_code(v) for v in dvals] + [-1], dtype=np.int32)
         p = plut[dcodes]
+        if acc.date_bad and any(acc.date_bad.get(v) for v in dvals):
+            per_value = np.bincount(dcodes[dcodes >= 0], minlength=len(dvals))
+            for v, n in zip(dvals, per_value.tolist(), strict=True):
+                if n:
+                    acc.count_bad_dates(v, n)
         lab = batch.column("labels")
         flat = pc.list_flatten(lab)
         parents = pc.list_parent_indices(lab).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -596,6 +725,7 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         cols_ = flut[fcodes[keep]]
         rows_ = parents[keep] + base
         acc.sources["predicted"] += m
+        acc.id_parts.append(batch.column("id") if "id" in names else [""] * m)
         acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
         if stance:
             st = batch.column("stance_json").fill_null("[]")
@@ -643,9 +773,8 @@ def _meta_columns(meta_json: Any, keys: Sequence[str]) -> dict[str, Any]:
 def _parquet_has_text(path: Path) -> bool:
     """Whether the first rows of a Parquet file carry sentence text (a cheap probe)."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     names = pf.schema_arrow.names
     col = "sentences_json" if "sentences_json" in names else ("text" if "text" in names
                                                               else None)
@@ -684,28 +813,46 @@ def _combine_group_codes(key_codes: list[tuple[NDArray[np.int64], list[Any]]],
 
 
 def _parquet_records(path: Path, need_text: bool = True) -> Iterator[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     names = pf.schema_arrow.names
     cols = list(names)
     if _parquet_layout(names):
         # frame scores are not needed downstream; sentence text only when asked for
-        cols = [n for n in names if not n.startswith("score__")
+        cols = [n for n in names if not n.startswith(SCORE_PREFIX)
                 and (need_text or n != "sentences_json")]
-    for batch in pf.iter_batches(batch_size=8192, columns=cols):
-        yield from batch.to_pylist()
+    try:
+        for batch in pf.iter_batches(batch_size=8192, columns=cols):
+            yield from batch.to_pylist()
+    except Exception as e:
+        raise FramingError(Errors.E905.format(path=path, detail=str(e)[:200])) from None
 
 
 def iter_documents(source: Source, by: Sequence[str] = ("outlet",), labels_from: str = "auto",
-                   need_text: bool = True) -> Iterator[Doc]:
-    """Every input document, normalised (the slow, general path: one Python object each).
+                   need_text: bool = True, options: ReadOptions | None = None) -> Iterator[Doc]:
+    """Every input document, normalised (the slow, general path: one Python object each); a
+    document whose id repeats an earlier one is skipped unless ``keep_duplicates``.
 
     Example:
         >>> next(iter_documents([{"id": "a", "outlet": "X", "labels": [], "text": "Hi.",
         ...                       "sentences": [{"start": 0, "end": 3, "labels": []}]}])).sentences
         [('Hi.', [])]
     """
+    opts = current_options(options)
+    docs = _iter_documents(source, by, labels_from, need_text, opts)
+    if opts.keep_duplicates:
+        yield from docs
+        return
+    seen: set[str] = set()
+    for d in docs:
+        if d.id:
+            if d.id in seen:
+                continue
+            seen.add(d.id)
+        yield d
+
+
+def _iter_documents(source: Source, by: Sequence[str], labels_from: str, need_text: bool,
+                    opts: ReadOptions) -> Iterator[Doc]:
     if isinstance(source, pd.DataFrame):
         for i, row in enumerate(source.to_dict("records")):
             yield normalise_record(_df_row(row), by, labels_from, where=f"row {i}")
@@ -714,7 +861,7 @@ def iter_documents(source: Source, by: Sequence[str] = ("outlet",), labels_from:
         source = [source]
     items = list(source) if not isinstance(source, list) else source
     if items and all(isinstance(x, (str, Path)) for x in items):
-        for p in _expand(items):
+        for p in _expand(items, opts):
             if p.suffix.lower() in _PARQUET:
                 for i, rec in enumerate(_parquet_records(p, need_text)):
                     yield normalise_record(rec, by, labels_from, where=f"{p} row {i}")
@@ -736,7 +883,8 @@ def _df_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "year",
-                  unit: str = "document", labels_from: str = "auto") -> LabelledData:
+                  unit: str = "document", labels_from: str = "auto",
+                  options: ReadOptions | None = None) -> LabelledData:
     """Read labelled documents into a :class:`LabelledData` (see the module docstring).
 
     ``source`` is a path, a list of paths (files or folders of .jsonl/.parquet), a DataFrame,
@@ -750,31 +898,32 @@ def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "
         (1128, 30)
     """
     check_settings(by, freq, unit, labels_from)
+    opts = current_options(options)
+    # duplicates are found over all inputs at the end (the accumulator), not per file
+    per_file = replace(opts, keep_duplicates=True)
     by_t = tuple(by)
-    acc = _Accumulator(by_t, freq, unit)
+    acc = _Accumulator(by_t, freq, unit, opts)
     names: list[str] = []
     if isinstance(source, (str, Path)) or (
             isinstance(source, list) and source and all(isinstance(x, (str, Path))
                                                          for x in source)):
-        paths = _expand([source] if isinstance(source, (str, Path)) else list(source))
+        paths = _expand([source] if isinstance(source, (str, Path)) else list(source), opts)
         for p in paths:
             names.append(str(p))
             if p.suffix.lower() in _PARQUET:
-                import pyarrow.parquet as pq
-
-                cols = pq.ParquetFile(p).schema_arrow.names
+                cols = parquet_file(p).schema_arrow.names
                 if (_parquet_layout(cols) and unit == "document"
                         and labels_from in ("auto", "predicted")):
                     _read_parquet_fast(p, acc, labels_from)
                     continue
-                _read_docs(iter_documents(p, by_t, labels_from, need_text=unit == "sentence"),
-                           acc)
+                _read_docs(iter_documents(p, by_t, labels_from, need_text=unit == "sentence",
+                                          options=per_file), acc)
                 acc.has_text = acc.has_text or _parquet_has_text(p)
             else:
-                _read_docs(iter_documents(p, by_t, labels_from), acc)
+                _read_docs(iter_documents(p, by_t, labels_from, options=per_file), acc)
     else:
         names.append("<memory>")
-        _read_docs(iter_documents(source, by_t, labels_from), acc)
+        _read_docs(iter_documents(source, by_t, labels_from, options=per_file), acc)
     data = acc.finish(names)
     if unit == "sentence" and int(data.units.sum()) == 0:
         raise FramingError(Errors.E509.format(unit="sentence", where=", ".join(names)))

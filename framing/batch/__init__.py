@@ -14,9 +14,18 @@ Example:
     (1, ['a'])
 """
 
-from framing.batch.label import DEFAULT_SHARD_SIZE, BatchOptions, LabelSummary, label
-from framing.batch.manifest import Manifest, ShardEntry
-from framing.batch.output import (
+from framing.batch.label import (
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_SHARD_WORDS,
+    BatchOptions,
+    LabelSummary,
+    default_workers,
+    label,
+)
+from framing.batch.sinks import JsonlSink, ParquetSink, open_sink, read_results
+from framing.io.manifest import Manifest, ShardEntry
+from framing.io.output import (
+    check_run,
     iter_output,
     iter_rejects,
     load_manifest,
@@ -25,16 +34,18 @@ from framing.batch.output import (
     read_rejects,
     read_table,
 )
-from framing.batch.sinks import JsonlSink, ParquetSink, open_sink, read_results
 
 __all__ = [
     "DEFAULT_SHARD_SIZE",
+    "DEFAULT_SHARD_WORDS",
     "BatchOptions",
     "JsonlSink",
     "LabelSummary",
     "Manifest",
     "ParquetSink",
     "ShardEntry",
+    "check_run",
+    "default_workers",
     "iter_output",
     "iter_rejects",
     "label",

@@ -146,7 +146,7 @@ class ProcessBackend:
         threads = max(1, (os.cpu_count() or 1) // workers)
         self._pool = _pool_without_extra_queue(
             max_workers=n_procs, mp_context=ctx, initializer=pool_init,
-            initargs=(load_kwargs, self._queue, threads, framing_env()))
+            initargs=(load_kwargs, self._queue, threads, framing_env(), os.getpid()))
         self._analyzer: Analyzer | None = None
 
     def _drain(self, on_progress: OnProgress) -> None:

@@ -1,19 +1,22 @@
 """``label()``: the main batch job, as a plain function the CLI calls.
 
 Every input record ends up exactly once either in the output or in the rejects; the summary
-checks ``read == labelled + rejected``. Inputs are read as a stream and cut into *shards* of
-``shard_size`` input records; a shard is the unit of work (labelled in this process, in a pool
-of ``workers`` processes, or on a Dask cluster) and of commit:
+checks ``read == labelled + rejected``. Inputs are read as a stream and cut into *shards* (at
+most ``shard_size`` records and about ``shard_words`` words, see :mod:`framing.batch.plan`); a
+shard is the unit of work (labelled in this process, in a pool of ``workers`` processes, or on
+a Dask cluster) and of commit:
 
 * ``out="labels.jsonl"`` / ``"labels.parquet"``: one output file (written under a temporary
   name and renamed when complete) plus ``labels.rejects.jsonl``;
-* ``out="labels/"`` (a directory): one file per shard, each committed atomically, with its
-  rejects beside it in ``_rejects/`` and a manifest (``_manifest.json``) of finished shards, so a
-  killed run restarted with ``resume=True`` skips finished shards, redoes the rest and ends with
-  the same bytes as an uninterrupted run. See :mod:`framing.batch.manifest` for the layout.
+* ``out="labels/"`` (a directory): one file per shard with a manifest, resumable after any
+  crash (:mod:`framing.batch.directory`).
 
-Shard contents depend only on the input, the model and the options in the fingerprint, not on
-how many workers ran them or where, so local, ``workers=2`` and Dask runs give identical files.
+Before writing anything a run checks that no output is an input (:mod:`framing.guard`) and
+takes an exclusive lock on each output (:mod:`framing.io.lock`): a second run into the same
+output is refused (E614), a lock left by a killed run is taken over, and temporary files a
+killed run left behind are removed. Shard contents depend only on the input, the model and the
+options in the fingerprint, not on how many workers ran them or where, so local, ``workers=2``
+and Dask runs give identical files. Records that reuse an id are counted and reported (W614).
 
 Example:
     >>> import json, tempfile, pathlib, framing
@@ -23,50 +26,41 @@ Example:
     ...           progress=False)
     >>> (s.stats.read, s.stats.labelled, s.stats.rejected)
     (1, 1, 0)
-    >>> s = label([d / "in.jsonl"], d / "out", load_kwargs={"rules_only": True}, progress=False)
-    >>> sorted(p.name for p in (d / "out").iterdir())
-    ['_manifest.json', 'part-000000.parquet']
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend
-from framing.batch.fsutil import TMP_PREFIX, atomic_write, fsync_dir, sha256_bytes
-from framing.batch.manifest import (
-    MANIFEST,
-    REJECTS_DIR,
-    Manifest,
-    ShardEntry,
-    describe_model,
-    diff_configs,
-    fingerprint,
-    is_ours,
-    rejects_name,
-    run_config,
-    shard_name,
-)
+from framing.batch.directory import add, label_dir
+from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend, fork_is_safe
+from framing.batch.plan import DEFAULT_SHARD_WORDS, Planner
 from framing.batch.progress import RunProgress
-from framing.batch.shard import ShardResult, ShardTask
+from framing.batch.shard import ShardResult
 from framing.batch.sinks import SHARD_FORMATS, SUFFIXES, open_sink
-from framing.errors import Errors, FramingError
+from framing.errors import Errors, FramingError, FramingWarning, Warnings
 from framing.guard import check_outputs, check_replaceable, looks_like_output, looks_like_rejects
-from framing.ingest import IngestConfig, IngestStats, read_records
-from framing.ingest.readers import detect_format
+from framing.io.articles import IngestConfig, input_formats
+from framing.io.fsutil import TMP_PREFIX, os_error
+from framing.io.lock import OutputLock
+from framing.io.records import IngestStats
 
 if TYPE_CHECKING:  # spaCy loads only where text is analysed
     from framing.analyzer import Analyzer
 
-#: Input records per shard by default: small enough to resume cheaply and balance workers,
-#: large enough that per-shard overhead (a file, a manifest entry, a task) stays negligible.
+#: Input records per shard by default (shards also end at ``DEFAULT_SHARD_WORDS`` words).
 DEFAULT_SHARD_SIZE = 500
+#: Below this much input (bytes) a rule-layer run stays in one process: starting workers and
+#: cutting the work would cost more than it saves (see :func:`default_workers`).
+PARALLEL_MIN_BYTES = 2_000_000
 
 Backend = InlineBackend | ProcessBackend | DaskBackend
 
@@ -76,7 +70,8 @@ class LabelSummary:
     """What a run did: counts, time, where things went.
 
     ``stats`` counts the whole output (shards reused from an earlier run included); the rates
-    count only what this run labelled.
+    count only what this run labelled. ``duplicates`` counts records whose id repeats an
+    earlier record's.
     """
 
     stats: IngestStats
@@ -91,6 +86,8 @@ class LabelSummary:
     workers: int = 1
     #: how worker processes started (``fork``, ``forkserver``, ``spawn``); None without them
     start_method: str | None = None
+    duplicates: int = 0
+    duplicate_examples: list[str] = field(default_factory=list)
 
     @property
     def docs_per_s(self) -> float:
@@ -111,7 +108,8 @@ class LabelSummary:
             where += f" ({self.shards} shards" + (
                 f", {self.reused_shards} reused from an earlier run" if self.reused_shards
                 else "") + ")"
-        return (f"read {s.read}, labelled {s.labelled}, rejected {s.rejected}{rej} in "
+        dup = f"; {self.duplicates} repeated id(s)" if self.duplicates else ""
+        return (f"read {s.read}, labelled {s.labelled}, rejected {s.rejected}{rej}{dup} in "
                 f"{self.seconds:.1f} s: {self.docs_per_s:.1f} docs/s, "
                 f"{self.words_per_s:,.0f} words/s -> {where}")
 
@@ -129,6 +127,7 @@ class BatchOptions:
     dask_cluster: str | None = None
     start_method: str | None = None
     batch_size: int | None = None
+    shard_words: int = DEFAULT_SHARD_WORDS
 
     def __post_init__(self) -> None:
         problems = []
@@ -136,6 +135,8 @@ class BatchOptions:
             problems.append(f"--workers must be at least 1 (got {self.workers})")
         if self.shard_size < 1:
             problems.append(f"--shard-size must be at least 1 (got {self.shard_size})")
+        if self.shard_words < 1:
+            problems.append(f"--shard-words must be at least 1 (got {self.shard_words})")
         if self.batch_size is not None and self.batch_size < 1:
             problems.append(f"--batch-size must be at least 1 (got {self.batch_size})")
         if self.shard_format is not None and self.shard_format not in SHARD_FORMATS:
@@ -182,46 +183,85 @@ def output_kind(out: str | Path) -> str:
                        + " For sharded output give a directory: --out OUTDIR/.")
 
 
+def usable_cpus() -> int:
+    """Cores this process may run on (its affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def input_bytes(paths: Sequence[str | Path]) -> int:
+    """Total size of the inputs (files below a folder included)."""
+    total = 0
+    for p in map(Path, paths):
+        files = (f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += f.stat().st_size
+    return total
+
+
+def default_workers(load_kwargs: dict[str, Any] | None, inputs: Sequence[str | Path]) -> int:
+    """``--workers`` when not given: what pays off.
+
+    Worker processes pay off for the rule layer on inputs of a few MB and more: they are forked
+    from the parent with the pipeline built (Linux), so they start at once, and shards cut by
+    words keep them all busy (``scripts/bench_label.py``). Runs with a classifier stay in one
+    process: torch already spreads one model over the cores, and each worker would load the
+    model again. Never more workers than usable cores, at most 4 by default."""
+    from framing._torchless import needs_torch
+
+    if load_kwargs is None or needs_torch(load_kwargs):
+        return 1
+    cpus = usable_cpus()
+    if cpus < 2 or input_bytes(inputs) < PARALLEL_MIN_BYTES:
+        return 1
+    # without fork, each worker is a fresh interpreter that builds its own pipeline
+    if not fork_is_safe(load_kwargs) and input_bytes(inputs) < 10 * PARALLEL_MIN_BYTES:
+        return 1
+    return min(cpus, 4)
+
+
 def estimate_total(paths: Sequence[str | Path], cfg: IngestConfig) -> int | None:
     """A cheap upper estimate of the number of records (for the progress bar's ETA)."""
     total = 0
-    for p in paths:
-        path = Path(p)
+    try:
+        kinds = input_formats(paths, cfg)
+    except FramingError:
+        return None
+    for path, fmt in kinds:
         try:
-            fmt = cfg.input_format if cfg.input_format and not path.is_dir() \
-                else detect_format(path)
-        except FramingError:
-            return None
-        if fmt in ("jsonl", "csv", "tsv") and path.suffix != ".gz":
-            with open(path, "rb") as fh:
-                n = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-            total += max(0, n - (1 if fmt in ("csv", "tsv") else 0)) + 1
-        elif fmt == "parquet":
-            import pyarrow.parquet as pq
+            if fmt in ("jsonl", "csv", "tsv") and path.suffix.lower() != ".gz":
+                with open(path, "rb") as fh:
+                    n = sum(chunk.count(b"\n")
+                            for chunk in iter(lambda: fh.read(1 << 20), b""))
+                total += max(0, n - (1 if fmt in ("csv", "tsv") else 0)) + 1
+            elif fmt == "parquet":
+                import pyarrow.parquet as pq
 
-            try:
                 total += pq.ParquetFile(path).metadata.num_rows
-            except Exception:
-                return None
-        elif fmt == "folder":
-            total += sum(1 for f in path.rglob("*")
-                         if f.is_file() and f.suffix.lower() in (".txt", ".html", ".htm"))
-        else:
-            total += 1
+            elif fmt == "folder":
+                total += sum(1 for f in path.rglob("*") if f.is_file())
+            else:
+                total += 1
+        except Exception:  # an unreadable input is rejected later, with its reason
+            return None
     return total
 
 
 def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer | None = None,
           load_kwargs: dict[str, Any] | None = None, config: IngestConfig | None = None,
           rejects: str | Path | None = None, progress: bool = True,
-          overwrite: bool | None = None, batch_size: int | None = None, workers: int = 1,
-          shard_size: int = DEFAULT_SHARD_SIZE, shard_format: str | None = None,
+          overwrite: bool | None = None, batch_size: int | None = None,
+          workers: int | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
+          shard_words: int = DEFAULT_SHARD_WORDS, shard_format: str | None = None,
           resume: bool = False, scheduler: Any = None, dask_cluster: str | None = None,
           start_method: str | None = None) -> LabelSummary:
     """Label every record of ``inputs`` into ``out``; see the module docstring.
 
     Args:
-        inputs: files or folders (JSONL, CSV/TSV, Parquet, folders of .txt/.html).
+        inputs: files or folders (JSONL, CSV/TSV, Parquet, folders of those and .txt/.html).
         out: ``OUT.jsonl`` / ``OUT.parquet`` (one file) or ``OUTDIR/`` (shards + manifest).
         analyzer: a built Analyzer (runs in this process only).
         load_kwargs: arguments of :func:`framing.load`; each worker builds its own Analyzer from
@@ -229,11 +269,13 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
         config: how to read the inputs.
         rejects: the rejects file of single-file output (default ``OUT.rejects.jsonl``).
         progress: show progress bars on stderr.
-        overwrite: replace an existing output (default: yes for a file; a directory holding a
-            run needs ``overwrite=True`` or ``resume=True``).
+        overwrite: replace an existing output (default: yes for a file framing wrote; a
+            directory holding a run needs ``overwrite=True`` or ``resume=True``).
         batch_size: documents per batch inside the Analyzer.
-        workers: processes on this machine (or LocalCluster workers with ``dask_cluster``).
-        shard_size: input records per shard.
+        workers: processes on this machine (or LocalCluster workers with ``dask_cluster``);
+            ``None``: :func:`default_workers`.
+        shard_size: at most this many input records per shard.
+        shard_words: a shard ends once it holds about this many words.
         shard_format: ``parquet`` (default) or ``jsonl`` shards (directory output only).
         resume: continue the run in ``out`` (a directory): finished shards are kept.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``.
@@ -243,14 +285,21 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
             where available; see :func:`framing.batch.executors.default_start_method`).
     """
     cfg = config or IngestConfig()
-    opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
-                        resume=resume, overwrite=overwrite, scheduler=scheduler,
-                        dask_cluster=dask_cluster, start_method=start_method,
-                        batch_size=batch_size)
-    kind = output_kind(out)
+    if analyzer is None and load_kwargs is None:
+        load_kwargs = {}
     for p in inputs:
         if not Path(p).exists():
             raise FramingError(Errors.E201.format(path=p))
+    if workers is None:
+        distributed = scheduler is not None or dask_cluster is not None
+        workers = 1 if analyzer is not None and not distributed else (
+            default_workers(load_kwargs, inputs) if not distributed else usable_cpus())
+    opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
+                        resume=resume, overwrite=overwrite, scheduler=scheduler,
+                        dask_cluster=dask_cluster, start_method=start_method,
+                        batch_size=batch_size, shard_words=shard_words)
+    kind = output_kind(out)
+    input_formats(inputs, cfg)  # E202 for an input it cannot read, before anything else
     if kind == "dir" and rejects is not None:
         raise FramingError(Errors.E606.format(
             detail=f"--rejects applies to single-file output; '{out}' is a directory, which "
@@ -262,64 +311,95 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
             raise FramingError(Errors.E606.format(
                 detail=f"--shard-format {opts.shard_format} conflicts with the output file "
                        f"'{out}'; shard formats apply to directory output (--out DIR/)"))
+    rej_path = None if kind == "dir" else (Path(rejects) if rejects
+                                           else default_rejects_path(Path(out)))
     if kind == "dir":
         check_outputs(inputs, {}, {"output directory": out})
     else:
-        rej_path = Path(rejects) if rejects else default_rejects_path(Path(out))
+        assert rej_path is not None
         check_outputs(inputs, {"output file": out, "rejects file": rej_path})
-        check_replaceable(Path(out), "output file", opts.overwrite,
-                          looks_like_output(Path(out)))
-        check_replaceable(rej_path, "rejects file", opts.overwrite,
-                          looks_like_rejects(rej_path))
     parallel = opts.workers > 1 or opts.distributed
-    if analyzer is None and load_kwargs is None:
-        load_kwargs = {}
     if parallel and load_kwargs is None:
         raise FramingError(Errors.E608)
-    if kind == "dir":
-        return _label_dir(list(inputs), Path(out), cfg, opts, analyzer, load_kwargs, progress)
-    return _label_file(list(inputs), Path(out), kind, cfg, opts, analyzer, load_kwargs,
-                       rejects, progress)
+    with contextlib.ExitStack() as locks:
+        created = _make_parents([Path(out)] + ([rej_path] if rej_path else []))
+        try:
+            locks.enter_context(OutputLock(out))
+            if rej_path is not None:
+                locks.enter_context(OutputLock(rej_path))
+            if kind == "dir":
+                summary = label_dir(list(inputs), Path(out), cfg, opts, analyzer, load_kwargs,
+                                    progress)
+            else:
+                assert rej_path is not None
+                # under the lock: the file found now is the one replaced
+                check_replaceable(Path(out), "output file", opts.overwrite,
+                                  looks_like_output(Path(out)))
+                check_replaceable(rej_path, "rejects file", opts.overwrite,
+                                  looks_like_rejects(rej_path))
+                _remove_stale_tmp([Path(out), rej_path])
+                summary = _label_file(list(inputs), Path(out), kind, cfg, opts, analyzer,
+                                      load_kwargs, rej_path, progress)
+        except FramingError:
+            locks.close()
+            _remove_empty(created)
+            raise
+    if summary.duplicates:
+        warnings.warn(FramingWarning(Warnings.W614.format(
+            n=summary.duplicates, examples=", ".join(summary.duplicate_examples))),
+            stacklevel=2)
+    return summary
 
 
-# ----- planning and running shards ---------------------------------------------------------
-class _Planner:
-    """Cuts the record stream into shard tasks; skips shards that are already finished."""
-
-    def __init__(self, inputs: list[str | Path], cfg: IngestConfig, opts: BatchOptions,
-                 fmt: str, done: dict[int, ShardEntry] | None = None) -> None:
-        self.inputs, self.cfg, self.opts, self.fmt = inputs, cfg, opts, fmt
-        self.done = done or {}
-        self.sizes: dict[int, int] = {}
-        self.n_shards = 0
-        self.total = 0
-
-    def tasks(self) -> Iterator[ShardTask]:
-        size = self.opts.shard_size
-        buf: list[Any] = []
-        index = start = 0
-        for item in read_records(self.inputs, self.cfg):
-            buf.append(item)
-            if len(buf) == size:
-                yield from self._emit(index, start, buf)
-                index, start, buf = index + 1, start + len(buf), []
-        if buf:
-            yield from self._emit(index, start, buf)
-            index, start = index + 1, start + len(buf)
-        self.n_shards, self.total = index, start
-
-    def _emit(self, index: int, start: int, items: list[Any]) -> Iterator[ShardTask]:
-        entry = self.done.get(index)
-        if entry is not None and entry.start == start and entry.end == start + len(items):
-            return  # finished in an earlier run (a different range cannot happen with an
-            # equal fingerprint; it would simply be redone)
-        self.sizes[index] = len(items)
-        yield ShardTask(index=index, start=start, items=items, fmt=self.fmt,
-                        batch_size=self.opts.batch_size)
+def _make_parents(paths: list[Path]) -> list[Path]:
+    """Create the missing parent folders of ``paths``; return them, deepest first."""
+    created: list[Path] = []
+    for p in paths:
+        parent = Path(os.path.abspath(p)).parent
+        missing = [d for d in [parent, *parent.parents] if not d.exists()]
+        for d in reversed(missing):
+            try:
+                d.mkdir()
+            except FileExistsError:
+                continue
+            except OSError as e:
+                raise os_error(e, d, "create") from None
+            created.insert(0, d)
+    return created
 
 
-def _backend(opts: BatchOptions, analyzer: Analyzer | None,
-             load_kwargs: dict[str, Any] | None, progress: bool) -> Backend:
+def _remove_empty(dirs: list[Path]) -> None:
+    """Undo :func:`_make_parents` for a refused run (only folders still empty)."""
+    for d in dirs:
+        with contextlib.suppress(OSError):
+            d.rmdir()
+
+
+_TMP_OF = r"\.tmp-\d+-{}$"
+
+
+def _remove_stale_tmp(targets: list[Path]) -> None:
+    """Remove the temporary files of earlier runs into these outputs (a killed run leaves
+    ``.tmp-<pid>-<name>``). Only the lock holder writes them, so under the lock every one is
+    stale."""
+    n = 0
+    for t in targets:
+        pat = re.compile(_TMP_OF.format(re.escape(t.name)))
+        folder = t.parent if str(t.parent) else Path(".")
+        if not folder.is_dir():
+            continue
+        for f in folder.iterdir():
+            if pat.match(f.name) and f.is_file():
+                with contextlib.suppress(OSError):
+                    f.unlink()
+                    n += 1
+    if n:
+        warnings.warn(FramingWarning(Warnings.W618.format(n=n, path=targets[0].parent)),
+                      stacklevel=3)
+
+
+def make_backend(opts: BatchOptions, analyzer: Analyzer | None,
+                 load_kwargs: dict[str, Any] | None, progress: bool) -> Backend:
     if opts.distributed:
         assert load_kwargs is not None
         return DaskBackend(load_kwargs, scheduler=opts.scheduler, cluster=opts.dask_cluster,
@@ -334,30 +414,19 @@ def _backend(opts: BatchOptions, analyzer: Analyzer | None,
     return InlineBackend(analyzer)
 
 
-def _add(stats: IngestStats, read: int, labelled: int, rejected: int, words: int,
-         reasons: dict[str, int]) -> None:
-    stats.read += read
-    stats.labelled += labelled
-    stats.rejected += rejected
-    stats.words += words
-    for k, v in reasons.items():
-        stats.reasons[k] += v
-
-
 # ----- one output file ------------------------------------------------------------------------
 def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig,
                 opts: BatchOptions, analyzer: Analyzer | None,
-                load_kwargs: dict[str, Any] | None, rejects: str | Path | None,
+                load_kwargs: dict[str, Any] | None, rej_path: Path,
                 progress: bool) -> LabelSummary:
-    rej_path = Path(rejects) if rejects else default_rejects_path(out)
     stats = IngestStats()
     t0 = time.perf_counter()
     total = estimate_total(inputs, cfg) if progress else None
-    planner = _Planner(inputs, cfg, opts, fmt)
-    backend = _backend(opts, analyzer, load_kwargs, progress)
+    planner = Planner(inputs, cfg, shard_size=opts.shard_size, shard_words=opts.shard_words,
+                      fmt=fmt, batch_size=opts.batch_size)
+    backend = make_backend(opts, analyzer, load_kwargs, progress)
     frame_ids = backend.analyzer.codebook.frame_ids if isinstance(backend, InlineBackend) \
         else None
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{TMP_PREFIX}{os.getpid()}-{out.name}")
     # rejects go to a temporary file too: a failed run leaves the previous output and its
     # rejects as they were, a finished one replaces both
@@ -365,9 +434,9 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
     rej_fh: IO[bytes] | None = None
     pending: dict[int, ShardResult] = {}
     nxt = 0
+    writing = out
     try:
-        with open_sink(tmp, frame_ids) as sink, \
-                RunProgress(progress, total) as prog:
+        with open_sink(tmp, frame_ids) as sink, RunProgress(progress, total) as prog:
             def on_progress(i: int, n: int) -> None:
                 prog.shard(i, planner.sizes.get(i, 0), n)
 
@@ -375,28 +444,36 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
                 pending[res.index] = res
                 while nxt in pending:  # results may finish out of order; write in order
                     r = pending.pop(nxt)
+                    writing = out
                     sink.write_encoded(r.data)
                     if r.rejects:
+                        writing = rej_path
                         if rej_fh is None:
-                            rej_path.parent.mkdir(parents=True, exist_ok=True)
                             rej_fh = open(rej_tmp, "wb")
                         rej_fh.write(r.rejects)
-                    _add(stats, r.read, r.labelled, r.rejected, r.words, r.reasons)
+                    add(stats, r.read, r.labelled, r.rejected, r.words, r.reasons)
                     prog.shard_done(r.index, r.read)
                     nxt += 1
+            writing = out
         if rej_fh is not None:
+            writing = rej_path
             rej_fh.close()
             rej_fh = None
             os.replace(rej_tmp, rej_path)
         elif rej_path.exists():  # the previous run's rejects (checked to be ours above)
+            writing = rej_path
             rej_path.unlink()
+        writing = out
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as e:
         backend.close(abort=True)
         if rej_fh is not None:
-            rej_fh.close()
+            with contextlib.suppress(OSError):
+                rej_fh.close()
         tmp.unlink(missing_ok=True)
         rej_tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError) and not isinstance(e, FramingError):
+            raise os_error(e, writing) from None
         raise
     else:
         backend.close()
@@ -406,207 +483,10 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
     return LabelSummary(stats=stats, seconds=seconds, out=out,
                         rejects=rej_path if stats.rejected else None, backend=backend.name,
                         workers=backend.workers,
-                        start_method=getattr(backend, "start_method", None))
+                        start_method=getattr(backend, "start_method", None),
+                        duplicates=planner.duplicates,
+                        duplicate_examples=planner.duplicate_examples)
 
 
-# ----- a sharded output directory -------------------------------------------------------------
-class _ManifestWriter:
-    """Rewrites the manifest after each commit, but spends at most ~10% of the time on it
-    (a big manifest of a long run is rewritten less often; shards finished but not yet listed
-    are simply redone after a crash)."""
-
-    def __init__(self, manifest: Manifest, root: Path) -> None:
-        self.manifest, self.root = manifest, root
-        self._last = 0.0
-        self._cost = 0.0
-        self.dirty = False
-
-    def save(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._last < 10 * self._cost:
-            self.dirty = True
-            return
-        self.manifest.save(self.root)
-        self._last = time.monotonic()
-        self._cost = self._last - now
-        self.dirty = False
-
-
-#: Exactly the names a sharded run writes (shards, and the temporary names of atomic_write);
-#: nothing else in an output directory is ever removed.
-_OUR_TOP = re.compile(r"part-\d{6}\.(?:parquet|jsonl)$"
-                      r"|\.tmp-(?:part-\d{6}\.(?:parquet|jsonl)|_manifest\.json)\.\d+$")
-_OUR_REJECTS = re.compile(r"part-\d{6}\.rejects\.jsonl$|\.tmp-part-\d{6}\.rejects\.jsonl\.\d+$")
-
-
-def _remove_ours(root: Path, keep: set[str] | frozenset[str] = frozenset()) -> None:
-    """Delete files a sharded run wrote (temporary files, shards not in ``keep``); a file
-    whose name a run would not write (a user's own file) is never touched."""
-    for p in list(root.iterdir()):
-        if p.name == REJECTS_DIR and p.is_dir():
-            for q in p.iterdir():
-                if q.is_file() and _OUR_REJECTS.match(q.name) and \
-                        f"{REJECTS_DIR}/{q.name}" not in keep:
-                    q.unlink()
-            continue
-        if p.is_file() and _OUR_TOP.match(p.name) and p.name not in keep:
-            p.unlink()
-
-
-def _check_dir(root: Path, fp: str, config: dict[str, Any], opts: BatchOptions
-               ) -> Manifest | None:
-    """Raise a clear error when ``root`` cannot take this run (changing nothing); return the
-    manifest to resume from, or ``None`` to start afresh."""
-    if root.exists() and not root.is_dir():
-        raise FramingError(Errors.E603.format(path=root, name=root.name))
-    if not root.exists():
-        return None
-    names = sorted(os.listdir(root))
-    foreign = [n for n in names if not is_ours(n)]
-    if (root / MANIFEST).exists():
-        if opts.resume:
-            old = Manifest.load(root)
-            if old.fingerprint != fp:
-                diff = diff_configs(old.config, config) or ["(settings differ)"]
-                raise FramingError(Errors.E601.format(
-                    path=root, n=len(diff), diff="\n".join(f"  - {d}" for d in diff)))
-            return old
-        if not opts.overwrite:
-            old = Manifest.load(root)
-            state = ", complete" if old.complete else ", unfinished"
-            raise FramingError(Errors.E602.format(path=root, done=len(old.shards), state=state))
-    elif names:  # a run writes its manifest before anything else: without one, not ours
-        raise FramingError(Errors.E603.format(path=root, name=(foreign or names)[0]))
-    return None
-
-
-def _setup_dir(root: Path, old: Manifest | None, fresh: Manifest) -> Manifest:
-    """Make ``root`` ready: keep the intact finished shards of ``old`` (and nothing else of
-    an earlier attempt), or clear it for ``fresh``; write the manifest."""
-    if old is None:
-        root.mkdir(parents=True, exist_ok=True)
-        _remove_ours(root)
-        fresh.save(root)
-        return fresh
-    kept = {i: e for i, e in old.shards.items() if e.verify(root) is None}
-    keep = {e.file for e in kept.values()} | {e.rejects_file for e in kept.values()
-                                               if e.rejects_file}
-    _remove_ours(root, keep)
-    old.complete = old.complete and len(kept) == old.n_shards
-    old.shards = kept
-    old.save(root)
-    return old
-
-
-def _label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: BatchOptions,
-               analyzer: Analyzer | None, load_kwargs: dict[str, Any] | None,
-               progress: bool) -> LabelSummary:
-    fmt = opts.shard_format or "parquet"
-    model = describe_model(load_kwargs) if load_kwargs is not None else describe_model(
-        None, model_info=analyzer.model_info if analyzer else None,
-        codebook=analyzer.codebook if analyzer else None)
-    config = run_config(inputs, cfg, model, opts.shard_size, fmt)
-    fp = fingerprint(config)
-    t0 = time.perf_counter()
-    old = _check_dir(root, fp, config, opts)
-    fresh = Manifest(fingerprint=fp, config=config, shard_format=fmt,
-                     shard_size=opts.shard_size)
-    manifest: Manifest | None = None
-    if old is not None and old.complete:  # a finished run: check it, maybe nothing to do
-        manifest = _setup_dir(root, old, fresh)
-        if manifest.complete:
-            return _summary(root, manifest, time.perf_counter() - t0)
-    # start the workers before touching the directory: a bad scheduler address leaves no trace
-    backend = _backend(opts, analyzer, load_kwargs, progress)
-    if manifest is None:
-        try:
-            manifest = _setup_dir(root, old, fresh)
-        except BaseException:
-            backend.close()
-            raise
-    resumed = old is not None
-    reused = dict(manifest.shards)
-    stats = IngestStats()
-    for e in reused.values():
-        _add(stats, e.read, e.labelled, e.rejected, e.words, e.reasons)
-    labelled_now = words_now = 0
-    planner = _Planner(inputs, cfg, opts, fmt, done=reused)
-    total = estimate_total(inputs, cfg) if progress else None
-    if progress and resumed:
-        from rich.console import Console
-
-        Console(stderr=True).print(
-            f"resuming {root}: {len(reused)} finished shard(s) ({stats.read} records) kept",
-            highlight=False)
-    writer = _ManifestWriter(manifest, root)
-    try:
-        with RunProgress(progress, total, skipped=stats.read) as prog:
-            def on_progress(i: int, n: int) -> None:
-                prog.shard(i, planner.sizes.get(i, 0), n)
-
-            for res in backend.run(planner.tasks(), on_progress):
-                _commit(root, fmt, res, manifest)
-                writer.save()
-                _add(stats, res.read, res.labelled, res.rejected, res.words, res.reasons)
-                labelled_now += res.labelled
-                words_now += res.words
-                prog.shard_done(res.index, res.read)
-    except BaseException:
-        backend.close(abort=True)
-        raise
-    else:
-        backend.close()
-    finally:
-        if writer.dirty:  # list every committed shard, so --resume keeps it
-            writer.save(force=True)
-    manifest.complete = True
-    manifest.n_shards = planner.n_shards
-    manifest.total_records = planner.total
-    writer.save(force=True)
-    seconds = time.perf_counter() - t0
-    if not stats.balanced or stats.read != planner.total or \
-            sorted(manifest.shards) != list(range(planner.n_shards)):
-        raise RuntimeError(f"record accounting broken: {stats}, {planner.total} records read, "
-                           f"shards {sorted(manifest.shards)}")
-    return LabelSummary(stats=stats, seconds=seconds, out=root,
-                        rejects=root / REJECTS_DIR if stats.rejected else None,
-                        shards=planner.n_shards, reused_shards=len(reused),
-                        labelled_now=labelled_now, words_now=words_now, backend=backend.name,
-                        workers=backend.workers,
-                        start_method=getattr(backend, "start_method", None))
-
-
-def _summary(root: Path, manifest: Manifest, seconds: float) -> LabelSummary:
-    stats = IngestStats()
-    for e in manifest.shards.values():
-        _add(stats, e.read, e.labelled, e.rejected, e.words, e.reasons)
-    return LabelSummary(stats=stats, seconds=seconds, out=root,
-                        rejects=root / REJECTS_DIR if stats.rejected else None,
-                        shards=len(manifest.shards), reused_shards=len(manifest.shards),
-                        labelled_now=0, words_now=0)
-
-
-def _commit(root: Path, fmt: str, res: ShardResult, manifest: Manifest) -> None:
-    """Write a shard's files atomically, then list it in the (in-memory) manifest."""
-    if manifest.model_info is None:
-        manifest.model_info = res.model
-    elif res.model != manifest.model_info:
-        # e.g. a default model rebuilt between a crash and --resume: never mix two models
-        diff = diff_configs(manifest.model_info, res.model, "model_info") or ["model_info"]
-        raise FramingError(Errors.E601.format(path=root, n=len(diff),
-                                              diff="\n".join(f"  - {d}" for d in diff)))
-    name = shard_name(res.index, fmt)
-    atomic_write(root / name, res.data, sync_dir=False)
-    rname = rejects_name(res.index)
-    if res.rejects:
-        atomic_write(root / rname, res.rejects, sync_dir=False)
-        fsync_dir(root / REJECTS_DIR)
-    else:  # left over from an earlier attempt at this shard
-        (root / rname).unlink(missing_ok=True)
-    fsync_dir(root)
-    manifest.shards[res.index] = ShardEntry(
-        index=res.index, start=res.start, end=res.end, read=res.read, labelled=res.labelled,
-        rejected=res.rejected, words=res.words, file=name, bytes=len(res.data),
-        sha256=res.sha256, reasons=dict(res.reasons),
-        rejects_file=rname if res.rejects else None, rejects_bytes=len(res.rejects),
-        rejects_sha256=sha256_bytes(res.rejects) if res.rejects else None)
+__all__ = ["DEFAULT_SHARD_SIZE", "DEFAULT_SHARD_WORDS", "BatchOptions", "LabelSummary",
+           "default_workers", "label", "output_kind"]

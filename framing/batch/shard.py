@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from framing import _torchless
-from framing.batch.fsutil import sha256_bytes
 from framing.batch.sinks import ShardEncoder
 from framing.errors import Errors, FramingError
-from framing.ingest import Reject
+from framing.io.fsutil import sha256_bytes
+from framing.io.records import Reject
 from framing.types import Article
 
 if TYPE_CHECKING:  # spaCy loads only where text is analysed
@@ -78,10 +78,6 @@ class ShardResult:
         return sha256_bytes(self.data)
 
 
-def _reject_line(rej: Reject) -> str:
-    return json.dumps(rej.to_dict(), ensure_ascii=False) + "\n"
-
-
 def label_shard(task: ShardTask, analyzer: Analyzer,
                 progress: ProgressFn | None = None) -> ShardResult:
     """Label the Articles of a shard; Rejects (and documents the pipeline fails on) are
@@ -90,8 +86,7 @@ def label_shard(task: ShardTask, analyzer: Analyzer,
     articles = [it for it in task.items if isinstance(it, Article)]
     frame_ids = analyzer.codebook.frame_ids
     try:
-        enc = _pipe(analyzer, articles, task, frame_ids, progress)
-        failed: dict[int, str] = {}
+        enc, failed = _pipe(analyzer, articles, task, frame_ids, progress)
     except FramingError:
         raise
     except Exception:  # one bad document must not sink the run: isolate it
@@ -116,19 +111,28 @@ def label_shard(task: ShardTask, analyzer: Analyzer,
     return ShardResult(
         index=task.index, start=task.start, end=task.end, read=len(task.items),
         labelled=enc.count, rejected=len(rejects), words=words, data=enc.finish(),
-        rejects="".join(_reject_line(r) for r in rejects).encode("utf-8"),
+        rejects=b"".join(r.to_line() for r in rejects),
         reasons=dict(sorted(reasons.items())), seconds=time.perf_counter() - t0,
         model=dict(getattr(analyzer, "model_info", {}) or {}))
 
 
-def _pipe(analyzer: Analyzer, articles: list[Article], task: ShardTask, frame_ids: list[str],
-          progress: ProgressFn | None) -> ShardEncoder:
-    enc = ShardEncoder(task.fmt, frame_ids)
-    for res in analyzer.pipe(articles, batch_size=task.batch_size):
+def _add(enc: ShardEncoder, res: Any, pos: int, failed: dict[int, str]) -> None:
+    """Encode one result; a result that cannot be stored rejects its document only."""
+    try:
         enc.add(res)
+    except Exception as e:
+        failed[pos] = f"the result could not be stored: {type(e).__name__}: {e}"[:300]
+
+
+def _pipe(analyzer: Analyzer, articles: list[Article], task: ShardTask, frame_ids: list[str],
+          progress: ProgressFn | None) -> tuple[ShardEncoder, dict[int, str]]:
+    enc = ShardEncoder(task.fmt, frame_ids)
+    failed: dict[int, str] = {}
+    for pos, res in enumerate(analyzer.pipe(articles, batch_size=task.batch_size)):
+        _add(enc, res, pos, failed)
         if progress is not None:
-            progress(enc.count)
-    return enc
+            progress(pos + 1)
+    return enc, failed
 
 
 def _pipe_one_by_one(analyzer: Analyzer, articles: list[Article], task: ShardTask,
@@ -145,7 +149,7 @@ def _pipe_one_by_one(analyzer: Analyzer, articles: list[Article], task: ShardTas
             failed[i] = f"{type(e).__name__}: {e}"[:300]
             results = []
         for res in results:
-            enc.add(res)
+            _add(enc, res, i, failed)
         if progress is not None:
             progress(i + 1)
     return enc, failed
@@ -205,11 +209,33 @@ def _apply_env(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
+def watch_parent(pid: int, interval: float = 0.5) -> threading.Thread:
+    """End this process as soon as process ``pid`` (the run's main process) is gone.
+
+    A worker must not outlive its run: after a ``kill -9`` of the parent nobody would read its
+    results, and it would keep a core busy (and files open) for nothing. A daemon thread checks
+    every ``interval`` seconds (a forkserver worker's own parent is the server, so the run's
+    pid is watched, not ``os.getppid()``)."""
+    from framing.io.lock import pid_alive
+
+    def run() -> None:
+        while True:
+            time.sleep(interval)
+            if not pid_alive(pid):
+                os._exit(70)  # EX_SOFTWARE; nothing to clean up that the parent wanted
+
+    t = threading.Thread(target=run, name="framing-parent-watch", daemon=True)
+    t.start()
+    return t
+
+
 def pool_init(load_kwargs: dict[str, Any], queue: Any, threads: int,
-              env: dict[str, str] | None = None) -> None:
-    """Initializer of a worker process: take the parent's ``FRAMING_*`` environment, build the
-    Analyzer once (errors are kept and raised with the first shard, so the parent can report
-    them)."""
+              env: dict[str, str] | None = None, parent: int | None = None) -> None:
+    """Initializer of a worker process: watch the parent (``parent``: its pid), take its
+    ``FRAMING_*`` environment, build the Analyzer once (errors are kept and raised with the
+    first shard, so the parent can report them)."""
+    if parent is not None:
+        watch_parent(parent)
     if env is not None:
         _apply_env(env)
     _worker["queue"] = queue

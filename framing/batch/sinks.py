@@ -1,13 +1,10 @@
-"""Output encodings for labelled documents: JSON Lines (one DocResult per line) or Parquet.
-
-The Parquet layout keeps columns that aggregation reads cheaply (``id``, ``outlet``, ``date``,
-``title``, ``author``, ``url``, ``labels``, ``primary_frame``, one ``score__<frame>`` column per
-frame) and the full nested record as JSON strings (``meta_json``, ``sentences_json``,
-``stance_json``, ``model_json``), so nothing of the DocResult is lost.
+"""Writers of labelled documents: JSON Lines (one DocResult per line) or Parquet, in the
+layout of :mod:`framing.io.schema` (the one place the columns are named).
 
 The same encoders write single output files (:func:`open_sink`) and shards
-(:func:`encode_results`, which returns the bytes of one shard file); both are deterministic:
-the same results give the same bytes.
+(:class:`ShardEncoder`, which returns the bytes of one shard file); both are deterministic, and a
+single Parquet file is cut into row groups of ``ROW_GROUP`` documents whatever the shards were,
+so its bytes do not depend on how the work was split (workers, shard size).
 
 Example:
     >>> import tempfile, pathlib
@@ -22,79 +19,44 @@ Example:
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 from framing.errors import Errors, FramingError
-from framing.types import STANDARD_META, DocResult
+from framing.io.output import OUTPUT_SUFFIXES, output_format, read_output
+from framing.io.schema import (
+    frames_in,
+    parquet_schema,
+    result_line,
+    result_row,
+    row_to_result,
+)
+from framing.types import DocResult
 
 #: Output formats, by file suffix.
-SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+SUFFIXES = OUTPUT_SUFFIXES
 SHARD_FORMATS = ("parquet", "jsonl")
-#: Rows per Parquet row group (single files; a shard is written as one table).
+#: Rows per Parquet row group of a single output file.
 ROW_GROUP = 1000
 
+# the names of the results schema, kept here for existing imports
+jsonl_line = result_line
+parquet_row = result_row
+format_of = output_format
 
-def format_of(path: str | Path) -> str | None:
-    """``"jsonl"`` / ``"parquet"`` for an output file name, else ``None``."""
-    return SUFFIXES.get(Path(path).suffix.lower())
-
-
-def jsonl_line(res: DocResult) -> str:
-    """One DocResult as one JSON line (with the newline)."""
-    return json.dumps(res.to_dict(), ensure_ascii=False) + "\n"
-
-
-def parquet_schema(frame_ids: Iterable[str]) -> Any:
-    """The Arrow schema of Parquet output for a codebook's frames (see the module docstring)."""
-    import pyarrow as pa
-
-    fields = [pa.field("id", pa.string())]
-    fields += [pa.field(m, pa.string()) for m in STANDARD_META]
-    fields += [pa.field("labels", pa.list_(pa.string())),
-               pa.field("primary_frame", pa.string())]
-    fields += [pa.field(f"score__{f}", pa.float32()) for f in frame_ids]
-    fields += [pa.field(c, pa.string()) for c in
-               ("meta_json", "stance_json", "sentences_json", "model_json")]
-    return pa.schema(fields)
-
-
-def parquet_row(res: DocResult, frame_ids: Iterable[str]) -> dict[str, Any]:
-    """One DocResult as a row of :func:`parquet_schema`."""
-    d = res.to_dict()
-    row: dict[str, Any] = {"id": d["id"]}
-    for m in STANDARD_META:
-        v = d["meta"].get(m)
-        row[m] = None if v is None else str(v)
-    row["labels"] = d["labels"]
-    row["primary_frame"] = d["primary_frame"]
-    for f in frame_ids:
-        row[f"score__{f}"] = d["frames"].get(f)
-    row["meta_json"] = json.dumps(d["meta"], ensure_ascii=False)
-    row["stance_json"] = json.dumps(d["stance"], ensure_ascii=False)
-    row["sentences_json"] = json.dumps(d["sentences"], ensure_ascii=False)
-    row["model_json"] = json.dumps(d["model"], ensure_ascii=False)
-    return row
-
-
-def row_to_result(row: dict[str, Any]) -> DocResult:
-    """Invert :func:`parquet_row`."""
-    return DocResult.from_dict({
-        "id": row["id"], "meta": json.loads(row["meta_json"]),
-        "frames": {k[len("score__"):]: v for k, v in row.items()
-                   if k.startswith("score__") and v is not None},
-        "labels": row["labels"], "primary_frame": row["primary_frame"],
-        "stance": json.loads(row["stance_json"]),
-        "sentences": json.loads(row["sentences_json"]),
-        "model": json.loads(row["model_json"])})
+__all__ = ["ROW_GROUP", "SHARD_FORMATS", "SUFFIXES", "JsonlSink", "ParquetSink", "ShardEncoder",
+           "decode_results", "encode_results", "format_of", "jsonl_line", "open_sink",
+           "parquet_row", "parquet_schema", "read_results", "row_to_result"]
 
 
 class ShardEncoder:
     """Builds the bytes of one shard file result by result, keeping only the encoded form
-    (JSON text, Arrow columns), not the DocResult objects, so a shard's memory stays small."""
+    (JSON text, Arrow columns), not the DocResult objects, so a shard's memory stays small.
+
+    :meth:`add` encodes a result completely before keeping it, so a result that cannot be
+    encoded raises and leaves the shard as it was (the caller rejects that document)."""
 
     def __init__(self, fmt: str, frame_ids: list[str]) -> None:
         if fmt not in SHARD_FORMATS:
@@ -107,13 +69,13 @@ class ShardEncoder:
         self._schema: Any = parquet_schema(self.frame_ids) if fmt == "parquet" else None
 
     def add(self, res: DocResult) -> None:
-        self.count += 1
         if self.fmt == "jsonl":
-            self._parts.append(jsonl_line(res).encode("utf-8"))
-            return
-        self._rows.append(parquet_row(res, self.frame_ids))
-        if len(self._rows) >= 256:
-            self._flush()
+            self._parts.append(result_line(res).encode("utf-8"))
+        else:
+            self._rows.append(result_row(res, self.frame_ids))
+            if len(self._rows) >= 256:
+                self._flush()
+        self.count += 1
 
     def _flush(self) -> None:
         import pyarrow as pa
@@ -146,6 +108,8 @@ def encode_results(results: Iterable[DocResult], fmt: str, frame_ids: list[str])
 
 def decode_results(data: bytes, fmt: str) -> Iterator[DocResult]:
     """Invert :func:`encode_results`."""
+    import json
+
     if fmt == "jsonl":
         for line in data.decode("utf-8").splitlines():
             if line.strip():
@@ -166,10 +130,10 @@ class JsonlSink:
         self._fh: IO[bytes] = open(path, "wb")
 
     def write(self, res: DocResult) -> None:
-        self._fh.write(jsonl_line(res).encode("utf-8"))
+        self._fh.write(result_line(res).encode("utf-8"))
 
     def write_encoded(self, data: bytes) -> None:
-        """Append a shard encoded by :func:`encode_results` with ``fmt="jsonl"``."""
+        """Append a shard encoded by :class:`ShardEncoder` with ``fmt="jsonl"``."""
         self._fh.write(data)
 
     def close(self) -> None:
@@ -184,9 +148,10 @@ class JsonlSink:
 
 
 class ParquetSink:
-    """Writes row groups of ``batch_rows`` DocResults; see the module docstring for columns.
+    """Writes row groups of exactly ``batch_rows`` DocResults (the last one shorter), whether
+    they come one by one or as encoded shards.
 
-    ``frame_ids`` ``None`` takes the schema from the first encoded shard written.
+    ``frame_ids`` ``None`` takes the schema from the first result or shard written.
     """
 
     def __init__(self, path: Path, frame_ids: list[str] | None,
@@ -195,6 +160,8 @@ class ParquetSink:
         self.frame_ids = list(frame_ids) if frame_ids is not None else None
         self.batch_rows = batch_rows
         self._rows: list[dict[str, Any]] = []
+        self._tables: list[Any] = []
+        self._pending = 0
         self._writer: Any = None
         self.schema: Any = None
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,37 +175,59 @@ class ParquetSink:
         self._writer = pq.ParquetWriter(self.path, schema, compression="zstd")
 
     def write(self, res: DocResult) -> None:
+        import pyarrow as pa
+
         if self.frame_ids is None:
             self.frame_ids = list(res.frames)
             self._open(parquet_schema(self.frame_ids))
-        self._rows.append(parquet_row(res, self.frame_ids))
-        if len(self._rows) >= self.batch_rows:
-            self._flush()
-
-    def write_encoded(self, data: bytes) -> None:
-        """Append a shard encoded by :func:`encode_results` with ``fmt="parquet"``."""
-        import pyarrow.parquet as pq
-
-        self._flush()
-        table = pq.read_table(io.BytesIO(data))
-        if self._writer is None:
-            self.frame_ids = [c[len("score__"):] for c in table.column_names
-                              if c.startswith("score__")]
-            self._open(table.schema)
-        if len(table):
-            self._writer.write_table(table.cast(self.schema), row_group_size=self.batch_rows)
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        if self._rows:
-            self._writer.write_table(pa.Table.from_pylist(self._rows, schema=self.schema))
+        self._rows.append(result_row(res, self.frame_ids))
+        if len(self._rows) >= 256:
+            self._add(pa.Table.from_pylist(self._rows, schema=self.schema))
             self._rows = []
 
+    def write_encoded(self, data: bytes) -> None:
+        """Append a shard encoded by :class:`ShardEncoder` with ``fmt="parquet"``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(io.BytesIO(data))
+        if self._writer is None:
+            self.frame_ids = frames_in(table.column_names)
+            self._open(table.schema)
+        if self._rows:
+            self._add(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+        if len(table):
+            self._add(table.cast(self.schema))
+
+    def _add(self, table: Any, final: bool = False) -> None:
+        """Queue ``table``; write every complete row group of ``batch_rows`` rows."""
+        import pyarrow as pa
+
+        if len(table):
+            self._tables.append(table)
+            self._pending += len(table)
+        if self._pending < self.batch_rows and not (final and self._pending):
+            return
+        whole = pa.concat_tables(self._tables).combine_chunks()
+        n_full = len(whole) if final else len(whole) // self.batch_rows * self.batch_rows
+        for start in range(0, n_full, self.batch_rows):
+            part = whole.slice(start, min(self.batch_rows, n_full - start))
+            self._writer.write_table(part, row_group_size=self.batch_rows)
+        rest = whole.slice(n_full)
+        self._tables = [rest] if len(rest) else []
+        self._pending = len(rest)
+
     def close(self) -> None:
+        import pyarrow as pa
+
         if self._writer is None:  # nothing was written: still leave a valid, empty file
             self._open(parquet_schema(self.frame_ids or []))
-        self._flush()
+        if self._rows:
+            self._add(pa.Table.from_pylist(self._rows, schema=self.schema))
+            self._rows = []
+        if self._pending:
+            self._add(pa.table({}), final=True)
         self._writer.close()
 
     def __enter__(self) -> ParquetSink:
@@ -252,7 +241,7 @@ class ParquetSink:
 def open_sink(path: str | Path, frame_ids: list[str] | None) -> JsonlSink | ParquetSink:
     """A sink chosen by the output suffix (.jsonl or .parquet)."""
     path = Path(path)
-    fmt = format_of(path)
+    fmt = output_format(path)
     if fmt == "jsonl":
         return JsonlSink(path)
     if fmt == "parquet":
@@ -262,6 +251,4 @@ def open_sink(path: str | Path, frame_ids: list[str] | None) -> JsonlSink | Parq
 
 def read_results(path: str | Path) -> list[DocResult]:
     """Read back a JSONL or Parquet output file, or a sharded output directory."""
-    from framing.batch.output import read_output
-
     return read_output(path)
