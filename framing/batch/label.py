@@ -41,8 +41,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from framing.batch.directory import add, label_dir
-from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend, fork_is_safe
-from framing.batch.plan import DEFAULT_SHARD_WORDS, Planner
+from framing.batch.executors import DaskBackend, InlineBackend, ProcessBackend
+from framing.batch.plan import (
+    DEFAULT_SHARD_WORDS,
+    Planner,
+    default_workers,
+    estimate_total,
+    usable_cpus,
+)
 from framing.batch.progress import RunProgress
 from framing.batch.shard import ShardResult
 from framing.batch.sinks import SHARD_FORMATS, SUFFIXES, open_sink
@@ -58,9 +64,6 @@ if TYPE_CHECKING:  # spaCy loads only where text is analysed
 
 #: Input records per shard by default (shards also end at ``DEFAULT_SHARD_WORDS`` words).
 DEFAULT_SHARD_SIZE = 500
-#: Below this much input (bytes) a rule-layer run stays in one process: starting workers and
-#: cutting the work would cost more than it saves (see :func:`default_workers`).
-PARALLEL_MIN_BYTES = 2_000_000
 
 Backend = InlineBackend | ProcessBackend | DaskBackend
 
@@ -181,73 +184,6 @@ def output_kind(out: str | Path) -> str:
         return "dir"
     raise FramingError(Errors.E204.format(path=path)
                        + " For sharded output give a directory: --out OUTDIR/.")
-
-
-def usable_cpus() -> int:
-    """Cores this process may run on (its affinity mask, not the machine's total)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def input_bytes(paths: Sequence[str | Path]) -> int:
-    """Total size of the inputs (files below a folder included)."""
-    total = 0
-    for p in map(Path, paths):
-        files = (f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-        for f in files:
-            with contextlib.suppress(OSError):
-                total += f.stat().st_size
-    return total
-
-
-def default_workers(load_kwargs: dict[str, Any] | None, inputs: Sequence[str | Path]) -> int:
-    """``--workers`` when not given: what pays off.
-
-    Worker processes pay off for the rule layer on inputs of a few MB and more: they are forked
-    from the parent with the pipeline built (Linux), so they start at once, and shards cut by
-    words keep them all busy (``scripts/bench_label.py``). Runs with a classifier stay in one
-    process: torch already spreads one model over the cores, and each worker would load the
-    model again. Never more workers than usable cores, at most 4 by default."""
-    from framing._torchless import needs_torch
-
-    if load_kwargs is None or needs_torch(load_kwargs):
-        return 1
-    cpus = usable_cpus()
-    if cpus < 2 or input_bytes(inputs) < PARALLEL_MIN_BYTES:
-        return 1
-    # without fork, each worker is a fresh interpreter that builds its own pipeline
-    if not fork_is_safe(load_kwargs) and input_bytes(inputs) < 10 * PARALLEL_MIN_BYTES:
-        return 1
-    return min(cpus, 4)
-
-
-def estimate_total(paths: Sequence[str | Path], cfg: IngestConfig) -> int | None:
-    """A cheap upper estimate of the number of records (for the progress bar's ETA)."""
-    total = 0
-    try:
-        kinds = input_formats(paths, cfg)
-    except FramingError:
-        return None
-    for path, fmt in kinds:
-        try:
-            if fmt in ("jsonl", "csv", "tsv") and path.suffix.lower() != ".gz":
-                with open(path, "rb") as fh:
-                    n = sum(chunk.count(b"\n")
-                            for chunk in iter(lambda: fh.read(1 << 20), b""))
-                total += max(0, n - (1 if fmt in ("csv", "tsv") else 0)) + 1
-            elif fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                total += pq.ParquetFile(path).metadata.num_rows
-            elif fmt == "folder":
-                total += sum(1 for f in path.rglob("*") if f.is_file())
-            else:
-                total += 1
-        except Exception:  # an unreadable input is rejected later, with its reason
-            return None
-    return total
 
 
 def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer | None = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from framing.aggregate.load import FREQS, LABEL_SOURCES
+from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
 from framing.cli._common import console, err_console, handle_errors
 from framing.errors import Errors, FramingError
 
@@ -49,6 +49,16 @@ def aggregate_cli(
     vocab: Annotated[bool, typer.Option(
         "--vocab/--no-vocab", help="Distinctive vocabulary (needs sentence text).")] = True,
     seed: Annotated[int, typer.Option(help="Random seed (bootstrap, permutations).")] = 0,
+    allow_incomplete: Annotated[bool, typer.Option(
+        "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: "
+                                   "its intact finished shards, with a warning.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option(
+        "--keep-duplicates", help="Count every copy of a repeated document id (default: "
+                                  "once, with a warning).")] = False,
+    date_format: Annotated[str | None, typer.Option(
+        "--date-format", help="How non-ISO dates are written (strptime codes such as "
+                              "%d/%m/%Y, or unix); unreadable dates count as undated.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
 ) -> None:
     """Shares with intervals, shift tests (BH-adjusted), group differences and vocabulary."""
@@ -58,11 +68,13 @@ def aggregate_cli(
                    "--error-rates FILE"))
     from framing.aggregate import aggregate  # heavy (pandas, scikit-learn, matplotlib): on use
 
-    est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
-                    labels_from=labels_from, correct=correct, model=model,
-                    error_rates=error_rates, alpha=alpha, min_effect=min_effect,
-                    split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
-                    n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    with read_options(allow_incomplete=allow_incomplete, keep_duplicates=keep_duplicates,
+                      date_format=date_format):
+        est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
+                        labels_from=labels_from, correct=correct, model=model,
+                        error_rates=error_rates, alpha=alpha, min_effect=min_effect,
+                        split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
+                        n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
     s = est.summary_
     err_console.print(
         f"aggregated {s['documents']} documents ({s['undated']} undated) into {s['groups']} "
@@ -70,6 +82,11 @@ def aggregate_cli(
         f"{s['significant_tests']} significant of {s['tests']} tests "
         f"({s['tests_in_bh_family']} in the BH family); wrote {out}/",
         highlight=False, soft_wrap=True)
+    data = est.data_
+    if data.n_duplicates or data.n_bad_dates:
+        err_console.print(f"left out {data.n_duplicates} repeated document id(s); "
+                          f"{data.n_bad_dates} unreadable date(s) counted as undated",
+                          highlight=False, soft_wrap=True)
     if s["correction"]:
         c = s["correction"]
         err_console.print(f"corrected {len(c['corrected'])} label(s) with error rates from "

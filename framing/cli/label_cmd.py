@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from framing.batch import DEFAULT_SHARD_SIZE, label
+from framing.batch import DEFAULT_SHARD_SIZE, DEFAULT_SHARD_WORDS, label
 from framing.batch.label import output_kind
 from framing.cli._common import EXIT_REJECTS, err_console, handle_errors
 from framing.errors import FramingError
-from framing.ingest import FORMATS, IngestConfig
+from framing.io import FORMATS, IngestConfig
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
@@ -20,7 +20,8 @@ EXIT_INTERRUPTED = 130
 @handle_errors
 def label_cli(
     inputs: Annotated[list[Path], typer.Argument(
-        help="Input files or folders (.jsonl, .csv, .tsv, .parquet, folders of .txt/.html).")],
+        help="Input files or folders (.jsonl, .json, .csv, .tsv, .parquet, .txt, .html, also "
+             ".gz; folders of any of them).")],
     out: Annotated[str, typer.Option(
         "--out", "-o", help="OUT.jsonl or OUT.parquet (one file), or OUTDIR/ (resumable "
                             "shards + _manifest.json).")],
@@ -30,6 +31,11 @@ def label_cli(
     id_field: Annotated[str, typer.Option(help="Field holding the document id.")] = "id",
     date_field: Annotated[str | None, typer.Option(
         help="Field holding the date (default: date, published, pub_date, ...).")] = None,
+    date_format: Annotated[str | None, typer.Option(
+        "--date-format", help="How non-ISO dates are written: strptime codes such as "
+                              "%d/%m/%Y, or unix / unix_ms for timestamps. Default: ISO and "
+                              "unambiguous spellings only; others are rejected (E106).")
+    ] = None,
     rejects: Annotated[Path | None, typer.Option(
         help="Rejects file of single-file output (default: OUT with .rejects.jsonl; "
              "directories keep rejects per shard in OUTDIR/_rejects/).")] = None,
@@ -44,8 +50,12 @@ def label_cli(
     batch_size: Annotated[int, typer.Option(help="Documents per batch.")] = 32,
     max_chars: Annotated[int, typer.Option(help="Reject texts longer than this.")] = 5_000_000,
     shard_size: Annotated[int, typer.Option(
-        "--shard-size", help="Input records per shard (the unit of work, commit and resume)."
-    )] = DEFAULT_SHARD_SIZE,
+        "--shard-size", help="At most this many input records per shard (the unit of work, "
+                             "commit and resume).")] = DEFAULT_SHARD_SIZE,
+    shard_words: Annotated[int, typer.Option(
+        "--shard-words", help="A shard also ends once it holds about this many words, so "
+                              "work units stay even when documents differ in length.")
+    ] = DEFAULT_SHARD_WORDS,
     shard_format: Annotated[str | None, typer.Option(
         "--shard-format", help="Shard files of directory output: parquet (default) or jsonl."
     )] = None,
@@ -54,9 +64,11 @@ def label_cli(
     ] = False,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace the run already in OUTDIR/.")] = False,
-    workers: Annotated[int, typer.Option(
+    workers: Annotated[int | None, typer.Option(
         "--workers", "-j", help="Worker processes (each loads the model once); with "
-                                "--dask-cluster local, the number of Dask workers.")] = 1,
+                                "--dask-cluster local, the number of Dask workers. Default: "
+                                "what pays off (rule layer on inputs over 2 MB: up to 4, one "
+                                "per core; otherwise 1).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address, "
                             "e.g. tcp://host:8786.")] = None,
@@ -82,7 +94,7 @@ def label_cli(
     if batch_size < 1:
         raise FramingError("[E203] --batch-size must be at least 1.")
     cfg = IngestConfig(text_field=text_field, id_field=id_field, date_field=date_field,
-                       input_format=input_format, max_chars=max_chars)
+                       input_format=input_format, max_chars=max_chars, date_format=date_format)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
                    "spacy_model": spacy_model, "batch_size": batch_size,
                    "targets": list(target or [])}
@@ -93,7 +105,8 @@ def label_cli(
         with torch_blocked(not needs_torch(load_kwargs)):
             summary = label(inputs, out, load_kwargs=load_kwargs, config=cfg, rejects=rejects,
                             progress=not quiet, batch_size=batch_size, workers=workers,
-                            shard_size=shard_size, shard_format=shard_format, resume=resume,
+                            shard_size=shard_size, shard_words=shard_words,
+                            shard_format=shard_format, resume=resume,
                             overwrite=True if overwrite else None, scheduler=scheduler,
                             dask_cluster=dask_cluster, start_method=start_method)
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from framing.aggregate.load import FREQS, LABEL_SOURCES
+from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
 from framing.cli._common import err_console, handle_errors
 from framing.errors import Errors, FramingError
 
@@ -42,6 +42,16 @@ def report_cli(
     max_findings: Annotated[int, typer.Option(
         "--max-findings", help="Findings shown with charts and examples.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    allow_incomplete: Annotated[bool, typer.Option(
+        "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: "
+                                   "its intact finished shards, with a warning.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option(
+        "--keep-duplicates", help="Count every copy of a repeated document id (default: "
+                                  "once, with a warning).")] = False,
+    date_format: Annotated[str | None, typer.Option(
+        "--date-format", help="How non-ISO dates are written (strptime codes such as "
+                              "%d/%m/%Y, or unix); unreadable dates count as undated.")
+    ] = None,
 ) -> None:
     """Frame shares over time with intervals, a group x frame heatmap, stance over time, the
     detected shifts in plain words with example sentences: PNGs plus one offline report.html."""
@@ -51,10 +61,13 @@ def report_cli(
     frame_list = [f.strip() for f in frames.split(",") if f.strip()] if frames else None
     from framing.report import build_report  # heavy (pandas, scikit-learn, matplotlib): on use
 
-    path = build_report(labeled, out, by=by or ["outlet"], freq=freq, frames=frame_list,
-                        unit=unit, labels_from=labels_from, names=names, title=title,
-                        correct=correct, model=model, error_rates=error_rates, alpha=alpha,
-                        min_effect=min_effect, max_findings=max_findings, random_state=seed)
+    with read_options(allow_incomplete=allow_incomplete, keep_duplicates=keep_duplicates,
+                      date_format=date_format):
+        path = build_report(labeled, out, by=by or ["outlet"], freq=freq, frames=frame_list,
+                            unit=unit, labels_from=labels_from, names=names, title=title,
+                            correct=correct, model=model, error_rates=error_rates,
+                            alpha=alpha, min_effect=min_effect, max_findings=max_findings,
+                            random_state=seed)
     pngs = sorted(p.name for p in path.parent.glob("*.png"))
     err_console.print(f"wrote {path} ({len(pngs)} charts; tables in {path.parent / 'data'})",
                       highlight=False, soft_wrap=True)

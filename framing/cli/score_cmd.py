@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,34 +12,17 @@ from rich.table import Table
 
 import framing
 from framing.cli._common import console, err_console, handle_errors
-from framing.errors import Errors, FramingError
-from framing.ingest import IngestConfig, Reject, read_records
+from framing.errors import FramingError
+from framing.io.single import read_one as io_read_one
 from framing.types import Article, DocResult
 
 _COLORS = ["cyan", "magenta", "yellow", "green", "blue", "red", "bright_cyan", "bright_magenta"]
 
 
 def read_one(path: str | None, text: str | None) -> Article:
-    """The text to score: ``--text``, ``-`` (stdin), an .html file (main text), or a text file."""
-    if text is not None:
-        if not text.strip():
-            raise FramingError(Errors.E205)
-        return Article(id="text", text=text)
-    if path is None:
-        raise FramingError(Errors.E205)
-    if path == "-":
-        data = sys.stdin.read()
-        if not data.strip():
-            raise FramingError(Errors.E205)
-        return Article(id="stdin", text=data)
-    p = Path(path)
-    if not p.is_file():
-        raise FramingError(Errors.E201.format(path=p))
-    fmt = "html" if p.suffix.lower() in (".html", ".htm") else "txt"
-    item = next(iter(read_records([p], IngestConfig(input_format=fmt))))
-    if isinstance(item, Reject):
-        raise FramingError(f"[{item.code}] {p}: {item.reason}")
-    return item
+    """The text to score: ``--text``, ``-`` (stdin), an .html file (main text), or a text file
+    (see :func:`framing.io.single.read_one`)."""
+    return io_read_one(path, text)
 
 
 def render(res: DocResult, codebook: framing.Codebook) -> None:

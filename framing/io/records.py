@@ -94,3 +94,20 @@ class IngestStats:
     @property
     def balanced(self) -> bool:
         return self.read == self.labelled + self.rejected
+
+
+@dataclass
+class RowOptions:
+    """How whole-file documents become rows, and how CSV cells are given back.
+
+    ``empty_as_none``: an empty CSV/TSV cell is ``None`` (ingest; the text field stays ``""``)
+    or ``""`` (as written).
+    """
+
+    text_field: str = "text"
+    id_field: str = "id"
+    html_favor_precision: bool = True
+    empty_as_none: bool = True
+    #: a CSV record (all its physical lines) may hold at most this many characters; a longer
+    #: one is an unterminated quote (or a text far over any limit), cut at its first line
+    max_record_chars: int = 20_000_000

@@ -32,20 +32,17 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from framing.errors import Errors, FramingError, FramingWarning, Warnings
-from framing.io.records import Location, Reject, Row
-from framing.io.streams import UTF16_BOMS, StreamBroken, iter_lines, read_all
-from framing.io.values import ESCAPED_BYTE
+from framing.errors import Errors, FramingError
+from framing.io.csvrows import read_csv, read_tsv
+from framing.io.records import Location, Reject, Row, RowOptions
+from framing.io.streams import StreamBroken, broken, iter_lines, read_all, utf16
+from framing.io.values import MAX_DEPTH
 
 #: Reader names (``--input-format``).
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt", "html", "folder")
@@ -55,26 +52,8 @@ SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv
             ".txt": "txt", ".text": "txt", ".html": "html", ".htm": "html"}
 #: Whole-file documents (one record per file).
 FILE_DOCS = ("txt", "html")
-#: A CSV record (all its physical lines) may hold at most this many characters; a longer one
-#: is an unterminated quote (or a text far over any sane limit) and is cut at its first line.
-MAX_RECORD_CHARS = 20_000_000
 
 Item = Row | Reject
-
-
-@dataclass
-class RowOptions:
-    """How whole-file documents become rows, and how CSV cells are given back.
-
-    ``empty_as_none``: an empty CSV/TSV cell is ``None`` (ingest; the text field stays ``""``)
-    or ``""`` (as written).
-    """
-
-    text_field: str = "text"
-    id_field: str = "id"
-    html_favor_precision: bool = True
-    empty_as_none: bool = True
-    max_record_chars: int = MAX_RECORD_CHARS
 
 
 def detect_format(path: Path) -> str:
@@ -131,21 +110,17 @@ def _decode_json(raw: bytes, loc: Location) -> Item:
         return Reject.at(loc, Errors.E101.format(detail=f"{e.msg} at column {e.colno}"),
                          loc.default_id)
     except RecursionError:
-        return Reject.at(loc, Errors.E113.format(limit="Python's", where=""), loc.default_id)
+        return Reject.at(loc, Errors.E113.format(limit=MAX_DEPTH, where=""), loc.default_id)
     if not isinstance(obj, dict):
         return Reject.at(loc, Errors.E102.format(kind=type(obj).__name__), loc.default_id)
     return Row(obj, loc)
-
-
-def _utf16(first: bytes) -> bool:
-    return first.startswith(UTF16_BOMS)
 
 
 def _read_jsonl(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> Iterator[Item]:
     file = str(path)
     try:
         for n, raw in iter_lines(path):
-            if n == 1 and _utf16(raw):
+            if n == 1 and utf16(raw):
                 yield Reject.at(Location(file, None), Errors.E105.format(
                     encoding="UTF-8", detail="the file is UTF-16 (it starts with a UTF-16 "
                                              "byte-order mark); save it as UTF-8"))
@@ -154,13 +129,9 @@ def _read_jsonl(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> 
                 continue
             yield _decode_json(raw, Location(file, n))
     except StreamBroken as e:
-        yield _broken(file, e)
+        yield broken(file, e)
     except OSError as e:
         yield Reject.at(Location(file, None), Errors.E110.format(detail=e))
-
-
-def _broken(file: str, e: StreamBroken) -> Reject:
-    return Reject.at(Location(file, e.line), Errors.E118.format(detail=e.detail, line=e.line))
 
 
 def _read_json(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> Iterator[Item]:
@@ -169,7 +140,7 @@ def _read_json(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> I
     try:
         data = read_all(path)
     except StreamBroken as e:
-        yield _broken(file, e)
+        yield broken(file, e)
         return
     except OSError as e:
         yield Reject.at(Location(file, None), Errors.E110.format(detail=e))
@@ -188,7 +159,7 @@ def _read_json(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> I
         yield Reject.at(whole, Errors.E101.format(detail=f"{e.msg} at line {e.lineno}"))
         return
     except RecursionError:
-        yield Reject.at(whole, Errors.E113.format(limit="Python's", where=""))
+        yield Reject.at(whole, Errors.E113.format(limit=MAX_DEPTH, where=""))
         return
     if not isinstance(items, list):
         yield Reject.at(whole, Errors.E102.format(kind=type(items).__name__))
@@ -199,156 +170,6 @@ def _read_json(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> I
             yield Row(obj, loc)
         else:
             yield Reject.at(loc, Errors.E102.format(kind=type(obj).__name__), loc.default_id)
-
-
-# ----- CSV / TSV ----------------------------------------------------------------------------
-class _TooLong(Exception):
-    pass
-
-
-class _Lines:
-    """Decoded physical lines for ``csv.reader``, with push-back (to re-read the lines after a
-    bad quote) and a budget of characters per record."""
-
-    def __init__(self, raw: Iterator[tuple[int, bytes]], budget: int) -> None:
-        self.raw = raw
-        self.back: list[tuple[int, str]] = []  # a stack: the next line is the last item
-        self.taken: list[tuple[int, str]] = []
-        self.budget = budget
-        self.used = 0
-
-    def start(self) -> None:
-        self.taken = []
-        self.used = 0
-
-    def push_back(self, lines: list[tuple[int, str]]) -> None:
-        self.back.extend(reversed(lines))
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        if self.back:
-            n, s = self.back.pop()
-        else:
-            n, raw = next(self.raw)
-            s = raw.decode("utf-8", "surrogateescape")
-        self.taken.append((n, s))
-        self.used += len(s)
-        if self.used > self.budget and len(self.taken) > 1:
-            raise _TooLong
-        return s
-
-
-def _raw_split(line: str, delimiter: str) -> list[str]:
-    return line.rstrip("\r\n").split(delimiter)
-
-
-def _read_csv(path: Path, opts: RowOptions, columns: Sequence[str] | None,
-              delimiter: str = ",") -> Iterator[Item]:
-    file = str(path)
-    csv.field_size_limit(sys.maxsize)
-    try:
-        lines = _Lines(iter_lines(path), opts.max_record_chars)
-    except OSError as e:
-        yield Reject.at(Location(file, None), Errors.E110.format(detail=e))
-        return
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    tsv = delimiter == "\t"
-    while True:
-        lines.start()
-        problem: str | None = None
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except StreamBroken as e:
-            at = lines.taken[0][0] if lines.taken else e.line
-            yield _broken(file, StreamBroken(at, e.detail))
-            return
-        except OSError as e:
-            yield Reject.at(Location(file, None), Errors.E110.format(detail=e))
-            return
-        except csv.Error as e:
-            problem = str(e)
-        except _TooLong:
-            problem = (f"the record runs past {opts.max_record_chars:,} characters "
-                       "without its quote closing")
-        taken = lines.taken
-        if not taken:
-            return
-        n0, first = taken[0]
-        if header is None:
-            if problem is None and (not fields or (len(fields) == 1 and not fields[0].strip())):
-                continue  # blank lines before the header
-            if n0 == 1 and problem is None and _utf16(first.encode("utf-8", "surrogateescape")):
-                problem = "the file is UTF-16"
-            if problem is not None:
-                yield Reject.at(Location(file, None), Errors.E111.format(
-                    detail=f"the header (line {n0}) could not be parsed ({problem}), so no "
-                           "row of the file can be read"))
-                return
-            names = _header(fields, file)
-            if isinstance(names, Reject):
-                yield names
-                return
-            header = names
-            continue
-        if problem is None and (not fields or (len(fields) == 1 and not fields[0].strip())):
-            continue  # a blank line is not a record
-        if problem is None and len(fields) != len(header):
-            problem = f"{len(fields)} fields, the header has {len(header)}"
-            if len(taken) > 1:
-                problem = f"a quoted field spans lines {n0}-{taken[-1][0]} and gives {problem}"
-        loc = Location(file, n0)
-        if problem is None:
-            yield _csv_row(fields, header, loc, opts)
-            continue
-        lines.push_back(taken[1:])
-        if tsv:
-            raw = _raw_split(first, delimiter)
-            if len(raw) == len(header):  # TSV as written: no quoting
-                yield _csv_row(raw, header, loc, opts)
-                continue
-        if len(taken) > 1 or "end of data" in problem or "expected after" in problem:
-            yield Reject.at(loc, Errors.E117.format(detail=problem, next=n0 + 1),
-                            loc.default_id)
-        else:
-            yield Reject.at(loc, Errors.E111.format(detail=problem), loc.default_id)
-
-
-def _header(fields: list[str], file: str) -> list[str] | Reject:
-    bad = [f for f in fields if ESCAPED_BYTE.search(f)]
-    names = [f.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for f in fields]
-    if bad:
-        warnings.warn(FramingWarning(Warnings.W112.format(
-            path=file, names=", ".join(repr(n) for n in names if "\ufffd" in n))),
-            stacklevel=3)
-    dup = sorted(n for n, c in Counter(names).items() if c > 1)
-    if dup:
-        return Reject.at(Location(file, 1), Errors.E111.format(
-            detail=f"the header repeats the column name(s) {dup}, so their values would be "
-                   "ambiguous; rename them. No row of the file can be read"))
-    return names
-
-
-def _csv_row(fields: list[str], header: list[str], loc: Location, opts: RowOptions) -> Item:
-    for name, v in zip(header, fields, strict=True):
-        m = ESCAPED_BYTE.search(v)
-        if m is not None:
-            rid = dict(zip(header, fields, strict=True)).get(opts.id_field) or ""
-            return Reject.at(loc, Errors.E105.format(
-                encoding="UTF-8", detail=f"field '{name}', character {m.start()}"),
-                rid if rid and not ESCAPED_BYTE.search(rid) else loc.default_id)
-    if opts.empty_as_none:  # an empty text stays "" (an empty text, not a missing one)
-        return Row({k: (v if v != "" or k == opts.text_field else None)
-                    for k, v in zip(header, fields, strict=True)}, loc)
-    return Row(dict(zip(header, fields, strict=True)), loc)
-
-
-def _read_tsv(path: Path, opts: RowOptions, columns: Sequence[str] | None) -> Iterator[Item]:
-    return _read_csv(path, opts, columns, delimiter="\t")
 
 
 # ----- Parquet ------------------------------------------------------------------------------
@@ -574,6 +395,6 @@ def _require(path: Path, fields: Sequence[str], names: Sequence[str]) -> None:
 
 
 _READERS: dict[str, Any] = {
-    "jsonl": _read_jsonl, "json": _read_json, "csv": _read_csv, "tsv": _read_tsv,
+    "jsonl": _read_jsonl, "json": _read_json, "csv": read_csv, "tsv": read_tsv,
     "parquet": _read_parquet, "txt": None, "html": None, "folder": None,
 }

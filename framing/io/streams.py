@@ -26,6 +26,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
+from framing.errors import Errors
+from framing.io.records import Location, Reject
+
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -91,3 +94,13 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
             if n == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM):]
             yield n, raw
+
+
+def utf16(first: bytes) -> bool:
+    """Whether a file's first bytes are a UTF-16 byte-order mark (framing reads UTF-8)."""
+    return first.startswith(UTF16_BOMS)
+
+
+def broken(file: str, e: StreamBroken) -> Reject:
+    """The reject for "line N and everything after it" of a stream that broke."""
+    return Reject.at(Location(file, e.line), Errors.E118.format(detail=e.detail, line=e.line))
