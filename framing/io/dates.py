@@ -207,13 +207,13 @@ def _textual(s: str) -> str:
     default (two different defaults give two different answers) is missing, not guessed."""
     from dateutil import parser as dp
 
-    if not _FOUR_DIGITS.search(s):
-        raise _Unusable("the year is missing or has two digits; pass --date-format")
     try:
         a = dp.parse(s, default=_dt.datetime(2000, 1, 1))
         b = dp.parse(s, default=_dt.datetime(2004, 2, 2))
     except (ValueError, OverflowError, TypeError) as e:
         raise _Unusable(f"not a date ({str(e)[:60]})") from None
+    if not _FOUR_DIGITS.search(s):
+        raise _Unusable("the year is missing or has two digits; pass --date-format")
     if a.year != b.year:
         raise _Unusable("the year is missing")
     _check_year(a.year)
