@@ -1,7 +1,7 @@
 """Cutting the input stream into work units (shards), and noticing repeated ids on the way.
 
-A shard ends after ``shard_size`` records or once it holds ``shard_words`` words, whichever
-comes first. Cutting by words keeps the units even when documents differ a hundredfold in
+A shard ends after ``shard_size`` records or before the record that would take it past
+``shard_words`` words (a document longer than that is a shard of its own). Cutting by words keeps the units even when documents differ a hundredfold in
 length (a collection of 600 long speeches is 2 shards of 500 records, one five times the
 other, but about 50 shards of 50,000 words), so every worker stays busy to the end. The cut
 depends only on the input, never on the number of workers, so every run of the same input
@@ -11,10 +11,10 @@ Example:
     >>> from framing.types import Article
     >>> from framing.io import IngestConfig
     >>> arts = [Article(str(i), "word " * n) for i, n in enumerate([10, 10, 30, 5])]
-    >>> p = Planner([], IngestConfig(), shard_size=3, shard_words=25, fmt="jsonl")
+    >>> p = Planner([], IngestConfig(), shard_size=3, shard_words=100, fmt="jsonl")
     >>> [[a.id for a in t.items] for t in p.cut(iter(arts))]
     [['0', '1', '2'], ['3']]
-    >>> p = Planner([], IngestConfig(), shard_size=3, shard_words=15, fmt="jsonl")
+    >>> p = Planner([], IngestConfig(), shard_size=3, shard_words=25, fmt="jsonl")
     >>> [[a.id for a in t.items] for t in p.cut(iter(arts))]
     [['0', '1'], ['2'], ['3']]
 """
@@ -125,10 +125,15 @@ class Planner:
         buf: list[Any] = []
         index = start = words = 0
         for item in items:
-            buf.append(item)
+            w = 0
             if isinstance(item, Article):
-                words += approx_words(item.text)
+                w = approx_words(item.text)
                 self._check_id(item)
+            if buf and words + w > self.shard_words:  # a long document starts a new shard
+                yield from self._emit(index, start, buf)
+                index, start, buf, words = index + 1, start + len(buf), [], 0
+            buf.append(item)
+            words += w
             if len(buf) >= self.shard_size or words >= self.shard_words:
                 yield from self._emit(index, start, buf)
                 index, start, buf, words = index + 1, start + len(buf), [], 0

@@ -191,9 +191,9 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         table = pq.read_table(io.BytesIO(data))
-        if self._writer is None:
-            self.frame_ids = frames_in(table.column_names)
-            self._open(table.schema)
+        if self._writer is None:  # the schema by name (not the read-back one: Parquet
+            self.frame_ids = frames_in(table.column_names)  # names list items "element")
+            self._open(parquet_schema(self.frame_ids))
         if self._rows:
             self._add(pa.Table.from_pylist(self._rows, schema=self.schema))
             self._rows = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
 import socket
@@ -39,6 +40,9 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+
+
+_NAMED = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def lock_path(target: str | Path) -> Path:
@@ -100,6 +104,10 @@ class OutputLock:
             else:  # pragma: no cover - Windows
                 self._acquire_exclusive()
         except OSError as e:
+            if e.errno in _NAMED:  # disk full, permission denied, read-only: say which
+                from framing.io.fsutil import os_error
+
+                raise os_error(e, self.target, "write") from None
             raise FramingError(Errors.E615.format(path=self.target,
                                                   detail=e.strerror or e)) from None
         return self
