@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
@@ -136,3 +137,114 @@ def test_python_dash_m_framing() -> None:
     r = subprocess.run([sys.executable, "-m", "framing", "--version"], capture_output=True,
                        text=True, check=False)
     assert r.returncode == 0 and r.stdout.startswith("framing ")
+
+
+# ----- the error boundary and exit codes (issue 14 item 7) ------------------------------------
+def test_unexpected_errors_become_e900_with_a_log(tmp_path: Path, monkeypatch: Any) -> None:
+    import framing.cli.label_cmd as label_cmd
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    def boom(*a: Any, **k: Any) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(label_cmd, "label", boom)
+    inp = _inputs(tmp_path)
+    r = runner.invoke(app, ["label", str(inp), "-o", str(tmp_path / "o.jsonl"), "--rules-only"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    text = r.output.replace("\n", " ")
+    assert "[E900] Unexpected error: RuntimeError: boom." in text
+    (log,) = (tmp_path / "state" / "framing" / "logs").glob("framing-error-*.log")
+    assert str(log) in text
+    assert "Traceback" in log.read_text() and "RuntimeError: boom" in log.read_text()
+
+    def oserror(*a: Any, **k: Any) -> None:
+        raise PermissionError(13, "Permission denied", "/some/where.jsonl")
+
+    monkeypatch.setattr(label_cmd, "label", oserror)
+    r = runner.invoke(app, ["label", str(inp), "-o", str(tmp_path / "o.jsonl"), "--rules-only"])
+    assert r.exit_code == 2
+    assert "[E902] Permission denied: '/some/where.jsonl'" in r.output.replace("\n", " ")
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    inp = _inputs(tmp_path)
+    ok = tmp_path / "ok.jsonl"
+    ok.write_text(json.dumps({"id": "a", "text": "Leave it to the states."}) + "\n")
+    assert runner.invoke(app, ["label", str(ok), "-o", str(tmp_path / "a.jsonl"),
+                               "--rules-only", "--strict", "-q"]).exit_code == 0
+    assert runner.invoke(app, ["label", str(inp), "-o", str(tmp_path / "b.jsonl"),
+                               "--rules-only", "--strict", "-q"]).exit_code == 1
+    assert runner.invoke(app, ["label", str(inp), "-o", str(tmp_path / "b.jsonl"),
+                               "--rules-only", "-q"]).exit_code == 0
+    assert runner.invoke(app, ["label", str(tmp_path / "nope.jsonl"), "-o", "x.jsonl",
+                               "--rules-only"]).exit_code == 2
+    assert runner.invoke(app, ["label", "--bogus-option"]).exit_code == 2
+
+
+def test_corrupt_parquet_input(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 this is not parquet")
+    r = runner.invoke(app, ["label", str(bad), "-o", str(tmp_path / "o.jsonl"), "--rules-only",
+                            "-q"])
+    assert r.exit_code == 0 and "rejected 1" in r.output
+    rej = json.loads((tmp_path / "o.rejects.jsonl").read_text())
+    assert rej["code"] == "E110" and "not Parquet" in rej["reason"]
+    r = runner.invoke(app, ["aggregate", str(bad), "--out", str(tmp_path / "agg")])
+    assert r.exit_code == 2 and "[E905]" in r.output and "Traceback" not in r.output
+
+
+def test_score_refuses_collections_and_bad_text(tmp_path: Path) -> None:
+    inp = _inputs(tmp_path)
+    r = runner.invoke(app, ["score", str(inp), "--rules-only"])
+    assert r.exit_code == 2 and "[E211]" in r.output and "framing label" in r.output
+    r = runner.invoke(app, ["score", str(tmp_path), "--rules-only"])
+    assert r.exit_code == 2 and "[E211]" in r.output and "is a folder" in r.output
+    r = runner.invoke(app, ["score", "--text", "caf\udce9 au lait", "--rules-only"])
+    assert r.exit_code == 2 and "[E212]" in r.output and "character 3" in r.output
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes(b"caf\xe9 au lait")
+    r = runner.invoke(app, ["score", str(latin), "--rules-only"])
+    assert r.exit_code == 2 and "[E105]" in r.output
+
+
+def test_score_non_utf8_argv_in_a_real_process() -> None:
+    r = subprocess.run([sys.executable, "-m", "framing", "score", "--rules-only", "--text",
+                        b"Leave it to the st\xe4tes."], capture_output=True, check=False,
+                       env={**__import__("os").environ, "LC_ALL": "C.UTF-8"})
+    assert r.returncode == 2, r.stderr
+    assert b"[E212]" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_aggregate_reads_manifests_and_counts_ids_once(tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": f"d{i}", "text": "Police arrested the dealer.",
+                                       "outlet": "X", "date": d}) + "\n"
+                           for i, d in enumerate(["2020/03/05", "2020/07/05", "2020/11/05"]
+                                                 * 100)))
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["label", str(inp), "--out", f"{run}/", "--rules-only", "-q",
+                            "--shard-size", "75"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["aggregate", str(run), str(run), str(run), "--out",
+                            str(tmp_path / "a1"), "--freq", "month", "-q", "--no-vocab"])
+    assert r.exit_code == 0, r.output
+    text = r.output.replace("\n", " ")
+    assert "aggregated 300 documents" in text and "3 periods" in text
+    assert "[W616] 600 document(s) repeat an id" in text
+    r = runner.invoke(app, ["aggregate", str(run), str(run), "--keep-duplicates", "--out",
+                            str(tmp_path / "a2"), "-q", "--no-vocab"])
+    assert "aggregated 600 documents" in r.output.replace("\n", " ")
+    m = json.loads((run / "_manifest.json").read_text())
+    m["complete"] = False
+    m["shards"] = m["shards"][:1]
+    (run / "_manifest.json").write_text(json.dumps(m))
+    r = runner.invoke(app, ["aggregate", str(run), "--out", str(tmp_path / "a3"), "-q"])
+    assert r.exit_code == 2 and "[E609]" in r.output
+    r = runner.invoke(app, ["aggregate", str(run), "--allow-incomplete", "--out",
+                            str(tmp_path / "a4"), "-q", "--no-vocab"])
+    assert r.exit_code == 0, r.output
+    text = r.output.replace("\n", " ")
+    assert "[W615]" in text and "aggregated 75 documents" in text
+    r = runner.invoke(app, ["report", str(run), "--out", str(tmp_path / "rep")])
+    assert r.exit_code == 2 and "[E609]" in r.output

@@ -109,3 +109,101 @@ def test_missing_group_values_and_undated_documents(step_docs: list[dict[str, An
     d = load_labelled(docs, by=["outlet"])
     assert "(missing)" in set(d.groups["outlet"])
     assert d.n_undated == 1
+
+
+# ----- data safety (issue 14): manifests, duplicates, dates -----------------------------------
+def _labelled_dir(tmp_path: Path, n: int = 40, shard_size: int = 10) -> Path:
+    import framing
+    from framing.batch import label
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": f"d{i}", "outlet": f"o{i % 2}",
+                                       "date": f"2020-0{1 + i % 3}-15",
+                                       "text": "Leave it to the states. Police arrested him."})
+                           + "\n" for i in range(n)))
+    out = tmp_path / "run"
+    label([inp], out, analyzer=framing.load(rules_only=True), shard_size=shard_size,
+          progress=False)
+    return out
+
+
+def test_unfinished_or_damaged_runs_are_refused_unless_allowed(tmp_path: Path) -> None:
+    from framing.aggregate.load import ReadOptions, read_options
+    from framing.batch.manifest import Manifest
+    from framing.errors import FramingWarning
+
+    out = _labelled_dir(tmp_path)
+    assert load_labelled(out).n_documents == 40
+    m = Manifest.load(out)
+    m.complete = False
+    del m.shards[3]  # a run killed after 3 of 4 shards
+    m.save(out)
+    with pytest.raises(FramingError, match=r"\[E609\].*3 shard.*--allow-incomplete"):
+        load_labelled(out)
+    with pytest.warns(FramingWarning, match=r"W615.*unfinished"):
+        assert load_labelled(out, options=ReadOptions(allow_incomplete=True)).n_documents == 30
+    with read_options(allow_incomplete=True), pytest.warns(FramingWarning, match="W615"):
+        assert load_labelled(out).n_documents == 30
+    (out / "part-000001.parquet").write_bytes(b"PAR1 tampered")
+    with read_options(allow_incomplete=True), pytest.warns(FramingWarning,
+                                                           match=r"part-000001.*bytes"):
+        assert load_labelled(out).n_documents == 20
+
+
+def test_the_same_input_three_times_counts_once(tmp_path: Path, step_files: tuple[Path, Path]
+                                                ) -> None:
+    from framing.aggregate.load import ReadOptions
+    from framing.errors import FramingWarning
+
+    js, pq_ = step_files
+    one = load_labelled(js)
+    with pytest.warns(FramingWarning, match=r"W616\] 1280 document.*counted once"):
+        three = load_labelled([js, js, pq_])
+    assert three.n_documents == one.n_documents == 640 and three.n_duplicates == 1280
+    assert (three.k.sum(axis=0) == one.k.sum(axis=0)).all()
+    assert len(three.stance_doc) == len(one.stance_doc)
+    with pytest.warns(FramingWarning, match=r"every copy is counted"):
+        kept = load_labelled([js, js], options=ReadOptions(keep_duplicates=True))
+    assert kept.n_documents == 1280 and kept.n_duplicates == 0
+    docs = list(iter_documents([js, js]))
+    assert len(docs) == 640
+    run = _labelled_dir(tmp_path)
+    with pytest.warns(FramingWarning, match="W616"):
+        assert load_labelled([run, run]).n_documents == 40
+
+
+def test_dates_use_the_one_parser_and_bad_ones_are_undated(step_docs: list[dict[str, Any]],
+                                                           tmp_path: Path,
+                                                           synth: SimpleNamespace) -> None:
+    from framing.aggregate.load import ReadOptions
+    from framing.errors import FramingWarning
+
+    docs = json.loads(json.dumps(step_docs[:6]))
+    for d, date in zip(docs, ["2020/03/05", "2020/07/05", "2020/11/05", "5", "03/05/2020",
+                              "2020"], strict=True):
+        d["meta"]["date"] = date
+    with pytest.warns(FramingWarning, match=r"W617\] 2 document.*'5', '03/05/2020'"):
+        d = load_labelled(docs, freq="month")
+    assert d.periods == ["2020-03", "2020-07", "2020-11"]
+    assert d.n_undated == 3 and d.n_bad_dates == 2  # "2020" is a year, not a month
+    p = synth.write_parquet(docs, tmp_path / "dates.parquet")
+    with pytest.warns(FramingWarning, match=r"W617\] 2 document"):
+        assert load_labelled(p, freq="month").periods == d.periods
+    e = load_labelled(docs[4:5], freq="month", options=ReadOptions(date_format="%d/%m/%Y"))
+    assert e.periods == ["2020-05"]  # 3 May
+
+
+def test_parquet_null_dates_are_undated(tmp_path: Path, step_docs: list[dict[str, Any]],
+                                        synth: SimpleNamespace) -> None:
+    docs = json.loads(json.dumps(step_docs[:3]))
+    docs[1]["meta"].pop("date")
+    p = synth.write_parquet(docs, tmp_path / "x.parquet")
+    d = load_labelled(p, freq="month")
+    assert d.n_undated == 1 and int((d.period >= 0).sum()) == 2
+
+
+def test_corrupt_parquet_is_a_numbered_error(tmp_path: Path) -> None:
+    p = tmp_path / "bad.parquet"
+    p.write_bytes(b"PAR1 not really parquet PAR1")
+    with pytest.raises(FramingError, match=r"\[E905\].*bad.parquet"):
+        load_labelled(p)
