@@ -1,11 +1,12 @@
 """Cutting the input stream into work units (shards), and noticing repeated ids on the way.
 
 A shard ends after ``shard_size`` records or before the record that would take it past
-``shard_words`` words (a document longer than that is a shard of its own). Cutting by words keeps the units even when documents differ a hundredfold in
-length (a collection of 600 long speeches is 2 shards of 500 records, one five times the
-other, but about 50 shards of 50,000 words), so every worker stays busy to the end. The cut
-depends only on the input, never on the number of workers, so every run of the same input
-has the same shards and the same output bytes.
+``shard_words`` words (a document longer than that is a shard of its own). Cutting by words
+keeps the units even when documents differ a hundredfold in length (a collection of 600 long
+speeches is 2 shards of 500 records, one five times the other, but about 50 shards of 50,000
+words), so every worker stays busy to the end. The cut depends only on the input, never on the
+number of workers, so every run of the same input has the same shards and the same output
+bytes.
 
 Example:
     >>> from framing.types import Article

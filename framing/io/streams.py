@@ -60,7 +60,7 @@ def read_all(path: Path) -> bytes:
         with open_binary(path) as fh:
             return fh.read()
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-        raise StreamBroken(1, _why(e)) from None
+        raise StreamBroken(1, _why(e) + "; no part of it can be trusted") from None
 
 
 def _why(e: BaseException) -> str:
@@ -73,11 +73,29 @@ def _why(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+def check_gzip(path: Path) -> None:
+    """Read a ``.gz`` file through once: a file that merely ends early is fine here (its lines
+    up to the cut are what was written); damaged data (a CRC mismatch, an invalid code,
+    trailing garbage) raises :class:`StreamBroken` at line 1, because gzip checks its CRC only
+    at the end and lines read before that point may already be altered."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except EOFError:
+        return
+    except (zlib.error, gzip.BadGzipFile) as e:
+        raise StreamBroken(1, _why(e) + "; no line of it can be trusted") from None
+
+
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """``(line number, raw line with its ending)`` for every line, a UTF-8 byte-order mark
-    removed from the first; raises :class:`StreamBroken` where reading stops early.
+    removed from the first; raises :class:`StreamBroken` where reading stops early (for a
+    damaged ``.gz`` file, before the first line: see :func:`check_gzip`).
 
     Opening errors (a missing or unreadable file) raise ``OSError`` as usual."""
+    if is_gzip(path):
+        check_gzip(path)
     fh = open_binary(path)
     n = 0
     with fh:
