@@ -51,7 +51,6 @@ HEADER_ALIASES = {"primary_frame": "primary", "targets": "target", "byline": "au
 PARAGRAPH_MARK = "¶"
 
 
-
 @dataclass(frozen=True)
 class SourceSpec:
     """What a corpus's headers may hold; the defaults are the op-ed corpus's.
