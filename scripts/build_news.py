@@ -15,6 +15,7 @@ Usage::
     python scripts/build_news.py            # parse corpora/news/src/*.txt, write the outputs
     python scripts/build_news.py --check    # parse and report only, write nothing
     python scripts/build_news.py --stats    # also print the datasheet tables (markdown)
+    python scripts/build_news.py --audit    # list document-frame decisions worth a second look
 
 Standard library only; the output depends only on the sources and the seed.
 """
@@ -154,6 +155,45 @@ def check_document(doc: Mapping[str, Any], codebook: bo.Codebook) -> list[bo.Pro
     if not WORDS_RANGE[0] <= n_words <= WORDS_RANGE[1]:
         bad(doc_line, f"{n_words} words (use {WORDS_RANGE[0]}-{WORDS_RANGE[1]})")
     return problems
+
+
+def audit_document(doc: Mapping[str, Any]) -> list[str]:
+    r"""Document-frame decisions worth a second look (warnings, not problems).
+
+    The guide's rule of thumb: a frame carried by 3+ sentences in 2+ paragraphs is usually used
+    (``unlisted`` if it is not a document frame), and a document frame carried by at most two
+    sentences needs a headline, lede or nut-graf reason (``thin``). Counts include parents.
+
+    Example:
+        >>> doc = {"id": "x", "text": "A. B.\n\nC.", "frames": ["economic"], "sentences": [
+        ...     {"start": 0, "end": 2, "labels": ["political"]},
+        ...     {"start": 3, "end": 5, "labels": ["political"]},
+        ...     {"start": 7, "end": 9, "labels": ["political", "economic"]}]}
+        >>> for note in audit_document(doc):
+        ...     print(note)
+        x: 'political' is on 3 sentences in 2 paragraphs but not a document frame
+        x: document frame 'economic' is on only 1 sentence(s)
+    """
+    text = doc["text"]
+    count: Counter[str] = Counter()
+    paragraphs: dict[str, set[int]] = {}
+    for s in doc["sentences"]:
+        par = text.count("\n\n", 0, s["start"])
+        for lab in s["labels"]:
+            count[lab] += 1
+            paragraphs.setdefault(lab, set()).add(par)
+    out = [
+        f"{doc['id']}: {lab!r} is on {n} sentences in {len(paragraphs[lab])} paragraphs but not "
+        "a document frame"
+        for lab, n in sorted(count.items())
+        if lab not in doc["frames"] and n >= 3 and len(paragraphs[lab]) >= 2
+    ]
+    out += [
+        f"{doc['id']}: document frame {lab!r} is on only {count[lab]} sentence(s)"
+        for lab in doc["frames"]
+        if count[lab] <= 2
+    ]
+    return out
 
 
 def _normal(sentence: str) -> str:
@@ -386,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--check", action="store_true", help="only parse and report")
     ap.add_argument("--stats", action="store_true", help="print the datasheet tables")
+    ap.add_argument(
+        "--audit",
+        action="store_true",
+        help="list document-frame decisions worth a second look (warnings, not problems)",
+    )
     args = ap.parse_args(argv)
 
     codebook = bo.load_codebook(args.codebook)
@@ -398,6 +443,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(problems)} problem(s) in the sources:", file=sys.stderr)
         for p in problems:
             print(f"  {p}", file=sys.stderr)
+    if args.audit:
+        notes = [n for d in docs for n in audit_document(d)]
+        print(f"{len(notes)} document-frame decision(s) worth a second look:")
+        for n in notes:
+            print(f"  {n}")
     if args.check or problems:
         print(f"{len(docs)} documents passed every check, from {len(files)} files; nothing written")
         return 2 if problems else 0
