@@ -398,6 +398,26 @@ def stats_markdown(docs: Sequence[Mapping[str, Any]], codebook: bo.Codebook) -> 
         )
     out += _table(["split", "docs", "sentences", "words", "writers", "doc frames present"], rows)
     out.append("")
+    rows = []
+    for w in sorted({d["writer"] for d in docs}):
+        part = [d for d in docs if d["writer"] == w]
+        ps = [s for d in part for s in d["sentences"]]
+        touched = [len({x for s in d["sentences"] for x in s["labels"]}) for d in part]
+        rows.append(
+            [
+                w,
+                len(part),
+                f"{statistics.mean(word_count(d['text']) for d in part):.0f}",
+                f"{statistics.mean(len(d['frames_listed']) for d in part):.2f}",
+                f"{statistics.mean(touched):.2f}",
+                f"{100 * sum(1 for s in ps if not s['labels']) / len(ps):.1f} %",
+            ]
+        )
+    out += _table(
+        ["writer", "docs", "mean words", "frames listed", "frames touched", "unframed sentences"],
+        rows,
+    )
+    out.append("")
     for key in ("writer", "genre", "issue"):
         c = Counter(d[key] for d in docs)
         out.append(f"- by {key}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
