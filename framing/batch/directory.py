@@ -37,7 +37,8 @@ from framing.batch.manifest import (
     run_config,
     shard_name,
 )
-from framing.batch.plan import Planner
+from framing.batch.options import BatchOptions, LabelSummary, make_backend
+from framing.batch.plan import Planner, estimate_total
 from framing.batch.progress import RunProgress
 from framing.batch.shard import ShardResult
 from framing.errors import Errors, FramingError
@@ -47,7 +48,6 @@ from framing.io.records import IngestStats
 
 if TYPE_CHECKING:
     from framing.analyzer import Analyzer
-    from framing.batch.label import BatchOptions, LabelSummary
 
 
 class _ManifestWriter:
@@ -158,8 +158,6 @@ def label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Bat
               analyzer: Analyzer | None, load_kwargs: dict[str, Any] | None,
               progress: bool) -> LabelSummary:
     """Label into the sharded directory ``root`` (its lock is held by the caller)."""
-    from framing.batch.label import LabelSummary, estimate_total, make_backend
-
     fmt = opts.shard_format or "parquet"
     model = describe_model(load_kwargs) if load_kwargs is not None else describe_model(
         None, model_info=analyzer.model_info if analyzer else None,
@@ -240,8 +238,6 @@ def label_dir(inputs: list[str | Path], root: Path, cfg: IngestConfig, opts: Bat
 
 
 def summary_of(root: Path, manifest: Manifest, seconds: float) -> LabelSummary:
-    from framing.batch.label import LabelSummary
-
     stats = IngestStats()
     for e in manifest.shards.values():
         add(stats, e.read, e.labelled, e.rejected, e.words, e.reasons)

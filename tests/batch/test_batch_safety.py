@@ -151,6 +151,7 @@ def test_workers_die_with_their_parent(tmp_path: Path, tiny_cb_file: Path, metho
                                  "--codebook", str(tiny_cb_file), "-q", "--workers", "3",
                                  "--shard-size", "1", "--start-method", method))
     fh = open(pipe, "wb")
+    pids: list[int] = []
     try:
         for i in range(4):
             fh.write(json.dumps({"id": str(i), "text": long}).encode() + b"\n")
@@ -168,7 +169,7 @@ def test_workers_die_with_their_parent(tmp_path: Path, tiny_cb_file: Path, metho
         assert _wait_for(lambda: not any(_alive(p) for p in pids), timeout=4), \
             [p for p in pids if _alive(p)]
     finally:
-        for p in _children(proc.pid):
+        for p in {*pids, *_children(proc.pid)}:  # a failed run must not leave workers behind
             with contextlib.suppress(OSError):
                 os.kill(p, signal.SIGKILL)
         with contextlib.suppress(OSError):
