@@ -115,8 +115,10 @@ def looks_like_output(path: Path) -> bool:
         if path.suffix.lower() in (".parquet", ".pq"):
             import pyarrow.parquet as pq
 
+            from framing.io.schema import MARKER_COLUMNS
+
             names = set(pq.ParquetFile(path).schema_arrow.names)
-            return {"id", "labels", "primary_frame", "model_json"} <= names
+            return names >= MARKER_COLUMNS
         row = _first_json_line(path)
     except Exception:  # unreadable or foreign: not ours
         return False

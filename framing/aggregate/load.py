@@ -63,7 +63,16 @@ from framing.errors import Errors, FramingError, FramingWarning, RecordError, Wa
 from framing.io.dates import check_date_format, parse_date
 from framing.io.manifest import MANIFEST
 from framing.io.output import iter_jsonl_results, output_files, parquet_file
-from framing.io.schema import SCORE_PREFIX, frames_in, is_result_table, row_to_dict
+from framing.io.schema import (
+    JSON_COLUMNS,
+    META_JSON,
+    SCORE_PREFIX,
+    SENTENCES_JSON,
+    STANCE_JSON,
+    frames_in,
+    is_result_table,
+    row_to_dict,
+)
 
 FREQS = ("month", "quarter", "year", "decade")
 UNITS = ("document", "sentence")
@@ -275,7 +284,7 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
         else:
             raise FramingError(Errors.E507.format(path=where, detail=(
                 f"expected a JSON object, found {type(rec).__name__}")))
-    if "meta_json" in rec or "sentences_json" in rec:
+    if META_JSON in rec or SENTENCES_JSON in rec:
         rec = row_to_dict(rec)
     result = _is_result(rec)
     meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
@@ -674,7 +683,7 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
     pf = parquet_file(path)
     names = pf.schema_arrow.names
     acc.declared += frames_in(names)
-    acc.fields_seen.update(n for n in names if not n.endswith("_json"))
+    acc.fields_seen.update(n for n in names if n not in JSON_COLUMNS)
     if "labels" not in names:
         raise FramingError(Errors.E505.format(where=str(path), what="predicted",
                                               detail="no 'labels' column", other="gold"))
@@ -683,17 +692,17 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
     if "id" in names:
         cols.append("id")
     if meta_keys:
-        cols.append("meta_json")
-    stance = "stance_json" in names
+        cols.append(META_JSON)
+    stance = STANCE_JSON in names
     if stance:
-        cols.append("stance_json")
+        cols.append(STANCE_JSON)
     acc.has_text = acc.has_text or _parquet_has_text(path)
     for batch in pf.iter_batches(batch_size=_BATCH, columns=cols):
         m = batch.num_rows
         base = acc.n
         meta_cols: dict[str, Any] = {}
         if meta_keys:
-            mj = batch.column("meta_json")
+            mj = batch.column(META_JSON)
             if not acc.fields_seen.get("__meta__"):
                 acc.fields_seen["__meta__"] = 1
                 acc.fields_seen.update(k for s in mj.slice(0, 100).to_pylist() if s
@@ -728,7 +737,7 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         acc.id_parts.append(batch.column("id") if "id" in names else [""] * m)
         acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
         if stance:
-            st = batch.column("stance_json").fill_null("[]")
+            st = batch.column(STANCE_JSON).fill_null("[]")
             if not pc.all(pc.equal(st, "[]")).as_py():
                 # parse each distinct string once (stance lists repeat a lot)
                 scodes, svals = _dict_codes(st)
@@ -776,7 +785,7 @@ def _parquet_has_text(path: Path) -> bool:
 
     pf = parquet_file(path)
     names = pf.schema_arrow.names
-    col = "sentences_json" if "sentences_json" in names else ("text" if "text" in names
+    col = SENTENCES_JSON if SENTENCES_JSON in names else ("text" if "text" in names
                                                               else None)
     if col is None or not pf.metadata.num_rows:
         return False
@@ -819,7 +828,7 @@ def _parquet_records(path: Path, need_text: bool = True) -> Iterator[dict[str, A
     if _parquet_layout(names):
         # frame scores are not needed downstream; sentence text only when asked for
         cols = [n for n in names if not n.startswith(SCORE_PREFIX)
-                and (need_text or n != "sentences_json")]
+                and (need_text or n != SENTENCES_JSON)]
     try:
         for batch in pf.iter_batches(batch_size=8192, columns=cols):
             yield from batch.to_pylist()

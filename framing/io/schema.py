@@ -41,15 +41,18 @@ from framing.types import STANDARD_META, DocResult
 
 #: Prefix of the per-frame score columns.
 SCORE_PREFIX = "score__"
-#: The nested parts of a DocResult, stored as JSON text, and their empty values.
+#: The columns holding the nested parts of a DocResult as JSON text.
+META_JSON, STANCE_JSON, SENTENCES_JSON, MODEL_JSON = (
+    "meta_json", "stance_json", "sentences_json", "model_json")
+#: Those columns, the DocResult key each holds and its empty value.
 JSON_COLUMNS: dict[str, tuple[str, Any]] = {
-    "meta_json": ("meta", {}), "stance_json": ("stance", []),
-    "sentences_json": ("sentences", []), "model_json": ("model", {}),
+    META_JSON: ("meta", {}), STANCE_JSON: ("stance", []),
+    SENTENCES_JSON: ("sentences", []), MODEL_JSON: ("model", {}),
 }
 #: Columns every Parquet output has (``score__<frame>`` columns come after ``primary_frame``).
 BASE_COLUMNS = ("id", *STANDARD_META, "labels", "primary_frame")
 #: Columns that mark a table as framing output.
-MARKER_COLUMNS = frozenset({"id", "labels", "primary_frame", "model_json"})
+MARKER_COLUMNS = frozenset({"id", "labels", "primary_frame", MODEL_JSON})
 
 
 def score_column(frame: str) -> str:
@@ -116,7 +119,7 @@ def _json(v: Any, default: Any) -> Any:
 def row_to_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     """A Parquet-layout row (all or some columns) as a ``DocResult.to_dict()``-shaped dict;
     standard metadata columns fill ``meta`` where ``meta_json`` was not read."""
-    meta = dict(_json(row.get("meta_json"), {}))
+    meta = dict(_json(row.get(META_JSON), {}))
     for k in STANDARD_META:
         if row.get(k) is not None and k not in meta:
             meta[k] = row[k]
