@@ -37,7 +37,15 @@ from framing.io.output import (
     read_table,
 )
 from framing.io.records import IngestStats, Location, Reject, Row
-from framing.io.rows import FORMATS, RowError, RowOptions, detect_format, iter_rows, read_rows
+from framing.io.rows import (
+    FORMATS,
+    ColumnsError,
+    RowError,
+    RowOptions,
+    detect_format,
+    iter_rows,
+    read_rows,
+)
 from framing.io.schema import (
     SCORE_PREFIX,
     frame_of,
@@ -58,7 +66,8 @@ from framing.io.tables import (
 from framing.io.values import check_text, json_safe
 
 __all__ = [
-    "ALIASES", "FORMATS", "MAX_CHARS", "SCORE_PREFIX", "IngestConfig", "IngestStats",
+    "ALIASES", "FORMATS", "MAX_CHARS", "SCORE_PREFIX", "ColumnsError", "IngestConfig",
+    "IngestStats",
     "Location", "OutputLock", "Reject", "Row", "RowError", "RowOptions", "check_date_format",
     "check_run", "check_text", "detect_format", "documents_dataset", "documents_frame",
     "frame_of", "frames_in", "iter_output", "iter_rejects", "iter_rows", "json_safe",

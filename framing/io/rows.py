@@ -354,8 +354,8 @@ def read_rows(path: str | Path, fields: Sequence[str] = (), *, fmt: str | None =
     evaluation data that stop at the first problem.
 
     A row that cannot be read raises :class:`RowError` at that row; a CSV/TSV/Parquet file
-    without one of ``fields`` raises E214 listing its columns. CSV cells are strings as written
-    (``""`` when empty) unless ``empty_as_none``.
+    without one of ``fields`` raises :class:`ColumnsError` (E214) listing its columns. CSV
+    cells are strings as written (``""`` when empty) unless ``empty_as_none``.
 
     Example:
         >>> import tempfile, pathlib
@@ -387,11 +387,20 @@ def read_rows(path: str | Path, fields: Sequence[str] = (), *, fmt: str | None =
         yield item
 
 
+class ColumnsError(FramingError):
+    """A labelled-data file lacks ``missing`` of the fields asked for; ``columns`` are the
+    ones it has (E214; callers with their own codes re-raise with these)."""
+
+    def __init__(self, path: Path, missing: list[str], columns: list[str]) -> None:
+        super().__init__(Errors.E214.format(path=path, missing=", ".join(missing),
+                                            columns=", ".join(columns)))
+        self.missing, self.columns = missing, columns
+
+
 def _require(path: Path, fields: Sequence[str], names: Sequence[str]) -> None:
     missing = [f for f in fields if f not in names]
     if missing:
-        raise FramingError(Errors.E214.format(path=path, missing=", ".join(missing),
-                                              columns=", ".join(names)))
+        raise ColumnsError(path, missing, list(names))
 
 
 _READERS: dict[str, Any] = {
