@@ -344,7 +344,11 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
     settings = settings or ServeSettings()
     svc = Service(analyzer, settings)
     templates = Jinja2Templates(directory=str(_PKG / "templates"))
-    templates.env.globals.update(version=__version__)
+    # what every page shows (the error page too): fixed for the server's life
+    templates.env.globals.update(
+        version=__version__, stance=svc.stance, targets=svc.targets, mode=_mode(analyzer),
+        reports=settings.reports is not None, auth=settings.token is not None,
+        max_mb=settings.max_body_mb, codebook=analyzer.codebook)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -473,11 +477,7 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
                   name="reports")
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-        base = {"stance": svc.stance, "targets": svc.targets, "mode": _mode(analyzer),
-                "reports": settings.reports is not None, "auth": settings.token is not None,
-                "max_mb": settings.max_body_mb, "codebook": analyzer.codebook}
-        return templates.TemplateResponse(request, name, {**base, **context},
-                                          status_code=status)
+        return templates.TemplateResponse(request, name, context, status_code=status)
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:
@@ -605,7 +605,8 @@ def _find_reports(root: Path) -> list[dict[str, str]]:
                                        p.relative_to(root).parts):
                 rel = p.parent.relative_to(root).as_posix()
                 found.append({"name": rel if rel != "." else root.name,
-                              "url": "/reports/files/" + (f"{rel}/" if rel != "." else ""),
+                              "url": "/reports/files/" + (f"{rel}/" if rel != "." else "")
+                                     + "report.html",
                               "mtime": time.strftime("%Y-%m-%d %H:%M",
                                                      time.localtime(os.path.getmtime(p)))})
     return sorted(found, key=lambda r: r["mtime"], reverse=True)

@@ -148,7 +148,8 @@ def document_view(text: str, res: DocResult, codebook: Codebook) -> DocumentView
             rule_hits=sum(1 for e in res.evidence if e.frame == f and e.source != "classifier"),
             model_hits=sum(1 for e in res.evidence if e.frame == f and e.source == "classifier"),
             colour=colours.get(f)))
-    rows.sort(key=lambda r: (not r.label, -r.score))
+    rank = {f: i for i, f in enumerate(res.labels)}  # labels best first, a child before its parent
+    rows.sort(key=lambda r: (rank.get(r.id, len(rank)), -r.score))
     clf = res.model.get("classifier") if isinstance(res.model, dict) else None
     mode = "rules + classifier" if clf else "rules only"
     return DocumentView(parts=parts, frames=rows, colours=colours, mode=mode,

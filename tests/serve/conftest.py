@@ -142,3 +142,36 @@ def cli_server() -> Iterator[Callable[..., CliServer]]:
     for s in started:
         s.stop()
         s.log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def tfidf_frame_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TF-IDF frame classifier trained here on the synthetic sentences of tests/train: the
+    classifier path (fused scores, classifier-flagged sentences) without the default model."""
+    sys.path.insert(0, str(ROOT / "tests" / "train"))
+    from train_synth import make_rows, write_jsonl
+
+    from framing.train import train
+    from framing.train.config import TrainConfig
+
+    d = tmp_path_factory.mktemp("serve_tfidf")
+    write_jsonl(d / "train.jsonl", make_rows(240, 1))
+    write_jsonl(d / "dev.jsonl", make_rows(80, 2))
+    train(d / "train.jsonl", d / "frames", TrainConfig(method="tfidf"),
+          eval_data=d / "dev.jsonl", progress=False)
+    return d / "frames"
+
+
+@pytest.fixture(scope="session")
+def clf_analyzer(tfidf_frame_model: Path) -> framing.Analyzer:
+    """Rules + the TF-IDF classifier, and no stance model even where the default one is built
+    (this machine's models/ must not change what the tests see)."""
+    saved = os.environ.get("FRAMING_DEFAULT_STANCE_MODEL")
+    os.environ["FRAMING_DEFAULT_STANCE_MODEL"] = "none"
+    try:
+        return framing.load(tfidf_frame_model)
+    finally:
+        if saved is None:
+            del os.environ["FRAMING_DEFAULT_STANCE_MODEL"]
+        else:
+            os.environ["FRAMING_DEFAULT_STANCE_MODEL"] = saved

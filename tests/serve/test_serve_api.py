@@ -357,3 +357,29 @@ def test_targets_per_request(serve: Any, tfidf_stance_model: Any, monkeypatch: A
     assert [[s["target"] for s in d["stance"]] for d in got] == [
         ["gun control"], ["the death penalty"], ["a", "b"], ["gun control"]]
     assert an.targets == ["gun control"]  # the server's own targets are restored
+
+
+# ----- with a classifier -------------------------------------------------------------------------
+def test_classifier_served_as_in_process(serve: Any, clf_analyzer: framing.Analyzer) -> None:
+    text = OPED.read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    expected = [r.to_dict() for r in clf_analyzer.pipe(
+        [framing.Article(id=f"p{i}", text=p) for i, p in enumerate(paragraphs)])]
+
+    async def go(u: str) -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=120) as c:
+            rs = await asyncio.gather(*(c.post(u + "/score", json={"id": f"p{i}", "text": p})
+                                        for i, p in enumerate(paragraphs)))
+            return [r.json() for r in rs]
+
+    with serve(clf_analyzer, max_batch=32, max_wait_ms=50) as u:
+        got = asyncio.run(go(u))
+        stats = httpx.get(u + "/health").json()["batching"]
+        assert httpx.get(u + "/version").json()["model"]["classifier"]["method"] == "tfidf"
+    assert stats["max_batch"] > 1
+    for g, e in zip(got, expected, strict=True):
+        assert g["id"] == e["id"] and g["labels"] == e["labels"]
+        assert g["frames"] == pytest.approx(e["frames"])
+        assert g["sentences"] == e["sentences"]
+    assert any(ev["source"] == "classifier" for d in got for s in d["sentences"]
+               for ev in s["evidence"])
