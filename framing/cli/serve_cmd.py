@@ -101,3 +101,5 @@ def serve_cli(
 
     run(analyzer, settings, log_level="warning" if quiet else "info", access_log=not quiet,
         ready=ready)
+    err_console.print("framing serve: stopped (requests in flight were answered)",
+                      highlight=False, markup=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -67,18 +68,35 @@ def make_server(app: FastAPI, settings: ServeSettings, log_level: str = "warning
     return uvicorn.Server(config)
 
 
+class _Stopped(Exception):
+    """SIGTERM, raised again by uvicorn once its graceful shutdown is done."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
 def run(analyzer: Analyzer, settings: ServeSettings, log_level: str = "info",
         access_log: bool = True, ready: Callable[[str], None] | None = None) -> None:
-    """Serve in the foreground until Ctrl-C or SIGTERM; ``ready(url)`` is called once the
-    socket is bound (before the first request is accepted)."""
+    """Serve in the foreground until Ctrl-C or SIGTERM, then return once the requests in
+    flight are answered; ``ready(url)`` is called once the socket is bound (before the first
+    request is accepted)."""
     sock = bind(settings)
     server = make_server(create_app(analyzer, settings), settings, log_level, access_log)
     if ready is not None:
         ready(url_of(sock))
+    # uvicorn handles the signals while it serves and raises them again when it has shut
+    # down; a stop that was asked for is a normal end, not a crash (or a traceback)
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGTERM, _stopped) if main else None
     try:
         server.run(sockets=[sock])
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
         sock.close()
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 @contextlib.contextmanager
