@@ -90,3 +90,16 @@ def test_ctrl_c_stops_cleanly(cli_server: Any) -> None:
     srv.proc.send_signal(signal.SIGINT)
     assert srv.stop() == 0
     assert "Traceback" not in srv.output() and "KeyboardInterrupt" not in srv.output()
+
+
+def test_listening_socket_says_tcp() -> None:
+    """asyncio disables Nagle's algorithm only on sockets whose proto is IPPROTO_TCP; with a
+    proto-0 socket every answer waited ~40 ms for the client's delayed ACK."""
+    from framing.serve import ServeSettings
+    from framing.serve.server import bind
+
+    s = bind(ServeSettings(port=0))
+    try:
+        assert s.proto == socket.IPPROTO_TCP
+    finally:
+        s.close()
