@@ -395,6 +395,13 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
     async def _not_found(request: Request, exc: Exception) -> Response:
         return respond(request.scope, 404, Errors.E810.format(what=request.url.path))
 
+    @app.exception_handler(405)
+    async def _method(request: Request, exc: Exception) -> Response:
+        allowed = getattr(exc, "headers", None) or {}
+        return respond(request.scope, 405, Errors.E802.format(
+            path=request.url.path, detail=f"{request.method} is not allowed here; use "
+                                          f"{allowed.get('Allow', 'another method')}"), allowed)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         return respond(request.scope, 500, Errors.E814.format(
@@ -513,7 +520,10 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
     @app.post("/ui/label", include_in_schema=False)
     async def ui_label(request: Request) -> Response:
         counts = LabelCounts()
-        cfg = IngestConfig(max_chars=settings.max_chars)
+        form = await request.form(max_files=1, max_fields=16)  # kept for svc.label
+        fields = {k: v.strip() for k in ("text_field", "id_field")
+                  if isinstance(v := form.get(k), str) and v.strip()}
+        cfg = IngestConfig(max_chars=settings.max_chars, **fields)
         stream = await svc.label(request, cfg, None, counts)
         key, path = svc.results.new("jsonl")
         with open(path, "wb") as fh:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import math
 import signal
 import socket
 import threading
@@ -64,7 +65,7 @@ def make_server(app: FastAPI, settings: ServeSettings, log_level: str = "warning
                 access_log: bool = False) -> uvicorn.Server:
     config = uvicorn.Config(
         app, log_level=log_level, access_log=access_log, lifespan="on",
-        timeout_graceful_shutdown=int(settings.shutdown_timeout) or None,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout),
         timeout_keep_alive=5, server_header=False, proxy_headers=False,
         # more open connections than this get 503 before reaching the app
         limit_concurrency=max(64, settings.max_queue + 64))

@@ -207,7 +207,8 @@ def test_codebook_health_version_schema(url: str) -> None:
 
 def test_unknown_path_is_numbered_404(url: str) -> None:
     assert error(httpx.get(url + "/nothing-here"))[:2] == (404, "E810")
-    assert httpx.get(url + "/score").status_code == 405
+    r = httpx.get(url + "/score")
+    assert error(r)[:2] == (405, "E802") and r.headers["allow"] == "POST"
 
 
 # ----- limits ----------------------------------------------------------------------------------

@@ -129,6 +129,10 @@ def test_label_form_counts_and_download(url: str) -> None:
     assert "attachment" in dl.headers["content-disposition"]
     rows = [json.loads(x) for x in dl.text.splitlines()]
     assert [x.get("id") or x["reject"]["code"] for x in rows] == ["a", "E101", "c"]
+    csv = "key,body\nk1,Leave it to the states.\n"
+    r = httpx.post(url + "/ui/label", data={"text_field": "body", "id_field": "key"},
+                   files={"file": ("small.csv", csv.encode())})
+    assert "read 1, labelled 1, rejected 0" in r.text
 
 
 def test_old_results_expire(serve: Any) -> None:
