@@ -521,9 +521,12 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
     async def ui_label(request: Request) -> Response:
         counts = LabelCounts()
         form = await request.form(max_files=1, max_fields=16)  # kept for svc.label
-        fields = {k: v.strip() for k in ("text_field", "id_field")
-                  if isinstance(v := form.get(k), str) and v.strip()}
-        cfg = IngestConfig(max_chars=settings.max_chars, **fields)
+        def field(name: str, default: str) -> str:
+            v = form.get(name)
+            return v.strip() if isinstance(v, str) and v.strip() else default
+
+        cfg = IngestConfig(text_field=field("text_field", "text"),
+                           id_field=field("id_field", "id"), max_chars=settings.max_chars)
         stream = await svc.label(request, cfg, None, counts)
         key, path = svc.results.new("jsonl")
         with open(path, "wb") as fh:
