@@ -158,9 +158,12 @@ class Service:
     def __init__(self, analyzer: Analyzer, settings: ServeSettings) -> None:
         self.analyzer = analyzer
         self.settings = settings
+        #: /score requests whose text is being read (the batcher waits only for those)
+        self.arriving = 0
         self.batcher = MicroBatcher(analyzer, max_batch=settings.max_batch,
                                     max_wait=settings.max_wait_ms / 1000.0,
-                                    max_queue=settings.max_queue)
+                                    max_queue=settings.max_queue,
+                                    more_coming=lambda: self.arriving > 0)
         self.results = ResultStore(settings.keep_results)
         self.started = time.time()
         self.stance = getattr(analyzer, "stance_model", None) is not None
@@ -418,30 +421,12 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
                     target: list[str] | None = Query(
                         None, description="A stance target (text/plain body); repeatable.")
                     ) -> Response:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if ctype == "application/json":
-            try:
-                obj = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                raise ApiError(Errors.E101.format(detail=e)) from None
-            if not isinstance(obj, dict):
-                raise ApiError(Errors.E102.format(kind=type(obj).__name__))
-            targets = svc.check_targets(obj.pop("targets", None))
-        elif ctype in ("text/plain", ""):
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise ApiError(Errors.E105.format(encoding="UTF-8",
-                                                  detail=f"byte {e.start}")) from None
-            obj = {"text": text, "id": id or "text"}
-            targets = svc.check_targets(_targets_param(target))
-        else:
-            raise ApiError(Errors.E807.format(
-                found=ctype, path="/score",
-                expected="JSON (application/json: {\"text\": ..., \"targets\": [...]}) or "
-                         "plain text (text/plain)"))
-        res = await svc.score(svc.article(obj, "request body"), targets)
+        svc.arriving += 1
+        try:
+            art, targets = await _score_request(svc, request, id, target)
+        finally:
+            svc.arriving -= 1
+        res = await svc.score(art, targets)
         return JSONResponse(res.to_dict())
 
     @app.post("/label", tags=["api"], summary="Label a batch (streamed JSON Lines)",
@@ -580,6 +565,35 @@ def create_app(analyzer: Analyzer, settings: ServeSettings | None = None) -> Fas
     if settings.hosts() != ["*"]:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts())
     return app
+
+
+async def _score_request(svc: Service, request: Request, rid: str | None,
+                         target: list[str] | None) -> tuple[Article, list[str] | None]:
+    """The text and targets of a POST /score request (JSON, or plain text with ``rid``)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if ctype == "application/json":
+        try:
+            obj = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ApiError(Errors.E101.format(detail=e)) from None
+        if not isinstance(obj, dict):
+            raise ApiError(Errors.E102.format(kind=type(obj).__name__))
+        targets = svc.check_targets(obj.pop("targets", None))
+    elif ctype in ("text/plain", ""):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ApiError(Errors.E105.format(encoding="UTF-8",
+                                              detail=f"byte {e.start}")) from None
+        obj = {"text": text, "id": rid or "text"}
+        targets = svc.check_targets(_targets_param(target))
+    else:
+        raise ApiError(Errors.E807.format(
+            found=ctype, path="/score",
+            expected="JSON (application/json: {\"text\": ..., \"targets\": [...]}) or "
+                     "plain text (text/plain)"))
+    return svc.article(obj, "request body"), targets
 
 
 async def _read_upload_text(svc: Service, upload: UploadFile) -> Article:

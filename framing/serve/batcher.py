@@ -3,8 +3,9 @@
 The Analyzer is not safe to call from several threads at once, and a transformer scores a
 batch of sentences in about the time of a few single ones. So every text a request wants
 scored goes into one bounded queue; a single worker thread takes the first waiting text,
-collects whatever else arrives within ``max_wait`` seconds (up to ``max_batch`` texts), and
-scores them all in one ``analyzer.pipe`` call. Results go back to the asyncio futures of the
+collects whatever else arrives within ``max_wait`` seconds (up to ``max_batch`` texts; the
+server stops waiting as soon as no request is being read), and scores them all in one
+``analyzer.pipe`` call. Results go back to the asyncio futures of the
 requests that asked. Under load the queue fills while the model works, so batches grow by
 themselves; when idle a lone request waits at most ``max_wait``.
 
@@ -31,7 +32,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,10 +93,14 @@ class MicroBatcher:
         max_batch: most texts per ``analyzer.pipe`` call (1 turns batching off).
         max_wait: seconds the worker waits for more texts after the first of a batch.
         max_queue: most texts waiting; :meth:`submit` raises :class:`Busy` beyond it.
+        more_coming: whether texts are on their way (requests being read); when given, the
+            worker waits for a batch to fill only while it says so, so a lone request is
+            scored at once.
     """
 
     def __init__(self, analyzer: Analyzer, max_batch: int = 32, max_wait: float = 0.005,
-                 max_queue: int = 1024) -> None:
+                 max_queue: int = 1024, more_coming: Callable[[], bool] | None = None
+                 ) -> None:
         if max_batch < 1 or max_queue < 1 or max_wait < 0:
             raise FramingError(Errors.E811.format(
                 detail="max_batch and max_queue must be at least 1 and max_wait at least 0"))
@@ -108,6 +113,7 @@ class MicroBatcher:
         self._thread: threading.Thread | None = None
         self._closing = False
         self._default_targets = list(getattr(analyzer, "targets", []))
+        self._more_coming = more_coming
 
     # ----- request side (event loop) ---------------------------------------------------------
     @property
@@ -178,10 +184,15 @@ class MicroBatcher:
             until = time.monotonic() + self.max_wait
             while len(batch) < self.max_batch:
                 try:
-                    left = until - time.monotonic()
-                    job = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+                    job = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    left = until - time.monotonic()
+                    if left <= 0 or (self._more_coming is not None and not self._more_coming()):
+                        break  # nothing is on its way: waiting would only add latency
+                    try:
+                        job = self._queue.get(timeout=min(left, 0.001))
+                    except queue.Empty:
+                        continue
                 if job is _STOP:
                     stop = True  # finish this batch (and nothing is queued behind the marker)
                     break
