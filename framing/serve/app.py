@@ -132,10 +132,12 @@ class ResultStore:
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
-        self.root = Path(tempfile.mkdtemp(prefix="framing-serve-results-"))
+        self.root: Path | None = None  # made with the first result
         self._items: OrderedDict[str, Path] = OrderedDict()
 
     def new(self, ext: str) -> tuple[str, Path]:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="framing-serve-results-"))
         key = f"{secrets.token_urlsafe(12)}.{ext}"
         path = self.root / key
         self._items[key] = path
@@ -149,7 +151,10 @@ class ResultStore:
         return path if path is not None and path.is_file() else None
 
     def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+            self._items.clear()
 
 
 class Service:
