@@ -61,16 +61,23 @@ class Run:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
 
-def paragraphs(n: int, lo: int = 120, hi: int = 700) -> list[str]:
-    """``n`` paragraphs of 120-700 characters from the shipped collection, in file order."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def paragraphs(n: int, lo: int = 120, hi: int = 700, unit: str = "paragraph") -> list[str]:
+    """``n`` paragraphs of 120-700 characters from the shipped collection, in file order (or
+    with ``unit="sentence"``, ``n`` of their sentences of 40-300 characters)."""
     out: list[str] = []
     with open(ROOT / "corpora" / "collection" / "collection.jsonl", encoding="utf-8") as fh:
         for line in fh:
             for p in json.loads(line)["text"].split("\n\n"):
-                if lo <= len(p.strip()) <= hi:
-                    out.append(p.strip())
-                    if len(out) == n:
-                        return out
+                p = p.strip()
+                if unit == "sentence":
+                    out += [s for s in _SENTENCE_END.split(p) if 40 <= len(s) <= 300]
+                elif lo <= len(p) <= hi:
+                    out.append(p)
+                if len(out) >= n:
+                    return out[:n]
     return out
 
 
@@ -169,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="runs per server and client count")
     ap.add_argument("--max-batch", type=int, default=32, help="batch size of the batched server")
     ap.add_argument("--max-wait-ms", type=float, default=5.0)
+    ap.add_argument("--unit", choices=("paragraph", "sentence"), default="paragraph",
+                    help="what one request scores")
     ap.add_argument("--json", type=Path, help="also write the runs here")
     args = ap.parse_args(argv)
 
@@ -188,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for s in servers.values():
             s.wait()
-        texts = paragraphs(2000)
+        texts = paragraphs(2000, unit=args.unit)
         words = statistics.mean(len(t.split()) for t in texts)
         what = "rules only" if args.rules_only else f"model {model_args[1]}"
-        print(f"framing serve on loopback, {what}, {len(texts)} paragraphs of the collection "
+        print(f"framing serve on loopback, {what}, {len(texts)} {args.unit}s of the collection "
               f"(mean {words:.0f} words) as POST /score requests; batched: --max-batch "
               f"{args.max_batch} --max-wait-ms {args.max_wait_ms:g}; unbatched: --max-batch 1; "
               f"{os.cpu_count()} CPUs", flush=True)

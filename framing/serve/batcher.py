@@ -204,6 +204,12 @@ class MicroBatcher:
         self.stats.skipped += len(batch) - len(live)
         if not live:
             return
+        # counted before the answers go out, so a client that reads /health after its
+        # answer sees its text counted
+        self.stats.docs += len(live)
+        self.stats.batches += 1
+        self.stats.sizes[len(live)] += 1
+        self.stats.max_batch = max(self.stats.max_batch, len(live))
         t0 = time.perf_counter()
         groups: dict[tuple[str, ...] | None, list[_Job]] = {}
         for j in live:
@@ -211,10 +217,6 @@ class MicroBatcher:
         for targets, jobs in groups.items():
             self._score_group(jobs, targets)
         self.stats.busy_seconds += time.perf_counter() - t0
-        self.stats.docs += len(live)
-        self.stats.batches += 1
-        self.stats.sizes[len(live)] += 1
-        self.stats.max_batch = max(self.stats.max_batch, len(live))
 
     def _score_group(self, jobs: list[_Job], targets: tuple[str, ...] | None) -> None:
         an = self.analyzer
