@@ -88,6 +88,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E507 = "Labelled input '{path}' could not be read: {detail}"
     E508 = "Unknown frame(s) {frames} in --frames; frames in the data: {known}."
     E509 = "The {unit} unit needs sentence labels, but {where} has none; use --unit document."
+    E510 = "{option} needs the optional dependency dask[distributed], which is not installed ({detail}). Install it with: pip install 'framing[dask]' (on this machine and on every worker), or label without --scheduler/--dask-cluster."
 
     # E6xx: batch labelling (sharded output, resume, workers, Dask)
     E601 = "Cannot resume into '{path}': it was started with different settings ({n} difference(s)):\n{diff}\nResume with the same inputs, model, codebook and options, or pass --overwrite to start again."
