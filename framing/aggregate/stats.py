@@ -35,7 +35,9 @@ from scipy import stats as _st
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
-    test_proportions_2indep,
+)
+from statsmodels.stats.proportion import (
+    test_proportions_2indep as _score_test_2indep,
 )
 
 FloatArray = NDArray[np.float64]
@@ -150,10 +152,10 @@ def two_proportion_test(k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLi
     ok = ~bad & (se > 0)
     if ok.any():
         with np.errstate(divide="ignore", invalid="ignore"):
-            res = test_proportions_2indep(k2a[ok], n2a[ok], k1a[ok], n1a[ok], value=0,
-                                          method="score", compare="diff",
-                                          alternative="two-sided", correction=False,
-                                          return_results=True)
+            res = _score_test_2indep(k2a[ok], n2a[ok], k1a[ok], n1a[ok], value=0,
+                                     method="score", compare="diff",
+                                     alternative="two-sided", correction=False,
+                                     return_results=True)
         p[ok] = np.asarray(res.pvalue, float)
     how = np.where(exp_min < fisher_below, "fisher", "z").astype(str)
     idx = np.flatnonzero(how == "fisher")
