@@ -57,12 +57,14 @@ def aggregate_cli(
             detail="--correct needs --model DIR (metrics.json with error_rates) or "
                    "--error-rates FILE"))
     from framing.aggregate import aggregate  # heavy (pandas, scikit-learn, matplotlib): on use
+    from framing.aggregate.settings import AggregateSettings
 
-    est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
-                    labels_from=labels_from, correct=correct, model=model,
-                    error_rates=error_rates, alpha=alpha, min_effect=min_effect,
-                    split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
-                    n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    settings = AggregateSettings(
+        by=tuple(by or ["outlet"]), freq=freq, unit=unit, labels_from=labels_from, alpha=alpha,
+        min_effect=min_effect, split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
+        n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    est = aggregate(labeled, out, settings, correct=correct, model=model,
+                    error_rates=error_rates)
     s = est.summary_
     err_console.print(
         f"aggregated {s['documents']} documents ({s['undated']} undated) into {s['groups']} "

@@ -40,6 +40,7 @@ from framing.aggregate.describe import (
 )
 from framing.aggregate.estimator import FrameShareEstimator, aggregate
 from framing.aggregate.load import Source
+from framing.aggregate.settings import AggregateSettings
 from framing.errors import Errors, FramingError
 from framing.guard import check_outputs
 from framing.report import plots
@@ -48,16 +49,17 @@ from framing.report.style import FONT_STACK, PALETTE, STANCE_COLOURS, colour_map
 from framing.version import __version__
 
 
-def build_report(labeled: Source, out: str | Path, *, by: Sequence[str] = ("outlet",),
-                 freq: str = "year", frames: Sequence[str] | None = None,
-                 unit: str = "document", labels_from: str = "auto",
+def build_report(labeled: Source, out: str | Path, settings: AggregateSettings | None = None,
+                 *, frames: Sequence[str] | None = None,
                  names: Mapping[str, str] | str | Path | None = None, title: str | None = None,
                  correct: bool = False, model: str | Path | None = None,
                  error_rates: str | Path | None = None, max_findings: int = 8,
                  max_panels: int = 9, estimator: FrameShareEstimator | None = None,
-                 **kwargs: Any) -> Path:
+                 **overrides: Any) -> Path:
     """Aggregate ``labeled`` (unless a fitted ``estimator`` is given) and write the report.
 
+    ``settings`` and keyword ``overrides`` of its fields (``by=["outlet"]``, ``freq="year"``)
+    are the aggregation's (:class:`~framing.aggregate.settings.AggregateSettings`);
     ``frames`` limits the overview charts to these frame ids (findings always show);
     ``names`` maps group values to display names (a dict, or a JSON file such as
     ``corpora/collection/outlets.json``). Returns the path of ``report.html``.
@@ -65,11 +67,11 @@ def build_report(labeled: Source, out: str | Path, *, by: Sequence[str] = ("outl
     out_d = Path(out)
     if isinstance(labeled, str | Path):
         check_outputs([labeled], {"report": out_d / "report.html"})
+    cfg = AggregateSettings.resolve(settings, **overrides)
     out_d.mkdir(parents=True, exist_ok=True)
     if estimator is None:
-        est = aggregate(labeled, out_d / "data", by=by, freq=freq, unit=unit,
-                        labels_from=labels_from, correct=correct, model=model,
-                        error_rates=error_rates, **kwargs)
+        est = aggregate(labeled, out_d / "data", cfg, correct=correct, model=model,
+                        error_rates=error_rates)
     else:
         est = estimator
         est.save(out_d / "data")
