@@ -117,6 +117,10 @@ class FrameShareEstimator:
             X = list(X)  # two passes are needed (counts, then vocabulary)
         data = load_labelled(X, by=cfg.by, freq=cfg.freq, unit=cfg.unit,
                              labels_from=cfg.labels_from)
+        # frames no document uses still get their (zero) rows: the model's frames as the
+        # labelled output declares them, and any frame the error rates know
+        known = _declared_frames(X) if data.label_sources.get("predicted") else []
+        data = _with_frames(data, [*known, *(rates.counts if rates is not None else [])])
         t_load = time.perf_counter() - t0
         cells = count_cells(data)
         pooled = count_cells(data, pooled=True)
@@ -229,6 +233,51 @@ class FrameShareEstimator:
     def _check_fitted(self) -> None:
         if not hasattr(self, "shares_"):
             raise FramingError(Errors.E502.format(detail="call fit() before save()"))
+
+
+def _declared_frames(source: Any) -> list[str]:
+    """The frames a labelled output scores, from its first record's ``frames`` (every frame of
+    the model is there, used or not); Parquet outputs declare theirs as columns, which the
+    loader reads itself."""
+    first: Any = None
+    if isinstance(source, (str, Path)):
+        source = [source]
+    if isinstance(source, list) and source and all(isinstance(x, (str, Path)) for x in source):
+        for p in source:
+            path = Path(p)
+            files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+            for f in files:
+                if f.suffix.lower() not in (".jsonl", ".ndjson", ".json") or not f.is_file():
+                    continue
+                with f.open(encoding="utf-8", errors="replace") as fh:
+                    line = next((ln for ln in fh if ln.strip()), None)
+                try:
+                    first = json.loads(line) if line else None
+                except json.JSONDecodeError:
+                    first = None  # the loader reports the bad line
+                if first is not None:
+                    break
+            if first is not None:
+                break
+    elif isinstance(source, list) and source:
+        first = source[0].to_dict() if hasattr(source[0], "to_dict") else source[0]
+    frames = first.get("frames") if isinstance(first, dict) else None
+    return [str(f) for f in frames] if isinstance(frames, dict) else []
+
+
+def _with_frames(data: LabelledData, frames: Sequence[str]) -> LabelledData:
+    """``data`` with zero columns for the ``frames`` it lacks (codebook order kept)."""
+    from dataclasses import replace
+
+    from framing.aggregate.load import _frame_order
+
+    missing = [f for f in dict.fromkeys(frames) if f not in data.frames]
+    if not missing:
+        return data
+    order = _frame_order([*data.frames, *missing])
+    k = np.zeros((data.k.shape[0], len(order)), dtype=data.k.dtype)
+    k[:, [order.index(f) for f in data.frames]] = data.k
+    return replace(data, frames=order, k=k)
 
 
 def _n_series(shifts: pd.DataFrame, by: Sequence[str]) -> int:

@@ -116,7 +116,8 @@ def _group_columns(data: LabelledData, group: NDArray[np.int64]) -> dict[str, An
 def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
                  n_bootstrap: int = 999, error_rates: ErrorRates | None = None,
                  random_state: int = 0, cells: Cells | None = None) -> pd.DataFrame:
-    """One row per group x period x frame: n, k, share, interval, method, corrected.
+    """One row per group x period x frame, every one of them (zeros included): n, k, share,
+    interval, method, corrected.
 
     With ``pooled=True`` the period column is ``"all"`` and undated documents count too. With
     ``error_rates`` the shares of labels that have usable rates are corrected (see
@@ -176,10 +177,34 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     out["method"] = method[rows, cols]
     out["corrected"] = corrected[rows, cols]
     out["share_raw"] = share_raw[rows, cols]
-    df = pd.DataFrame(out)
+    df = _complete(pd.DataFrame(out), data, pooled)
     if data.unit == "document":
         df = df.drop(columns=["n_docs"])
     return df
+
+
+def _complete(df: pd.DataFrame, data: LabelledData, pooled: bool) -> pd.DataFrame:
+    """Every group x period x frame cell, in that order: a frame no document of a cell uses is
+    a row with ``k = 0`` and share 0, and a period in which a group has no documents is a row
+    with ``n = 0`` and no share (NaN), so a missing row never stands for a zero."""
+    keys = [*data.by, "period", "frame"]
+    periods = [ALL] if pooled else list(data.periods)
+    g, p, f = np.meshgrid(np.arange(len(data.groups)), np.arange(len(periods)),
+                          np.arange(len(data.frames)), indexing="ij")
+    grid: dict[str, Any] = _group_columns(data, g.ravel())
+    grid["period"] = np.asarray(periods, dtype=object)[p.ravel()]
+    grid["frame"] = np.asarray(data.frames, dtype=object)[f.ravel()]
+    full = pd.DataFrame(grid)
+    if len(full) == len(df):
+        return df
+    out = full.merge(df, on=keys, how="left", sort=False)
+    empty = out["n"].isna()
+    out["unit"] = data.unit
+    for c in ("n", "k") + (("n_docs",) if "n_docs" in out else ()):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["corrected"] = out["corrected"].fillna(False).astype(bool)
+    out.loc[empty, "method"] = "no documents"
+    return out[df.columns]
 
 
 def _cluster_intervals(data: LabelledData, cells: Cells, share: NDArray[np.float64],

@@ -202,3 +202,32 @@ def test_shift_family_screens_series_before_tests(synth: Any) -> None:
     assert not fs.significant.any()  # buried by the noise series
     q_h = float(step[step.test == "changepoint"].q_value.iloc[0])
     assert q_h < 0.05 < float(fs[fs.test == "changepoint"].q_value.iloc[0])
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "records"])
+def test_every_group_period_frame_cell_is_in_shares(synth: Any, tmp_path: Path,
+                                                    fmt: str) -> None:
+    """A frame the classifier never predicted is a row with share 0 (not a missing row), and a
+    period in which a group has no documents is a row with n = 0 and no share."""
+    docs = synth.make_docs({"A": lambda y: {"economic": 0.5},
+                            "B": lambda y: {"economic": 0.3, "enforcement": 0.4}},
+                           range(2018, 2022), 10, seed=2)
+    docs = [d for d in docs if not (d["meta"]["outlet"] == "B" and d["meta"]["date"] < "2019")]
+    src: Any = docs
+    if fmt == "jsonl":
+        src = synth.write_jsonl(docs, tmp_path / "d.jsonl")
+    elif fmt == "parquet":
+        src = synth.write_parquet(docs, tmp_path / "d.parquet")
+    est = FrameShareEstimator(by=["outlet"], vocab=False, n_bootstrap=199).fit(src)
+    sh = est.shares_
+    frames = set(synth.frames)  # every frame the "model" scores, health_and_safety never used
+    assert set(sh.frame) == frames
+    assert len(sh) == 2 * 4 * len(frames) and not sh.duplicated(["outlet", "period",
+                                                                  "frame"]).any()
+    never = sh[sh.frame == "health_and_safety"]
+    assert (never.k == 0).all()
+    assert (never[never.n > 0].share == 0).all()
+    empty = sh[(sh.outlet == "B") & (sh.period == "2018")]
+    assert len(empty) == len(frames) and (empty.n == 0).all() and empty.share.isna().all()
+    assert (empty.method == "no documents").all()
+    assert len(est.shares_overall_) == 2 * len(frames)
