@@ -126,10 +126,11 @@ class FrameShareEstimator:
         pooled = count_cells(data, pooled=True)
         self.shares_ = frame_shares(data, conf=cfg.conf, n_bootstrap=cfg.n_bootstrap,
                                     error_rates=rates, random_state=cfg.random_state,
-                                    cells=cells)
+                                    cells=cells, correction=cfg.correction)
         self.shares_overall_ = frame_shares(data, pooled=True, conf=cfg.conf,
                                             n_bootstrap=cfg.n_bootstrap, error_rates=rates,
-                                            random_state=cfg.random_state, cells=pooled)
+                                            random_state=cfg.random_state, cells=pooled,
+                                            correction=cfg.correction)
         self.stance_shares_ = stance_shares(data, conf=cfg.conf)
         stance_overall = stance_shares(data, pooled=True, conf=cfg.conf)
         self.shifts_ = detect_shifts(data, cfg.shift, rates, stance=self.stance_shares_,
@@ -171,8 +172,10 @@ class FrameShareEstimator:
                     done.append(f)
                 else:
                     skipped[f] = why
-            corr = {"source": rates.source, "level": rates.level, "corrected": done,
-                    "not_corrected": skipped, "rates": rates.to_dict()}
+            unreliable = {f: rates.reliable(f)[1] for f in done if not rates.reliable(f)[0]}
+            corr = {"source": rates.source, "level": rates.level, "estimator": cfg.correction,
+                    "corrected": done, "not_corrected": skipped, "unreliable": unreliable,
+                    "notes": rates.notes, "rates": rates.to_dict()}
         sh = self.shifts_
         return {
             "inputs": data.sources, "settings": cfg.to_dict(),
@@ -206,8 +209,12 @@ class FrameShareEstimator:
                   f"{1 - cfg.min_use:g}) are tested; significant = q < {cfg.alpha} and "
                   f"|diff| >= {cfg.min_effect}",
                 "difference interval": "Newcombe hybrid score interval",
-                "correction": "adjusted classify-and-count, parametric bootstrap over dev "
-                              "confusion counts and the sample",
+                "correction": ("adjusted classify-and-count" if cfg.correction == "acc" else
+                               "adjusted classify-and-count shrunk toward the labelled share "
+                               "by its estimated mean squared error (labels the classifier "
+                               "does not clearly separate are not corrected)")
+                              + ", parametric bootstrap over the labelled-data confusion "
+                                "counts and the sample",
                 "vocabulary": "weighted log-odds with informative Dirichlet prior (Monroe et "
                               "al. 2008)"}}
 
@@ -319,12 +326,14 @@ def _json_default(o: Any) -> Any:
 def aggregate(inputs: Source, out: str | Path | None = None,
               settings: AggregateSettings | None = None, *, correct: bool = False,
               model: str | Path | None = None, error_rates: str | Path | None = None,
-              **overrides: Any) -> FrameShareEstimator:
+              validation: Source | None = None, **overrides: Any) -> FrameShareEstimator:
     """Fit a :class:`FrameShareEstimator` and write its tables to ``out`` (when given).
 
     ``settings`` and keyword ``overrides`` of its fields are resolved by
-    :meth:`AggregateSettings.resolve`. ``correct=True`` reads per-label error rates from
-    ``error_rates`` (a JSON file) or from ``model``'s ``metrics.json``.
+    :meth:`AggregateSettings.resolve`. ``correct=True`` takes per-label error rates from a
+    labelled ``validation`` sample (documents with gold and predicted labels; preferred: all of
+    it counts, and the correction is cross-validated on it), ``error_rates`` (a JSON file) or
+    ``model``'s ``metrics.json``.
     """
     cfg = AggregateSettings.resolve(settings, **overrides)
     if out is not None:  # never write a table over one of the inputs
@@ -333,7 +342,9 @@ def aggregate(inputs: Source, out: str | Path | None = None,
             else []
         check_outputs(paths, {f"table {n}": Path(out) / n for n in OUTPUT_FILES})
     rates = None
-    if correct or model is not None or error_rates is not None:
+    if validation is not None:
+        rates = ErrorRates.from_labelled(validation, unit=cfg.unit, seed=cfg.random_state)
+    elif correct or model is not None or error_rates is not None:
         rates = load_error_rates(error_rates=error_rates, model=model, unit=cfg.unit)
     est = FrameShareEstimator(cfg, error_rates=rates)
     est.fit(inputs)

@@ -181,7 +181,8 @@ class _Report:
         pooled = replace(d, by=("_all",), groups=pd.DataFrame({"_all": ["all"]}),
                          group=np.zeros_like(d.group))
         t = frame_shares(pooled, n_bootstrap=self.est.config_.n_bootstrap,
-                         error_rates=self.est.error_rates_, conf=self.est.config_.conf)
+                         error_rates=self.est.error_rates_, conf=self.est.config_.conf,
+                         correction=self.est.config_.correction)
         return t.assign(_g=-1)
 
     def _overview(self, findings: list[dict[str, Any]]) -> Path | None:

@@ -92,7 +92,7 @@ def test_labels_without_usable_rates_stay_uncorrected() -> None:
     assert corrected.to_dict() == {"economic": False, "enforcement": False,
                                    "health_and_safety": True}
     nc = est.summary_["correction"]["not_corrected"]
-    assert "no dev error rates" in nc["economic"] and "barely above" in nc["enforcement"]
+    assert "no error rates" in nc["economic"] and "barely above" in nc["enforcement"]
 
 
 def test_error_rate_files_and_model_dirs(tmp_path: Path) -> None:
