@@ -336,8 +336,8 @@ class _Report:
             "compare": self._compare(heat, diff_rows, diff_sig, diff_chart)
             if heat is not None or diff_chart is not None else None,
             "stance": self._img(stance_chart, "Stance over time") if stance_chart else None,
-            "vocab": self._vocab(), "tests": self._tests(),
-            "methods": methods, "notes": notes,
+            "vocab": self._vocab(), "tests": self._tests(), "counts": self._counts(),
+            "methods": methods, "notes": notes, "freq": data.freq,
             "version": __version__, "date": dt.date.today().isoformat(),
         }
         return _template().render(**context)
@@ -405,6 +405,26 @@ class _Report:
                 "diff_high": r["diff_high"], "q_text": fmt_q(float(r["q_value"]))})
         return out
 
+    def _counts(self) -> dict[str, Any] | None:
+        """Documents per period: all groups, and the largest groups one by one (how much
+        data each share and test rests on)."""
+        d = self.data
+        if not d.periods:
+            return None
+        dated = d.period >= 0
+        n_p = len(d.periods)
+        total = np.bincount(d.period[dated], minlength=n_p)
+        sizes = np.bincount(d.group, minlength=len(d.groups))
+        shown = sorted(np.argsort(-sizes, kind="stable")[:15].tolist())
+        rows = []
+        for g in shown:
+            m = dated & (d.group == g)
+            rows.append({"group": self.glabel[g],
+                         "n": np.bincount(d.period[m], minlength=n_p).tolist()})
+        return {"periods": list(d.periods), "total": total.tolist(), "rows": rows,
+                "more": len(d.groups) - len(shown), "undated": int((~dated).sum()),
+                "unit": self.unit_word}
+
     def _vocab(self) -> list[dict[str, Any]]:
         v = self.est.vocab_
         if not len(v):
@@ -451,9 +471,13 @@ class _Report:
                          f"{', '.join(c['corrected']) or 'none'}; not corrected: "
                          + (", ".join(f"{k} ({v})" for k, v in c["not_corrected"].items())
                             or "none") + ".")
+            if c.get("unreliable"):
+                notes.append("Corrections resting on little labelled data (treat with care): "
+                             + ", ".join(f"{k} ({v})" for k, v in c["unreliable"].items())
+                             + ".")
         else:
             notes.append("Shares are as labelled; classifier errors are not corrected (use "
-                         "--correct with dev error rates).")
+                         "--correct with a labelled validation sample or error rates).")
         notes.append("A shift is a statistical regularity in the labels, not a cause; check the "
                      "example sentences before quoting a finding.")
         return methods, notes

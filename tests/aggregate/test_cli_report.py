@@ -95,6 +95,10 @@ def test_report_on_the_collection_with_names(tmp_path: Path, synth: SimpleNamesp
     assert "The Harrow Creek Weekly" in page  # display names from outlets.json
     assert "across outlets and issues" in page
     assert page.count('class="finding"') == 2
+    # n per period: the collection has 141 documents a year, every year
+    counts = page[page.index("<h2>Documents per year</h2>"):]
+    counts = counts[:counts.index("</table>")]
+    assert counts.count("<b>141</b>") == 8 and "The Harrow Creek Weekly · guns" in counts
 
 
 class _Page(HTMLParser):
