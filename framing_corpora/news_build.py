@@ -6,8 +6,8 @@ news headers (``voice: news``, ``genre: news|news-analysis``), optional stance t
 required ``frames:`` header: the frames the article *uses*, in order of prominence, the first
 being ``primary``. See ``corpora/news/ANNOTATION_GUIDE.md``.
 
-Parsing is done by ``build_opeds`` (same folder) through its ``SourceSpec`` hook; this script adds
-the news checks, the news record and the splits. Every problem is reported as
+Parsing is done by :mod:`framing_corpora.opeds_build` through its ``SourceSpec`` hook; this
+module adds the news checks, the news record and the splits. Every problem is reported as
 ``path:line: message``; if there is any, nothing is written and the exit status is 2.
 
 Usage::
@@ -32,14 +32,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from framing_corpora import CORPORA_DIR
+from framing_corpora import opeds_build as bo
 
-import build_opeds as bo
-
-REPO = bo.REPO
-SRC_DIR = REPO / "corpora" / "news" / "src"
-OUT_PATH = REPO / "corpora" / "news" / "news.jsonl"
-SPLITS_PATH = REPO / "corpora" / "news" / "splits.json"
+SRC_DIR = CORPORA_DIR / "news" / "src"
+OUT_PATH = CORPORA_DIR / "news" / "news.jsonl"
+SPLITS_PATH = CORPORA_DIR / "news" / "splits.json"
 
 DEFAULT_SEED = 20240917
 SPLIT_NAMES = bo.SPLIT_NAMES
