@@ -83,7 +83,12 @@ class FrameShareEstimator:
         self.params = params
 
     def __repr__(self) -> str:
-        return f"FrameShareEstimator({AggregateSettings.resolve(self.settings, **self.params)!r})"
+        try:
+            shown = repr(self._config())
+        except FramingError:  # not checked before fit(); show what was given
+            shown = ", ".join([*([repr(self.settings)] if self.settings else []),
+                               *(f"{k}={v!r}" for k, v in self.params.items())])
+        return f"FrameShareEstimator({shown})"
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Every setting (resolved, so defaults show) plus ``error_rates``
