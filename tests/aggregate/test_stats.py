@@ -295,3 +295,15 @@ def test_two_proportion_test_matches_the_formulas_it_replaced(integer: bool) -> 
         strict=True)]
     _same(p[fisher], np.array(ref))
     assert np.isnan(p[~ok]).all()
+
+
+def test_fisher_many_matches_scipy_table_by_table() -> None:
+    from framing.aggregate.stats import fisher_exact_many
+
+    rng = np.random.default_rng(5)
+    t = rng.integers(0, 25, size=(400, 4))
+    t[:40, 0] = 0
+    t[40:60] = [0, 0, 3, 4]  # an empty row
+    got = fisher_exact_many(*t.T)
+    ref = [fisher_exact([[a, b], [c, d]])[1] for a, b, c, d in t.tolist()]
+    _same(got, np.array(ref))
