@@ -232,28 +232,58 @@ def _adjust(df: pd.DataFrame, sid: NDArray[np.int64], n_series: int, st: ShiftSe
         df["q_series"] = np.nan
         df["q_value"] = benjamini_hochberg(p)
         return
-    q = np.full(len(df), np.nan)
-    simes = np.full(n_series, np.nan)
-    order = np.argsort(sid, kind="stable")
-    bounds = np.flatnonzero(np.diff(sid[order])) + 1
-    within = np.full(len(df), np.nan)
+    # the series-level tests test "no change anywhere in this series" (the adjacent tests are
+    # its parts), so they screen the series; a series without one is screened by what it has
     series_test = df["test"].isin(["changepoint", "trend", "before_after"]).to_numpy()
-    for rows in np.split(order, bounds):
-        pr = p[rows]
-        ok = np.isfinite(pr)
-        if not ok.any():
-            continue
-        # the series-level tests test "no change anywhere in this series" (the adjacent tests
-        # are its parts), so they screen the series; else whatever the series has
-        screen = ok & series_test[rows]
-        ps = np.sort(pr[screen if screen.any() else ok])
-        simes[sid[rows[0]]] = float(np.min(ps * len(ps) / np.arange(1, len(ps) + 1)))
-        within[rows] = benjamini_hochberg(pr)
+    ok = np.isfinite(p)
+    has_series_test = np.zeros(n_series, bool)
+    has_series_test[sid[ok & series_test]] = True
+    screen = ok & (series_test | ~has_series_test[sid])
+    simes = _grouped_simes(p, sid, screen, n_series)
+    within = _grouped_bh(p, sid)
     q_series = benjamini_hochberg(simes)
     qs = q_series[sid]
     q = np.where(qs < st.alpha, within, np.fmax(within, qs))
     df["q_series"] = qs
     df["q_value"] = np.where(np.isfinite(p), q, np.nan)
+
+
+def _grouped_simes(p: NDArray[np.float64], group: NDArray[np.int64], use: NDArray[np.bool_],
+                   n_groups: int) -> NDArray[np.float64]:
+    """Simes' combined p-value ``min_i p_(i) m / i`` of each group's p-values where ``use``
+    (NaN for a group with none), for all groups at once."""
+    out = np.full(n_groups, np.nan)
+    idx = np.flatnonzero(use)
+    if not len(idx):
+        return out
+    g, pv = group[idx], p[idx]
+    order = np.lexsort((pv, g))
+    g, pv = g[order], pv[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    m = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, m) + 1
+    out[g[starts]] = np.minimum.reduceat(pv * np.repeat(m, m) / rank, starts)
+    return out
+
+
+def _grouped_bh(p: NDArray[np.float64], group: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Benjamini-Hochberg q-values within each group (finite p-values only; NaN elsewhere),
+    for all groups at once: the same numbers as :func:`benjamini_hochberg` per group."""
+    out = np.full(len(p), np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    if not len(idx):
+        return out
+    g, pv = group[idx], p[idx]
+    order = np.lexsort((pv, g))
+    g, pv, idx = g[order], pv[order], idx[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    m = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, m) + 1
+    raw = pv * np.repeat(m, m) / rank
+    # step-up: the running minimum from the largest p down, within each group
+    rev = pd.Series(raw[::-1]).groupby(g[::-1]).cummin().to_numpy()[::-1]
+    out[idx] = np.clip(rev, 0.0, 1.0)
+    return out
 
 
 def _shift_columns(data: LabelledData) -> list[str]:

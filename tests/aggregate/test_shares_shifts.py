@@ -14,6 +14,7 @@ import pytest
 from framing.aggregate import (
     FrameShareEstimator,
     ShiftSettings,
+    benjamini_hochberg,
     detect_shifts,
     frame_shares,
     group_differences,
@@ -231,3 +232,20 @@ def test_every_group_period_frame_cell_is_in_shares(synth: Any, tmp_path: Path,
     assert len(empty) == len(frames) and (empty.n == 0).all() and empty.share.isna().all()
     assert (empty.method == "no documents").all()
     assert len(est.shares_overall_) == 2 * len(frames)
+
+
+def test_grouped_bh_and_simes_equal_the_per_series_loop() -> None:
+    from framing.aggregate.shifts import _grouped_bh, _grouped_simes
+
+    rng = np.random.default_rng(0)
+    g = rng.integers(0, 50, 2000)
+    p = rng.random(2000) ** 2
+    p[rng.random(2000) < 0.1] = np.nan
+    use = np.isfinite(p) & (rng.random(2000) < 0.5)
+    q, s = _grouped_bh(p, g), _grouped_simes(p, g, use, 60)
+    for k in range(60):
+        m = g == k
+        np.testing.assert_allclose(q[m], benjamini_hochberg(p[m]), atol=1e-12)
+        ps = np.sort(p[m & use])
+        want = np.min(ps * len(ps) / np.arange(1, len(ps) + 1)) if len(ps) else np.nan
+        np.testing.assert_allclose(s[k], want, atol=1e-12)
