@@ -35,6 +35,7 @@ from framing.cli import (
     label_cmd,
     report_cmd,
     score_cmd,
+    serve_cmd,
     train_cmd,
 )
 from framing.cli._common import EXIT_USAGE, err_console
@@ -142,6 +143,7 @@ app.command("evaluate")(boundary(evaluate_cmd.evaluate_cli))
 app.command("calibrate")(boundary(calibrate_cmd.calibrate_cli))
 app.command("aggregate")(boundary(aggregate_cmd.aggregate_cli))
 app.command("report")(boundary(report_cmd.report_cli))
+app.command("serve")(boundary(serve_cmd.serve_cli))
 for _cmd in codebook_cmd.app.registered_commands:
     if _cmd.callback is not None:
         _cmd.callback = boundary(_cmd.callback)

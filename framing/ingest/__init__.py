@@ -6,10 +6,22 @@ Example:
     >>> cfg = IngestConfig(text_field="body", id_field="doc_id")
 """
 
-from framing.io.articles import IngestConfig, make_article, normalise_meta, read_records
+from typing import Any
+
+from framing.io.articles import IngestConfig, normalise_meta, read_records
+from framing.io.articles import make_article as _make_article
 from framing.io.dates import parse_date
-from framing.io.records import IngestStats, Reject
+from framing.io.records import IngestStats, Location, Reject, Row
 from framing.io.rows import FORMATS, detect_format
+from framing.types import Article
+
+
+def make_article(obj: dict[str, Any], file: str, line: int | None, cfg: IngestConfig,
+                 default_id: str) -> Article | Reject:
+    """One mapping as an Article, or a Reject saying why not (the signature before
+    :func:`framing.io.make_article`, which takes a located :class:`~framing.io.Row`)."""
+    return _make_article(Row(obj, Location(file, line)), cfg, default_id=default_id)
+
 
 __all__ = [
     "FORMATS",

@@ -1,6 +1,7 @@
 """Moved to :mod:`framing.io.rows` and :mod:`framing.io.articles` (re-exported here)."""
 
-from framing.io.articles import MAX_CHARS, IngestConfig, make_article, read_records
+from framing.ingest import make_article
+from framing.io.articles import MAX_CHARS, IngestConfig, read_records
 from framing.io.records import Reject
 from framing.io.rows import FORMATS, detect_format
 

@@ -151,10 +151,11 @@ def _safe_id(value: Any, default: str) -> str:
     return default
 
 
-def make_article(row: Row, cfg: IngestConfig) -> Item:
-    """Validate one row and turn it into an Article, or a Reject saying why not."""
+def make_article(row: Row, cfg: IngestConfig, default_id: str | None = None) -> Item:
+    """Validate one row and turn it into an Article, or a Reject saying why not (the id of a
+    row without one: ``default_id``, else ``file:line``)."""
     obj, loc = row.data, row.loc
-    default_id = loc.default_id
+    default_id = default_id or loc.default_id
     raw_id = obj.get(cfg.id_field)
     try:
         rid = _record_id(raw_id, cfg, default_id)
