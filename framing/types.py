@@ -1,6 +1,9 @@
-"""Typed records shared by every stage: Article in, DocResult out.
+"""Typed records shared by every stage: Article in, DocResult out, and the evidence records the
+spaCy components leave on a Doc on the way.
 
-All records convert to and from plain JSON-ready dicts, so every command can print or store them.
+All records convert to and from plain JSON-ready dicts (the Doc-level :class:`RuleMatch` and
+:class:`CueMatch` are named tuples: they serialise as plain lists), so every command can print
+or store them.
 
 Example:
     >>> from framing.types import Evidence
@@ -11,10 +14,35 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Metadata fields that ingest normalises (others are kept as they are).
 STANDARD_META = ("outlet", "date", "title", "author", "url")
+
+
+class RuleMatch(NamedTuple):
+    """A codebook pattern matched in a sentence (``frame_ruler``): character offsets into the
+    Doc's text, the frame, the pattern id and the pattern's weight."""
+
+    start: int
+    end: int
+    frame: str
+    pattern: str
+    weight: float
+
+
+class CueMatch(NamedTuple):
+    """An explicit stance cue matched in a sentence (``stance_cues``): character offsets, the
+    cue pattern id, its type (prescriptive / evaluative / reported), its polarity (+1 / -1 /
+    0, after negation), its weight and whether a negator flipped it."""
+
+    start: int
+    end: int
+    pattern: str
+    type: str
+    polarity: int
+    weight: float
+    negated: bool
 
 
 @dataclass

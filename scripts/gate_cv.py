@@ -1,7 +1,7 @@
 """Cross-validate the domain-gate fitting of a model on the realdev ``calibration`` half.
 
-Which candidate bars should :func:`framing.train.fusion.fit_gate` search? This script answers
-it without touching the held-out half: the calibration half is split into 5 folds by speech,
+Which candidate bars should :func:`framing.models.frames.fusion.fit_gate` search? This script
+answers it without touching the held-out half: the calibration half is split into 5 folds by speech,
 gates are fitted on 4 folds and applied to the 5th, and the pooled out-of-fold predictions are
 scored (F1 per gated label, and how many sentences with neither frame get one). It compares
 the strong-evidence grid of ``GATE_GRID`` with the wider one used before (up to 0.5) and with
@@ -23,11 +23,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from framing.models.frames import fusion  # noqa: E402
+from framing.models.frames.calibrate import model_scores, prepare  # noqa: E402
+from framing.models.frames.data import LabelledData  # noqa: E402
+from framing.models.frames.model import FrameModel  # noqa: E402
 from framing.realdev import SPEECHES, load_realdev  # noqa: E402
-from framing.train import fusion  # noqa: E402
-from framing.train.calibrate import _model_scores, _prepare  # noqa: E402
-from framing.train.data import LabelledData  # noqa: E402
-from framing.train.model import FrameModel  # noqa: E402
 
 GRIDS = {"GATE_GRID (strong <= 0.1)": fusion.GATE_GRID["strong"],
          "wide (strong <= 0.5)": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     beta = args.beta if args.beta is not None else float(
         (fm.meta.get("calibration") or {}).get("beta", 1.0))
     items = load_realdev("calibration")
-    d, _ = _prepare(fm, LabelledData([it.text for it in items],
+    d, _ = prepare(fm, LabelledData([it.text for it in items],
                                      [list(it.labels) for it in items], source="calibration"))
-    cb, p, r = _model_scores(fm, d, 32)
+    cb, p, r = model_scores(fm, d, 32)
     y = d.matrix(fm.labels).astype(bool)
     fold = np.array([int(hashlib.sha1(it.doc_id.encode()).hexdigest(), 16) % args.folds
                      for it in items])

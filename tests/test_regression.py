@@ -155,7 +155,26 @@ def recorded() -> Iterator[dict[str, Any]]:
     if REGEN and got:
         old = json.loads(PINS.read_text(encoding="utf-8")) if PINS.is_file() else {}
         old.update(got)
-        PINS.write_text(json.dumps(old, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        PINS.write_text(dump_pins(old), encoding="utf-8")
+
+
+def dump_pins(pins: dict[str, Any]) -> str:
+    """The pins as JSON with one document per line (readable diffs)."""
+    def line(v: Any) -> str:
+        return json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+    blocks = []
+    for name in sorted(pins):
+        parts = []
+        for part in sorted(pins[name]):
+            v = pins[name][part]
+            if part.startswith("docs"):
+                body = ",\n".join(f"   {line(k)}: {line(v[k])}" for k in sorted(v))
+                parts.append(f"  {line(part)}: {{\n{body}\n  }}")
+            else:
+                parts.append(f"  {line(part)}: {line(v)}")
+        blocks.append(f" {line(name)}: {{\n" + ",\n".join(parts) + "\n }")
+    return "{\n" + ",\n".join(blocks) + "\n}\n"
 
 
 def _check(name: str, got: dict[str, Any], pins: dict[str, Any],
