@@ -84,6 +84,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
     E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
     E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
+    E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
     E501 = "Grouping field '{field}' was not found in {where}: it is neither a column nor a metadata key. Available: {available}."
