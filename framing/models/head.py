@@ -64,6 +64,8 @@ class TaskHead:
     noun: ClassVar[str] = "texts"
     progress_label: ClassVar[str] = "epoch"
     problem_type: ClassVar[str] = "single_label_classification"
+    #: inputs per inference batch when the caller does not say
+    default_batch_size: ClassVar[int] = 64
     #: ``train()`` keyword options beyond the settings, and ``evaluate()`` options
     train_options: ClassVar[tuple[str, ...]] = ()
     eval_options: ClassVar[tuple[str, ...]] = ()
@@ -151,8 +153,6 @@ class TaskHead:
         scores = score_windows(lambda *b: self.activate(self.logits(model, *b).float()), model,
                                win, pad_id, n_out, batches, precision)
         return self.pool(scores, win, len(inputs), params)
-
-    default_batch_size: ClassVar[int] = 64
 
     # ----- training ------------------------------------------------------------------------
     def target_tensor(self, y: np.ndarray) -> Any:
