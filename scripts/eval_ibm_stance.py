@@ -38,7 +38,10 @@ from typing import Any
 from framing.errors import Errors, FramingError
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "ibm_claim_stance.jsonl"
+#: The data file: in $FRAMING_DATA_DIR when set, else ../shared/data beside the repository.
+_DATA_DIR = (Path(os.environ["FRAMING_DATA_DIR"]) if os.environ.get("FRAMING_DATA_DIR")
+             else Path(__file__).resolve().parents[2] / "shared" / "data")
+DEFAULT_DATA = _DATA_DIR / "ibm_claim_stance.jsonl"
 KEYS = ("accuracy", "macro_f1", "f_avg")
 
 
@@ -153,7 +156,11 @@ def update_card(res: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="the data file (default: ibm_claim_stance.jsonl in --data-dir)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="folder with ibm_claim_stance.jsonl "
+                         "(default: $FRAMING_DATA_DIR, else ../shared/data)")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--update-card", action="store_true",
                     help="store the results in models/stance-default (metrics.json, README.md)")
@@ -166,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="fine-tune the token embeddings too")
     ap.add_argument("--skip-zero-shot", action="store_true")
     args = ap.parse_args(argv)
+    if args.data_dir is not None:
+        args.data = args.data_dir / "ibm_claim_stance.jsonl"
     t0 = time.perf_counter()
 
     def log(msg: str) -> None:
