@@ -131,10 +131,12 @@ class Analyzer:
             sentences.append(SentenceResult(start=start, end=end, text=stripped, frames=shown,
                                             labels=labels, evidence=evidence))
         frames, labels = scorer.document()
+        shares, mentions = _shares_mentions(sentences)
         stance = doc._.stance if doc.has_extension("stance") and doc._.stance else []
         return DocResult(id=art.id, meta=dict(art.meta), frames=frames, labels=labels,
                          primary_frame=labels[0] if labels else None, stance=list(stance),
-                         sentences=sentences, model=dict(self.model_info))
+                         sentences=sentences, model=dict(self.model_info), shares=shares,
+                         mentions=mentions)
 
     def _rank(self, labels: list[str], scores: dict[str, float]) -> list[str]:
         """Best first; on ties the more specific frame (a child) comes before its parent."""
@@ -205,6 +207,22 @@ class _FusedScores(_Scores):
         frames = {f: float(fused_doc[f]) if f in fused_doc else rule_doc.get(f, 0.0)
                   for f in self.cb.frame_ids}
         return frames, self._labelled(frames)
+
+
+def _shares_mentions(sentences: Sequence[SentenceResult]
+                     ) -> tuple[dict[str, float], dict[str, int]]:
+    """Per frame: the fraction of sentences labelled with it, and its evidence spans (rule
+    matches and classifier-flagged sentences); frames with neither are left out."""
+    n = len(sentences)
+    counts: dict[str, int] = {}
+    mentions: dict[str, int] = {}
+    for s in sentences:
+        for f in s.labels:
+            counts[f] = counts.get(f, 0) + 1
+        for e in s.evidence:
+            mentions[e.frame] = mentions.get(e.frame, 0) + 1
+    shares = {f: c / n for f, c in counts.items()} if n else {}
+    return shares, mentions
 
 
 def _doc_text(doc: Doc, art: Article) -> str:
