@@ -76,6 +76,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E302 = "spaCy pipeline '{name}' could not be loaded: {detail}. Install it or use the default blank English pipeline."
     E303 = "The '{component}' component needs a codebook; none was given and the default could not be loaded."
     E304 = "Text must be a string, found {kind}."
+    E305 = "Unknown model task '{task}'{where}; this version of framing knows: {known}. Upgrade framing, or register the task's head (framing.models.register_task)."
+    E306 = "'{path}' holds a '{task}' model, not a {want} model. Load it with framing.models.load_model, or pass a directory of the right task."
 
     # E4xx: training and evaluating classifiers
     E401 = "Unknown label '{label}' in {where}; known labels: {known}. Fix the label, or pass a --codebook that defines it."
@@ -90,6 +92,11 @@ class Errors(metaclass=_ErrorsWithCodes):
     E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
     E412 = "Cannot calibrate '{path}': {detail}"
     E411 = "The default model recipe '{path}' is not usable: {detail}"
+    E413 = "{flags} does not apply to --task {task}: it is not a setting or option of that task. Remove it, or choose the task it belongs to."
+    E414 = "Settings of type {kind} do not belong to the task '{task}'; pass {want} (or omit the settings for the task's defaults)."
+    E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
+    E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
+    E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
     E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
@@ -124,6 +131,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E615 = "Cannot lock the output '{path}': {detail}. Choose an output location you can write to."
     E616 = "Output directory '{path}' holds files of more than one run ({detail}); it cannot be trusted. Label again with --overwrite, or read what its manifest lists with --allow-incomplete."
     E617 = "Output directory '{path}' is being written right now (pid {pid} on {host}); read it when that run has finished, or pass --allow-incomplete to read the shards finished so far."
+    E618 = "{where} does not store {what}, which the {unit} unit counts: it was written by a framing version that did not store them (or holds annotations without them). Label the documents again with this version, or use --unit document."
 
     # E7xx: stance (settings, stance data, targets, stance models, stance cue rules)
     E701 = "Invalid stance settings: {detail}"

@@ -10,7 +10,7 @@ matches) before use, so a changed data file is reported (:class:`DriftError`) in
 silently mis-scored.
 
 The set is split in two fixed **halves by speech** (SHA-1 of the speech id): ``calibration``
-(the default model's domain gates are fitted on it, see :mod:`framing.train.calibrate`) and
+(the default model's domain gates are fitted on it, see :mod:`framing.models.frames.calibrate`) and
 ``heldout`` (what the default model is evaluated on). No speech has sentences in both.
 
 ``corpora/realtrain/speeches_train.jsonl`` (same record format) is a training supplement drawn

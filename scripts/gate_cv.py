@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from framing.corpora import label_closure
-from framing.train import fusion
-from framing.train.model import FrameModel
-from framing.train.rules import rule_scores
+from framing.models.frames import fusion
+from framing.models.frames.model import FrameModel
+from framing.models.frames.rules import rule_scores
 from framing_corpora.realdev import DATA_ENV, load_realdev, speeches_path
 
 REPO = Path(__file__).resolve().parents[1]

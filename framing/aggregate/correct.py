@@ -191,6 +191,7 @@ class ErrorRates:
                   ) -> ErrorRates:
         """Parse ``{label: {tp, fp, fn, tn}}`` (or the same under ``error_rates`` and/or
         ``document``/``sentence``); raises E503 with the problem."""
+        _check_unit(unit)
         level = None
         if isinstance(data, dict) and isinstance(data.get("error_rates"), dict):
             data = data["error_rates"]
@@ -218,6 +219,14 @@ class ErrorRates:
         return cls(counts=counts, source=source, level=level)
 
 
+def _check_unit(unit: str) -> None:
+    if unit == "mention":
+        raise FramingError(Errors.E502.format(
+            detail="--correct needs error rates of the unit counted, and classifier error is "
+                   "measured on documents and sentences, not on mentions; use --unit document "
+                   "or sentence with --correct"))
+
+
 def load_error_rates(error_rates: str | Path | None = None, model: str | Path | None = None,
                      unit: str = "document") -> ErrorRates:
     """Error rates from ``--error-rates FILE`` or from ``--model DIR`` (``metrics.json``).
@@ -230,6 +239,7 @@ def load_error_rates(error_rates: str | Path | None = None, model: str | Path | 
     ``framing label`` uses with rules) else ``classifier``, provided the model's evaluation
     level (``framing_model.json``) matches ``unit``.
     """
+    _check_unit(unit)
     if error_rates is not None:
         p = Path(error_rates)
         if not p.is_file():

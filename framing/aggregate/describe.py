@@ -130,7 +130,9 @@ def describe_finding(row: Mapping[str, Any], by: Sequence[str],
     subject, qual = group_phrase(row, by, names)
     verb = "rose" if row["share_after"] > row["share_before"] else "fell"
     stance = row.get("measure") == "stance"
-    units = "sentences" if unit == "sentence" and not stance else "documents"
+    from framing.aggregate.load import UNIT_WORDS
+
+    units = "documents" if stance else UNIT_WORDS.get(unit, "documents")
     corr = " (corrected for classifier error)" if row.get("corrected") else ""
     sb, sa = _pct(row["share_before"]), _pct(row["share_after"])
     q = fmt_q(row["q_value"])

@@ -10,6 +10,13 @@ Accepted inputs (mixed freely):
   ``sentences`` with offsets into ``text``, ``stance``), i.e. *gold* labels;
 * in Python also a pandas DataFrame (either layout) or an iterable of dicts / DocResults.
 
+``unit`` picks what is counted: ``document`` (a document uses a frame: its ``labels``),
+``sentence`` (sentences labelled with a frame, documents weighted by their sentences: the
+``shares`` of a DocResult times its sentence count, or the sentences of an annotated record) or
+``mention`` (evidence spans of a frame out of all of a document's spans: a DocResult's
+``mentions``). Output written before DocResults stored shares and mentions lacks them; the
+sentence and mention units then refuse it (E618) rather than guess.
+
 ``labels_from`` picks the labels: ``predicted`` (the classifier output of a DocResult),
 ``gold`` (an annotated record's own labels; for a DocResult, the gold ``labels``/``sentences``/
 ``stance`` that ingest carried into ``meta``), or ``auto`` (predictions where present, else gold).
@@ -65,17 +72,25 @@ from framing.io.manifest import MANIFEST
 from framing.io.output import iter_jsonl_results, output_files, parquet_file
 from framing.io.schema import (
     JSON_COLUMNS,
+    MENTIONS_PREFIX,
     META_JSON,
-    SCORE_PREFIX,
+    N_SENTENCES,
     SENTENCES_JSON,
+    SHARE_PREFIX,
     STANCE_JSON,
+    frame_of,
     frames_in,
     is_result_table,
+    mentions_column,
     row_to_dict,
+    share_column,
+    stores_shares,
 )
 
 FREQS = ("month", "quarter", "year", "decade")
-UNITS = ("document", "sentence")
+UNITS = ("document", "sentence", "mention")
+#: How each unit is named in sentences ("the share of ... ").
+UNIT_WORDS = {"document": "documents", "sentence": "sentences", "mention": "mentions"}
 LABEL_SOURCES = ("auto", "gold", "predicted")
 STANCE_LABELS = ("favor", "against", "none")
 #: Group value used for documents that lack a grouping field.
@@ -225,6 +240,11 @@ class Doc:
     stance_sentences: list[tuple[str, str, str]] = field(default_factory=list)
     title: str | None = None
     fields: tuple[str, ...] = ()
+    #: a DocResult's sentence shares and mention counts; ``None``: the record does not say
+    shares: dict[str, float] | None = None
+    mentions: dict[str, int] | None = None
+    n_sentences: int | None = None
+    where: str = ""
 
 
 def _is_result(rec: dict[str, Any]) -> bool:
@@ -300,7 +320,12 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
     rid = str(rec.get("id", ""))
     title = _key_value(get("title"))
     pred_sents = [s for s in rec.get("sentences") or [] if isinstance(s, dict)]
+    shares = mentions = None
+    n_sent = rec.get(N_SENTENCES)
     if result and source == "predicted":
+        shares = _per_frame(rec.get("shares"), float)
+        mentions = _per_frame(rec.get("mentions"), int)
+        n_sent = len(pred_sents) if pred_sents else n_sent
         labels = [str(x) for x in rec.get("labels") or []]
         sentences = [(str(s.get("text", "")), [str(x) for x in s.get("labels") or []])
                      for s in pred_sents]
@@ -336,7 +361,40 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
                     for t, lab in _stance_pairs(g.get("stance"))]
     return Doc(id=rid, keys=keys, date=date, labels=labels, sentences=sentences, stance=stance,
                source=source, stance_sentences=st_sents, title=title,
-               fields=tuple(_fields_of(rec)))
+               fields=tuple(_fields_of(rec)), shares=shares, mentions=mentions,
+               n_sentences=None if n_sent is None else int(n_sent), where=where)
+
+
+def _per_frame(raw: Any, kind: Any) -> dict[str, Any] | None:
+    """A ``{frame: value}`` mapping of a record, or ``None`` when it has none (older output)."""
+    if not isinstance(raw, dict):
+        return None
+    return {str(f): kind(v) for f, v in raw.items() if v is not None}
+
+
+def lacks(where: str, unit: str) -> FramingError:
+    """E618: ``where`` does not store what ``unit`` counts."""
+    what = "sentence shares (shares, share__<frame> and n_sentences)" if unit == "sentence" \
+        else "mention counts (mentions, mentions__<frame>)"
+    return FramingError(Errors.E618.format(where=where, what=what, unit=unit))
+
+
+def unit_counts(d: Doc, unit: str) -> tuple[int, dict[str, int]]:
+    """What ``d`` adds to a cell in ``unit``: its units (sentences or mentions) and, per frame,
+    those that carry the frame (E618 when the record does not say)."""
+    if unit == "mention":
+        if d.mentions is None:
+            raise lacks(d.where or d.id, unit)
+        return sum(d.mentions.values()), dict(d.mentions)
+    if d.shares is not None and d.n_sentences is not None:
+        n = d.n_sentences
+        # shares are stored rounded to 4 decimals: the count is exact below 5,000 sentences
+        return n, {f: round(v * n) for f, v in d.shares.items() if round(v * n)}
+    if d.source == "gold" and d.sentences is not None:
+        sents = d.sentences
+        cnt: Counter[str] = Counter(f for _, labs in sents for f in set(labs))
+        return len(sents), dict(cnt)
+    raise lacks(d.where or d.id, unit)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -478,10 +536,8 @@ class _Accumulator:
             p[i] = self.period_code(d.date)
             self.count_bad_dates(d.date)
             self.sources[d.source] += 1
-            if self.unit == "sentence":
-                sents = d.sentences or []
-                u[i] = len(sents)
-                cnt: Counter[str] = Counter(f for _, labs in sents for f in set(labs))
+            if self.unit != "document":
+                u[i], cnt = unit_counts(d, self.unit)
                 for f, c in cnt.items():
                     rows.append(base + i)
                     cols.append(self.frames.code(f))
@@ -676,7 +732,8 @@ def _parquet_layout(names: Sequence[str]) -> bool:
 
 
 def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
-    """Document unit, predicted labels, Parquet result layout: Arrow kernels throughout."""
+    """Predicted labels, Parquet result layout: Arrow kernels throughout (the sentence and
+    mention units read the ``share__``/``mentions__`` columns and ``n_sentences``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -689,6 +746,8 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
                                               detail="no 'labels' column", other="gold"))
     meta_keys = [k for k in (*acc.by, "date") if k not in names]
     cols = [k for k in (*acc.by, "date") if k in names] + ["labels"]
+    unit_cols = _unit_columns(names, acc.unit)
+    cols += [c for c in unit_cols if c not in cols]
     if "id" in names:
         cols.append("id")
     if meta_keys:
@@ -735,7 +794,10 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         rows_ = parents[keep] + base
         acc.sources["predicted"] += m
         acc.id_parts.append(batch.column("id") if "id" in names else [""] * m)
-        acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
+        if acc.unit == "document":
+            acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
+        else:
+            acc._push(g, p, *_unit_arrays(batch, unit_cols, acc, base))
         if stance:
             st = batch.column(STANCE_JSON).fill_null("[]")
             if not pc.all(pc.equal(st, "[]")).as_py():
@@ -749,6 +811,52 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
                         acc.st_doc.append(base + i)
                         acc.st_target.append(t_code)
                         acc.st_label.append(l_code)
+
+
+def _unit_columns(names: Sequence[str], unit: str) -> list[str]:
+    """The columns the sentence or mention unit reads from a Parquet result layout."""
+    if unit == "sentence":
+        return [N_SENTENCES, *(share_column(f) for f in frames_in(names, SHARE_PREFIX))]
+    if unit == "mention":
+        return [mentions_column(f) for f in frames_in(names, MENTIONS_PREFIX)]
+    return []
+
+
+def _unit_arrays(batch: Any, unit_cols: Sequence[str], acc: _Accumulator, base: int
+                 ) -> tuple[NDArray[np.int32], NDArray[np.int64], NDArray[np.int32],
+                            NDArray[np.int32]]:
+    """Units per document and the (row, frame, count) entries of a batch, vectorised."""
+    m = batch.num_rows
+
+    def values(col: str) -> NDArray[np.float64]:
+        v = batch.column(col).to_numpy(zero_copy_only=False).astype(np.float64)
+        return np.nan_to_num(v, nan=0.0)
+
+    rows, cols, vals = [], [], []
+    n = np.zeros(m)
+    if acc.unit == "sentence":
+        n = values(N_SENTENCES)
+        units = n.astype(np.int32)
+        frame_cols = unit_cols[1:]
+    else:
+        units = np.zeros(m, np.int32)
+        frame_cols = list(unit_cols)
+    for c in frame_cols:
+        f = frame_of(c, SHARE_PREFIX if acc.unit == "sentence" else MENTIONS_PREFIX)
+        assert f is not None
+        # shares are stored rounded: the sentence count is exact below 5,000 sentences
+        cnt = np.rint(values(c) * n).astype(np.int32) if acc.unit == "sentence" \
+            else values(c).astype(np.int32)
+        if acc.unit == "mention":
+            units += cnt
+        nz = np.flatnonzero(cnt)
+        if len(nz):
+            rows.append(nz.astype(np.int64) + base)
+            cols.append(np.full(len(nz), acc.frames.code(f), np.int32))
+            vals.append(cnt[nz])
+    if not rows:
+        return units, np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)
+    return units, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
 def _meta_columns(meta_json: Any, keys: Sequence[str]) -> dict[str, Any]:
@@ -827,7 +935,7 @@ def _parquet_records(path: Path, need_text: bool = True) -> Iterator[dict[str, A
     cols = list(names)
     if _parquet_layout(names):
         # frame scores are not needed downstream; sentence text only when asked for
-        cols = [n for n in names if not n.startswith(SCORE_PREFIX)
+        cols = [n for n in names if frame_of(n) is None
                 and (need_text or n != SENTENCES_JSON)]
     try:
         for batch in pf.iter_batches(batch_size=8192, columns=cols):
@@ -921,8 +1029,9 @@ def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "
             names.append(str(p))
             if p.suffix.lower() in _PARQUET:
                 cols = parquet_file(p).schema_arrow.names
-                if (_parquet_layout(cols) and unit == "document"
-                        and labels_from in ("auto", "predicted")):
+                if _parquet_layout(cols) and labels_from in ("auto", "predicted"):
+                    if unit != "document" and not stores_shares(cols):
+                        raise lacks(str(p), unit)
                     _read_parquet_fast(p, acc, labels_from)
                     continue
                 _read_docs(iter_documents(p, by_t, labels_from, need_text=unit == "sentence",
@@ -936,6 +1045,10 @@ def load_labelled(source: Source, by: Sequence[str] = ("outlet",), freq: str = "
     data = acc.finish(names)
     if unit == "sentence" and int(data.units.sum()) == 0:
         raise FramingError(Errors.E509.format(unit="sentence", where=", ".join(names)))
+    if unit == "mention" and int(data.units.sum()) == 0:
+        raise FramingError(Errors.E506.format(
+            where=", ".join(names), detail="no document has a frame mention (evidence span); "
+                                           "use --unit document"))
     return data
 
 

@@ -37,8 +37,9 @@ CORRECTIONS = ("auto", "acc")
 class AggregateSettings:
     """Checked settings of one aggregation (``__post_init__`` rejects bad values with E502).
 
-    Grouping and units: ``by`` (grouping fields), ``freq`` (period), ``unit`` (``document`` or
-    ``sentence``), ``labels_from`` (``auto``, ``gold``, ``predicted``). Intervals and tests:
+    Grouping and units: ``by`` (grouping fields), ``freq`` (period), ``unit`` (``document``,
+    ``sentence`` or ``mention``, see :mod:`framing.aggregate.load`), ``labels_from`` (``auto``,
+    ``gold``, ``predicted``). Intervals and tests:
     ``conf``, ``alpha`` (false discovery rate), ``min_effect`` (smallest change that counts),
     ``n_bootstrap``, ``changepoint_p`` (``chi2`` or ``permutation``), ``n_permutations``,
     ``split_at`` (extra before/after splits), ``family`` and ``min_use`` (which shift tests form

@@ -24,8 +24,11 @@ def aggregate_cli(
                      "Default: outlet.")] = None,
     freq: Annotated[str, typer.Option(help=f"Period: {', '.join(FREQS)}.")] = "year",
     unit: Annotated[str, typer.Option(
-        help="document (share of documents using a frame) or sentence (share of "
-             "sentences).")] = "document",
+        help="document (share of documents whose labels include a frame), sentence "
+             "(share of sentences labelled with it, documents weighted by their sentences) "
+             "or mention (share of evidence spans, from each document's mention counts). "
+             "Outputs of framing versions that did not store shares and mentions work "
+             "with document only (E618).")] = "document",
     labels_from: Annotated[str, typer.Option(
         "--labels-from", help=f"{', '.join(LABEL_SOURCES)}: classifier predictions, gold "
                               "annotations, or predictions where present.")] = "auto",

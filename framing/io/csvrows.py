@@ -2,8 +2,8 @@
 
 RFC 4180 quoting is read with Python's ``csv`` module in strict mode, fields spanning lines
 included. When a record goes wrong (a quote that does not close properly, the wrong number of
-fields, a record running past ``max_record_chars``) only the physical line the record started
-on is rejected (E117/E111), and the lines after it are read again on their own: an unterminated
+fields, a record running past ``max_record_chars``, undecodable bytes in a record spanning
+lines) only the physical line the record started on is rejected (E117/E111/E105), and the lines after it are read again on their own: an unterminated
 quote can no longer swallow the rest of the file. TSV lines whose quotes do not follow RFC
 4180 are read as written (IANA TSV has no quoting), so a text that starts with a quote keeps it.
 
@@ -133,7 +133,15 @@ def read_csv(path: Path, opts: RowOptions, columns: Sequence[str] | None,
                 problem = f"a quoted field spans lines {n0}-{taken[-1][0]} and gives {problem}"
         loc = Location(file, n0)
         if problem is None:
-            yield _csv_row(fields, header, loc, opts)
+            item = _csv_row(fields, header, loc, opts)
+            if isinstance(item, Reject) and len(taken) > 1:
+                # a record spanning lines that cannot be used may be a stray quote that
+                # swallowed its neighbours: reject its first line, read the others again
+                lines.push_back(taken[1:])
+                item = Reject.at(loc, item.reason + f" (in a quoted field spanning lines "
+                                 f"{n0}-{taken[-1][0]}; only line {n0} is rejected, the "
+                                 "lines after it are read on their own)", item.id)
+            yield item
             continue
         lines.push_back(taken[1:])
         if tsv:

@@ -347,7 +347,8 @@ class RowError(FramingError):
 
 
 def read_rows(path: str | Path, fields: Sequence[str] = (), *, fmt: str | None = None,
-              empty_as_none: bool = False) -> Iterator[Row]:
+              empty_as_none: bool = False, columns: Sequence[str] | None = None
+              ) -> Iterator[Row]:
     """The rows of a labelled-data file (JSONL, JSON array, CSV/TSV, Parquet; gzip looked
     through), each with its :class:`~framing.io.records.Location` (``str(row.loc)`` is
     ``"line 3 of d.jsonl"`` or ``"row 3 of d.parquet"``), for readers of training and
@@ -355,7 +356,9 @@ def read_rows(path: str | Path, fields: Sequence[str] = (), *, fmt: str | None =
 
     A row that cannot be read raises :class:`RowError` at that row; a CSV/TSV/Parquet file
     without one of ``fields`` raises :class:`ColumnsError` (E214) listing its columns. CSV
-    cells are strings as written (``""`` when empty) unless ``empty_as_none``.
+    cells are strings as written (``""`` when empty) unless ``empty_as_none``; ``columns``
+    limits the Parquet columns read (a column of a type Python cannot hold is then no reason
+    to stop when it is not needed).
 
     Example:
         >>> import tempfile, pathlib
@@ -378,7 +381,7 @@ def read_rows(path: str | Path, fields: Sequence[str] = (), *, fmt: str | None =
             names = list(fields)
         _require(p, fields, names)
     first = True
-    for item in iter_rows(p, kind, opts):
+    for item in iter_rows(p, kind, opts, columns):
         if isinstance(item, Reject):
             raise RowError(item)
         if first and fields and kind in ("csv", "tsv"):

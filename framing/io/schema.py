@@ -12,6 +12,11 @@ column              type                 holds
 ``labels``          list<string>         frames the document uses, best first
 ``primary_frame``   string               the top frame, or null
 ``score__<frame>``  float32              one column per codebook frame: the document score
+``share__<frame>``  float32              per frame: the fraction of the document's sentences
+                                         labelled with it (null: none)
+``mentions__<frame>``
+                    int32                per frame: its evidence spans (null: none)
+``n_sentences``     int32                the document's sentences (weights shares)
 ``meta_json``       string (JSON)        all metadata, as an object
 ``stance_json``     string (JSON)        stance results, as a list
 ``sentences_json``  string (JSON)        sentences with labels, scores and evidence
@@ -19,7 +24,11 @@ column              type                 holds
 ==================  ===================  =====================================================
 
 Every reader decodes rows with :func:`row_to_result` / :func:`row_to_dict` and finds frame
-columns with :func:`score_column` / :func:`frame_of`, so the naming lives here only.
+columns with :func:`score_column` / :func:`frame_of` (and :func:`share_column` /
+:func:`mentions_column`, :func:`frame_of` with ``prefix``), so the naming lives here only.
+Files written before shares and mentions were stored lack those columns; :func:`row_to_dict`
+then leaves the ``shares`` / ``mentions`` keys out, so readers can tell "none" from "unknown"
+(:func:`stores_shares`).
 
 Example:
     >>> from framing.types import DocResult
@@ -41,6 +50,10 @@ from framing.types import STANDARD_META, DocResult
 
 #: Prefix of the per-frame score columns.
 SCORE_PREFIX = "score__"
+#: Prefixes of the per-frame sentence-share and mention-count columns.
+SHARE_PREFIX, MENTIONS_PREFIX = "share__", "mentions__"
+#: The column of a document's sentence count.
+N_SENTENCES = "n_sentences"
 #: The columns holding the nested parts of a DocResult as JSON text.
 META_JSON, STANCE_JSON, SENTENCES_JSON, MODEL_JSON = (
     "meta_json", "stance_json", "sentences_json", "model_json")
@@ -60,14 +73,30 @@ def score_column(frame: str) -> str:
     return f"{SCORE_PREFIX}{frame}"
 
 
-def frame_of(column: str) -> str | None:
-    """The frame a ``score__<frame>`` column holds, else ``None``."""
-    return column[len(SCORE_PREFIX):] if column.startswith(SCORE_PREFIX) else None
+def share_column(frame: str) -> str:
+    """The Parquet column of a frame's sentence share."""
+    return f"{SHARE_PREFIX}{frame}"
 
 
-def frames_in(columns: Iterable[str]) -> list[str]:
-    """The frames of the score columns among ``columns``, in column order."""
-    return [f for f in (frame_of(c) for c in columns) if f is not None]
+def mentions_column(frame: str) -> str:
+    """The Parquet column of a frame's mention count."""
+    return f"{MENTIONS_PREFIX}{frame}"
+
+
+def frame_of(column: str, prefix: str = SCORE_PREFIX) -> str | None:
+    """The frame a ``score__<frame>`` column (or ``prefix<frame>``) holds, else ``None``."""
+    return column[len(prefix):] if column.startswith(prefix) else None
+
+
+def frames_in(columns: Iterable[str], prefix: str = SCORE_PREFIX) -> list[str]:
+    """The frames of the score columns (or ``prefix`` columns) among ``columns``, in order."""
+    return [f for f in (frame_of(c, prefix) for c in columns) if f is not None]
+
+
+def stores_shares(columns: Iterable[str]) -> bool:
+    """Whether a Parquet layout stores sentence shares, mention counts and sentence counts
+    (they came together; files written before have none of them)."""
+    return N_SENTENCES in set(columns)
 
 
 def is_result_table(columns: Iterable[str]) -> bool:
@@ -89,7 +118,11 @@ def parquet_schema(frame_ids: Iterable[str]) -> Any:
     fields += [pa.field(m, pa.string()) for m in STANDARD_META]
     fields += [pa.field("labels", pa.list_(pa.string())),
                pa.field("primary_frame", pa.string())]
-    fields += [pa.field(score_column(f), pa.float32()) for f in frame_ids]
+    frames = list(frame_ids)
+    fields += [pa.field(score_column(f), pa.float32()) for f in frames]
+    fields += [pa.field(share_column(f), pa.float32()) for f in frames]
+    fields += [pa.field(mentions_column(f), pa.int32()) for f in frames]
+    fields += [pa.field(N_SENTENCES, pa.int32())]
     fields += [pa.field(c, pa.string()) for c in JSON_COLUMNS]
     return pa.schema(fields)
 
@@ -103,8 +136,14 @@ def result_row(res: DocResult, frame_ids: Iterable[str]) -> dict[str, Any]:
         row[m] = None if v is None else str(v)
     row["labels"] = d["labels"]
     row["primary_frame"] = d["primary_frame"]
-    for f in frame_ids:
+    frames = list(frame_ids)
+    for f in frames:
         row[score_column(f)] = d["frames"].get(f)
+    for f in frames:
+        row[share_column(f)] = d["shares"].get(f)
+    for f in frames:
+        row[mentions_column(f)] = d["mentions"].get(f)
+    row[N_SENTENCES] = len(d["sentences"])
     for col, (key, _) in JSON_COLUMNS.items():
         row[col] = json.dumps(d[key], ensure_ascii=False)
     return row
@@ -131,10 +170,21 @@ def row_to_dict(row: Mapping[str, Any]) -> dict[str, Any]:
         "labels": [] if labels is None else list(labels),
         "primary_frame": row.get("primary_frame"),
     }
+    # left out (not empty) when the file predates these columns: "unknown", not "none"
+    if N_SENTENCES in row or any(c.startswith(SHARE_PREFIX) for c in row):
+        out["shares"] = _per_frame(row, SHARE_PREFIX, float)
+    if N_SENTENCES in row or any(c.startswith(MENTIONS_PREFIX) for c in row):
+        out["mentions"] = _per_frame(row, MENTIONS_PREFIX, int)
     for col, (key, default) in JSON_COLUMNS.items():
         if key != "meta":
             out[key] = _json(row.get(col), default)
     return out
+
+
+def _per_frame(row: Mapping[str, Any], prefix: str, kind: Any) -> dict[str, Any]:
+    return {f: kind(v) for c, v in row.items()
+            if (f := frame_of(c, prefix)) is not None and v is not None
+            and not (isinstance(v, float) and v != v)}
 
 
 def row_to_result(row: Mapping[str, Any]) -> DocResult:

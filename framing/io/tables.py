@@ -3,9 +3,11 @@
 
 * :func:`documents_frame` / :func:`documents_dataset`: ``id``, the standard metadata
   (``outlet``, ``date``, ``title``, ``author``, ``url``), ``labels``, ``primary_frame``, one
-  ``score__<frame>`` column per frame, ``stance`` (list of {target, label, score}) and
-  ``n_sentences``, plus ``meta`` (a dict; ``meta_json`` text in a Dataset, where every row must
-  have the same types);
+  ``score__<frame>``, ``share__<frame>`` (fraction of its sentences labelled) and
+  ``mentions__<frame>`` (evidence spans) column per frame (0 where the frame has none; null
+  where an output written before shares and mentions were stored cannot tell), ``stance``
+  (list of {target, label, score}) and ``n_sentences``, plus ``meta`` (a dict; ``meta_json``
+  text in a Dataset, where every row must have the same types);
 * :func:`sentences_frame` / :func:`sentences_dataset`: ``id`` (of the document), ``sentence``
   (its index), ``start``/``end`` (character offsets into the document), ``text``, ``labels``,
   one ``score__<frame>`` column per frame and ``evidence`` (list of {start, end, text, frame,
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from framing.io.output import iter_output
-from framing.io.schema import score_column
+from framing.io.schema import mentions_column, score_column, share_column
 from framing.types import STANDARD_META, DocResult
 
 
@@ -59,6 +61,14 @@ def _doc_rows(results: list[DocResult], json_meta: bool) -> Iterator[dict[str, A
         row["primary_frame"] = r.primary_frame
         for f in frames:
             row[score_column(f)] = r.frames.get(f)
+        # a result of an older output has empty shares although sentences are labelled
+        # (and empty mentions although there is evidence): unknown, not zero
+        shares_known = bool(r.shares) or not any(s.labels for s in r.sentences)
+        mentions_known = bool(r.mentions) or not any(s.evidence for s in r.sentences)
+        for f in frames:
+            row[share_column(f)] = r.shares.get(f, 0.0) if shares_known else None
+        for f in frames:
+            row[mentions_column(f)] = r.mentions.get(f, 0) if mentions_known else None
         row["stance"] = [{"target": s.target, "label": s.label, "score": s.score}
                          for s in r.stance]
         row["n_sentences"] = len(r.sentences)

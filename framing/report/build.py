@@ -39,7 +39,7 @@ from framing.aggregate.describe import (
     stance_phrase,
 )
 from framing.aggregate.estimator import FrameShareEstimator, aggregate
-from framing.aggregate.load import Source
+from framing.aggregate.load import UNIT_WORDS, Source
 from framing.aggregate.settings import AggregateSettings
 from framing.errors import Errors, FramingError
 from framing.guard import check_outputs
@@ -88,7 +88,7 @@ class _Report:
         self.by = list(self.data.by)
         self.title = title
         self.max_findings, self.max_panels = max_findings, max_panels
-        self.unit_word = "sentences" if self.data.unit == "sentence" else "documents"
+        self.unit_word = UNIT_WORDS.get(self.data.unit, "documents")
         if frames:
             unknown = [f for f in frames if f not in self.data.frames]
             if unknown:

@@ -39,9 +39,14 @@ def make_docs(groups: dict[str, Callable[[int], dict[str, float]]], years: range
                 if "enforcement" in labs and "crime_and_punishment" not in labs:
                     labs.append("crime_and_punishment")
                 sents = [{"start": 0, "end": 1, "text": SENTS[f], "frames": {f: 0.9},
-                          "labels": [f], "evidence": []} for f in labs]
+                          "labels": [f], "evidence": [
+                              {"start": 0, "end": 1, "text": SENTS[f].split()[1], "frame": f,
+                               "source": "rule:synthetic", "score": 1.0}]} for f in labs]
                 sents.append({"start": 0, "end": 1, "text": FILLER, "frames": {}, "labels": [],
                               "evidence": []})
+                # as the Analyzer computes them: labelled sentences / sentences, spans per frame
+                doc_shares = {f: 1 / len(sents) for f in labs}
+                doc_mentions = {f: 1 for f in labs}
                 st = []
                 if stance is not None:
                     lab = "favor" if rng.random() < stance(g, y) else "against"
@@ -53,7 +58,8 @@ def make_docs(groups: dict[str, Callable[[int], dict[str, float]]], years: range
                                              "issue": "drugs"},
                     frames={f: (0.9 if f in labs else 0.1) for f in FRAMES}, labels=labs,
                     primary_frame=labs[0] if labs else None,
-                    stance=[], sentences=[]).to_dict() | {"sentences": sents, "stance": st})
+                    stance=[], sentences=[], shares=doc_shares, mentions=doc_mentions
+                ).to_dict() | {"sentences": sents, "stance": st})
     return docs
 
 

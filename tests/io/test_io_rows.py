@@ -236,3 +236,19 @@ def test_read_rows_for_training_readers(tmp_path: Path) -> None:
     pq.write_table(pa.table({"text": ["a"], "labels": [["x"]]}), q)
     (r,) = list(read_rows(q, ["text", "labels"]))
     assert str(r.loc) == "row 1 of d.parquet" and r.data["labels"] == ["x"]
+
+
+def test_a_quoted_record_spanning_lines_with_bad_bytes_rejects_its_first_line_only(
+        tmp_path: Path) -> None:
+    # a stray quote at the end of line 2 opens a field that the quote on the last line closes:
+    # valid CSV with 4 fields, but undecodable bytes inside; it must not swallow line 4
+    p = tmp_path / "in.csv"
+    p.write_bytes(b'id,text,outlet,date\r\nr0,"a,b",,"\r\nbad,\xff\xfe\nr2,the,,\r\n'
+                  b'r6,,"\r\n')
+    items = list(iter_rows(p))
+    rows = [i for i in items if not isinstance(i, Reject)]
+    assert [r.data["id"] for r in rows] == ["r2"]
+    first = items[0]
+    assert isinstance(first, Reject) and first.line == 2 and first.code == "E105"
+    assert "only line 2 is rejected" in first.reason
+    assert len(items) == 4  # line 2, line 3, the row of line 4, line 5: nothing unaccounted

@@ -11,7 +11,7 @@ import pytest
 
 from framing.codebook import Codebook
 from framing.errors import FramingError
-from framing.train.data import (
+from framing.models.frames.data import (
     LabelledData,
     close_labels,
     read_labelled,
@@ -46,7 +46,7 @@ def test_jsonl_csv_parquet_read_the_same(tmp_path: Path) -> None:
     ('{"text": "a"}\n', r"missing labels field 'labels' \(use \[\]"),
     ('{"text": "a", "labels": "x;y"}\n', r"must be a list of label ids"),
     ('{"text": "a", "labels": [1]}\n', r"list of strings"),
-    ('[1, 2]\n', r"expected a JSON object"),
+    ('[1, 2]\n', r"not a JSON object"),
 ])
 def test_bad_rows_give_numbered_errors_with_line(tmp_path: Path, content: str,
                                                  match: str) -> None:
