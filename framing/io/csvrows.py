@@ -3,9 +3,10 @@
 RFC 4180 quoting is read with Python's ``csv`` module in strict mode, fields spanning lines
 included. When a record goes wrong (a quote that does not close properly, the wrong number of
 fields, a record running past ``max_record_chars``, undecodable bytes in a record spanning
-lines) only the physical line the record started on is rejected (E117/E111/E105), and the lines after it are read again on their own: an unterminated
-quote can no longer swallow the rest of the file. TSV lines whose quotes do not follow RFC
-4180 are read as written (IANA TSV has no quoting), so a text that starts with a quote keeps it.
+lines) only the physical line the record started on is rejected (E117/E111/E105), and the
+lines after it are read again on their own: an unterminated quote can no longer swallow the
+rest of the file. TSV lines whose quotes do not follow RFC 4180 are read as written (IANA TSV
+has no quoting), so a text that starts with a quote keeps it.
 
 Example:
     >>> import tempfile, pathlib
