@@ -23,7 +23,8 @@ def report_cli(
     freq: Annotated[str, typer.Option(help=f"Period: {', '.join(FREQS)}.")] = "year",
     frames: Annotated[str | None, typer.Option(
         "--frames", help="Comma-separated frame ids for the overview charts.")] = None,
-    unit: Annotated[str, typer.Option(help="document or sentence.")] = "document",
+    unit: Annotated[str, typer.Option(
+        help="document, sentence or mention (see `framing aggregate --help`).")] = "document",
     labels_from: Annotated[str, typer.Option(
         "--labels-from", help=f"{', '.join(LABEL_SOURCES)}.")] = "auto",
     names: Annotated[Path | None, typer.Option(

@@ -105,6 +105,9 @@ class TfidfMultiLabel(_Tfidf):
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         out = np.asarray(self.pipeline_.predict_proba(list(texts)), dtype=np.float64)
+        if self.n_labels_ == 1 and out.ndim == 2 and out.shape[1] == 2:
+            # one label column is a binary target to scikit-learn: (1 - p, p) per text
+            out = out[:, 1:]
         return out.reshape(len(texts), self.n_labels_)
 
     def save(self, path: str | Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -58,6 +59,23 @@ def test_tfidf_method_via_cli(synth_dir: Path, tmp_path: Path) -> None:
     r = runner.invoke(app, ["evaluate", str(synth_dir / "test.jsonl"), "-m",
                             str(tmp_path / "tf"), "-f", "json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["micro_f1"] > 0.8
+
+
+@pytest.mark.parametrize("negatives", [True, False])
+def test_tfidf_with_one_label(tmp_path: Path, negatives: bool) -> None:
+    # one label column is a binary target to scikit-learn (issue 14: a traceback, exit 1)
+    data = tmp_path / "one.jsonl"
+    data.write_text("".join(json.dumps({
+        "text": f"Leave it to the states, says letter {i}." if i % 2 or not negatives
+        else f"Prices rose again in week {i}.",
+        "labels": ["federalism"] if i % 2 or not negatives else []}) + "\n" for i in range(24)))
+    r = runner.invoke(app, ["train", str(data), "--out", str(tmp_path / "m"), "--method",
+                            "tfidf", "--eval-split", "0.25", "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["score", "--text", "Leave it to the states.", "-m",
+                            str(tmp_path / "m"), "-f", "json"])
+    assert r.exit_code == 0, r.output
+    assert 0.0 <= json.loads(r.stdout)["frames"]["federalism"] <= 1.0
 
 
 def test_cli_errors_exit_2_without_traceback(tiny_model: Path, synth_dir: Path,
