@@ -31,6 +31,7 @@ from framing.aggregate.shifts import (
 from framing.aggregate.vocab import distinctive_vocabulary
 from framing.errors import Errors, FramingError
 from framing.guard import check_outputs
+from framing.io.output import iter_jsonl_results
 
 #: Files written by :func:`aggregate` / :meth:`FrameShareEstimator.save`.
 OUTPUT_FILES = ("shares.csv", "shares.parquet", "shares_overall.csv", "stance_shares.csv",
@@ -261,11 +262,9 @@ def _declared_frames(source: Any) -> list[str]:
             for f in files:
                 if f.suffix.lower() not in (".jsonl", ".ndjson", ".json") or not f.is_file():
                     continue
-                with f.open(encoding="utf-8", errors="replace") as fh:
-                    line = next((ln for ln in fh if ln.strip()), None)
-                try:
-                    first = json.loads(line) if line else None
-                except json.JSONDecodeError:
+                try:  # the one reader of labelled JSONL (framing.io.output)
+                    first = next((d for _, d in iter_jsonl_results(f)), None)
+                except FramingError:
                     first = None  # the loader reports the bad line
                 if first is not None:
                     break

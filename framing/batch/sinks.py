@@ -28,6 +28,7 @@ from framing.errors import Errors, FramingError
 from framing.io.output import OUTPUT_SUFFIXES, output_format, read_output
 from framing.io.schema import (
     frames_in,
+    line_to_result,
     parquet_schema,
     result_line,
     result_row,
@@ -108,12 +109,10 @@ def encode_results(results: Iterable[DocResult], fmt: str, frame_ids: list[str])
 
 def decode_results(data: bytes, fmt: str) -> Iterator[DocResult]:
     """Invert :func:`encode_results`."""
-    import json
-
     if fmt == "jsonl":
         for line in data.decode("utf-8").splitlines():
             if line.strip():
-                yield DocResult.from_dict(json.loads(line))
+                yield line_to_result(line)
         return
     import pyarrow.parquet as pq
 

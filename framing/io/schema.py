@@ -110,6 +110,11 @@ def result_line(res: DocResult) -> str:
     return json.dumps(res.to_dict(), ensure_ascii=False) + "\n"
 
 
+def line_to_result(line: str | bytes) -> DocResult:
+    """Invert :func:`result_line`."""
+    return DocResult.from_dict(json.loads(line))
+
+
 def parquet_schema(frame_ids: Iterable[str]) -> Any:
     """The Arrow schema of Parquet output for a codebook's frames (see the module docstring)."""
     import pyarrow as pa
