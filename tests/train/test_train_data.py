@@ -99,3 +99,24 @@ def test_eval_split_is_seeded_and_disjoint() -> None:
     assert not set(tr.texts) & set(dev.texts)
     assert split_eval(d, 0.25, seed=3)[1].texts == dev.texts
     assert split_eval(d, 0.25, seed=4)[1].texts != dev.texts
+
+
+def test_training_rows_come_from_the_one_row_reader(tmp_path: Path) -> None:
+    # framing.io.read_rows: gzip looked through, a UTF-8 BOM is not part of the first column,
+    # and an unterminated CSV quote stops at its own line instead of swallowing the rows after
+    import gzip
+
+    g = tmp_path / "d.jsonl.gz"
+    g.write_bytes(gzip.compress(b'{"text": "Leave it to the states.", "labels": ["fed"]}\n'))
+    assert read_labelled(g).labels == [["fed"]]
+    b = tmp_path / "b.csv"
+    b.write_bytes(b"\xef\xbb\xbftext,labels\nLeave it to the states.,fed\n")
+    assert read_labelled(b).texts == ["Leave it to the states."]
+    q = tmp_path / "q.csv"
+    q.write_text('text,labels\n"never closed,fed\nSecond row.,fed\n')
+    with pytest.raises(FramingError, match=r"\[E402\] Training data line 2 of q.csv"):
+        read_labelled(q)
+    trunc = tmp_path / "tr.jsonl.gz"
+    trunc.write_bytes(gzip.compress(b'{"text": "a", "labels": []}\n' * 50)[:-12])
+    with pytest.raises(FramingError, match=r"\[E402\]"):
+        read_labelled(trunc)
