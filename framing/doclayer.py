@@ -44,11 +44,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from framing.errors import Errors, FramingError
+
+if TYPE_CHECKING:
+    from framing.analyzer import Analyzer
+    from framing.types import SentenceResult
 
 FEATURES = ("max", "top3", "share", "log_mentions", "first", "mean", "lede", "title",
             "log_sentences")
@@ -123,6 +128,25 @@ def _design(docs: Sequence[DocScores], k: int) -> np.ndarray:
         else np.zeros((0, len(FEATURES) + k))
 
 
+def doc_scores(sentences: Sequence[SentenceResult], frames: Sequence[str]) -> DocScores:
+    """A document's :class:`DocScores` over ``frames`` from its sentence results (their shown
+    scores, and their labels as the labelled sentences)."""
+    k = len(frames)
+    scores = np.zeros((len(sentences), k))
+    labelled = np.zeros((len(sentences), k), dtype=bool)
+    col = {f: j for j, f in enumerate(frames)}
+    for i, s in enumerate(sentences):
+        for f, v in s.frames.items():
+            j = col.get(f)
+            if j is not None:
+                scores[i, j] = v
+        for f in s.labels:
+            j = col.get(f)
+            if j is not None:
+                labelled[i, j] = True
+    return DocScores(scores, labelled)
+
+
 class DocumentLayer:
     """Learned document decisions over sentence-score statistics (sklearn-style estimator).
 
@@ -144,6 +168,9 @@ class DocumentLayer:
         self.threshold = threshold
         self.folds = folds
         self.seed = seed
+        #: What the layer was fitted on and its metrics (from its file), and where it came from.
+        self.info_: dict[str, Any] = {}
+        self.source_: str | None = None
 
     # ----- fitting ------------------------------------------------------------------------
     def _check(self, docs: Sequence[DocScores], y: np.ndarray) -> np.ndarray:
@@ -228,6 +255,13 @@ class DocumentLayer:
             self.coef_ + self.intercept_
         return self._lift(1.0 / (1.0 + np.exp(-z)))
 
+    def describe(self) -> dict[str, Any]:
+        """What a result's ``model`` record says about the layer."""
+        d: dict[str, Any] = {"source": self.source_, "threshold": self.threshold_}
+        if self.info_.get("fitted_on"):
+            d["fitted_on"] = self.info_["fitted_on"]
+        return d
+
     def predict(self, doc: DocScores) -> np.ndarray:
         """Which frames the document uses (bool, in ``frames`` order)."""
         return self.predict_proba(doc) >= self.threshold_
@@ -274,3 +308,122 @@ class DocumentLayer:
         if "cv_micro_f1" in d:
             layer.cv_micro_f1_ = float(d["cv_micro_f1"])
         return layer
+
+
+#: The file name of a document layer inside a model directory.
+FILE = "doc_layer.json"
+
+
+def save(layer: DocumentLayer, path: str | Path, **info: Any) -> Path:
+    """Write ``layer`` (plus ``info``: what it was fitted on, its metrics) as JSON."""
+    import json
+
+    path = Path(path)
+    d = layer.to_dict()
+    d.update(info)
+    path.write_text(json.dumps(d, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_layer(path: str | Path) -> DocumentLayer:
+    """Read a layer written by :func:`save`; ``[E490]`` when it is not one."""
+    import json
+
+    path = Path(path)
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise FramingError(Errors.E490.format(detail=f"cannot read {path}: {e}")) from None
+    if not isinstance(d, dict):
+        raise FramingError(Errors.E490.format(detail=f"{path} is not a JSON object"))
+    layer = DocumentLayer.from_dict(d)
+    layer.info_ = {k: v for k, v in d.items()
+                   if k in ("fitted_on", "scores", "documents", "metrics")}
+    layer.source_ = str(path)
+    return layer
+
+
+def default_rules_layer() -> DocumentLayer:
+    """The shipped layer fitted on the rule layer's sentence scores
+    (``framing/resources/doc_layer_rules.json``, built by ``scripts/fit_doc_layer.py``)."""
+    from importlib import resources
+
+    ref = resources.files("framing") / "resources" / "doc_layer_rules.json"
+    with resources.as_file(ref) as p:
+        layer = load_layer(p)
+    layer.source_ = "framing/resources/doc_layer_rules.json"
+    return layer
+
+
+def sentence_results(analyzer: Analyzer, records: Sequence[Any]) -> list[list[SentenceResult]]:
+    """Each record's sentence results from ``analyzer`` without its document layer (the
+    inputs a layer is fitted on)."""
+    layer = analyzer.doc_layer
+    analyzer.doc_layer = None
+    try:
+        return [r.sentences for r in analyzer.pipe(records)]
+    finally:
+        analyzer.doc_layer = layer
+
+
+def fit_layer(analyzer: Analyzer, records: Sequence[Any], gold: Sequence[Sequence[str]],
+              C: float = 1.0, seed: int = 0) -> DocumentLayer:
+    """Fit a layer for ``analyzer``'s codebook on documents and the frames each uses (closed
+    under the codebook's parents), from the sentence scores ``analyzer`` gives them.
+
+    Example:
+        >>> import framing                                              # doctest: +SKIP
+        >>> an = framing.load(rules_only=True, document_layer=False)  # doctest: +SKIP
+        >>> layer = fit_layer(an, texts, frames_used)                 # doctest: +SKIP
+    """
+    cb = analyzer.codebook
+    frames = list(cb.frame_ids)
+    parents = {f: p for f in frames if (p := cb.parent(f)) is not None}
+    sents = sentence_results(analyzer, records)
+    y = np.array([[f in set(cb.closure(g)) for f in frames] for g in gold], dtype=bool)
+    docs = [doc_scores(s, frames) for s in sents]
+    return DocumentLayer(frames, parents=parents, C=C, seed=seed).fit(docs, y)
+
+
+def document_metrics(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]],
+                     frames: Sequence[str]) -> dict[str, Any]:
+    """Document-level multi-label metrics of predicted against gold frame lists: micro
+    precision/recall/F1, macro-F1 (over frames with gold or predicted documents), labels per
+    document (predicted and gold), the largest share of documents any one frame is predicted
+    on (and gold's), and per frame precision/recall/F1/support.
+
+    Example:
+        >>> m = document_metrics([["a"], ["a", "b"]], [["a"], ["b"]], ["a", "b"])
+        >>> m["micro_f1"], m["labels_per_doc"], m["gold_labels_per_doc"]
+        (0.8, 1.5, 1.0)
+    """
+    if len(pred) != len(gold):
+        raise FramingError(Errors.E490.format(
+            detail=f"{len(pred)} predictions for {len(gold)} gold documents"))
+    n = max(1, len(gold))
+    p = np.array([[f in set(x) for f in frames] for x in pred], dtype=bool).reshape(-1, len(frames))
+    y = np.array([[f in set(x) for f in frames] for x in gold], dtype=bool).reshape(-1, len(frames))
+    tp, fp, fn = (p & y).sum(0), (p & ~y).sum(0), (~p & y).sum(0)
+
+    def f1(t: float, a: float, b: float) -> float:
+        return 2 * t / (2 * t + a + b) if t + a + b else 0.0
+
+    per = {f: {"precision": round(float(tp[j] / (tp[j] + fp[j])), 4) if tp[j] + fp[j] else None,
+               "recall": round(float(tp[j] / (tp[j] + fn[j])), 4) if tp[j] + fn[j] else None,
+               "f1": round(f1(tp[j], fp[j], fn[j]), 4), "support": int(y[:, j].sum()),
+               "predicted": int(p[:, j].sum())} for j, f in enumerate(frames)}
+    seen = [j for j in range(len(frames)) if y[:, j].any() or p[:, j].any()]
+    T, FP, FN = float(tp.sum()), float(fp.sum()), float(fn.sum())
+    return {
+        "documents": len(gold),
+        "micro_precision": round(T / (T + FP), 4) if T + FP else 0.0,
+        "micro_recall": round(T / (T + FN), 4) if T + FN else 0.0,
+        "micro_f1": round(f1(T, FP, FN), 4),
+        "macro_f1": round(float(np.mean([f1(tp[j], fp[j], fn[j]) for j in seen])), 4)
+        if seen else 0.0,
+        "labels_per_doc": round(float(p.sum()) / n, 4),
+        "gold_labels_per_doc": round(float(y.sum()) / n, 4),
+        "max_frame_share": round(float(p.mean(0).max()), 4) if len(p) else 0.0,
+        "gold_max_frame_share": round(float(y.mean(0).max()), 4) if len(y) else 0.0,
+        "per_frame": per,
+    }
