@@ -16,6 +16,8 @@ statistics of the frame's sentence scores:
 ``lede``           the best score among the first five sentences
 ``title``          the title's score (0 when there is no title)
 ``log_sentences``  log(1 + sentences), so counts are read against length
+``max_by_length``  ``max`` x ``log_sentences``
+``mentions_by_length``  ``log_mentions`` x ``log_sentences``
 =================  =========================================================================
 
 plus one indicator per frame (a per-frame intercept: frames differ in how often a mention
@@ -56,11 +58,11 @@ if TYPE_CHECKING:
     from framing.types import SentenceResult
 
 FEATURES = ("max", "top3", "share", "log_mentions", "first", "mean", "lede", "title",
-            "log_sentences")
+            "log_sentences", "max_by_length", "mentions_by_length")
 #: Sentences counted as the lede.
 LEDE = 5
 FORMAT = "framing-document-layer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -118,6 +120,10 @@ def features(doc: DocScores, n_frames: int | None = None) -> np.ndarray:
     if doc.title is not None:
         out[:, 7] = np.asarray(doc.title, dtype=float).reshape(k)
     out[:, 8] = np.log1p(n)
+    # one mention in a five-sentence text is use, in a forty-sentence article often not: the
+    # interactions let one linear model read evidence differently by length
+    out[:, 9] = out[:, 0] * out[:, 8]
+    out[:, 10] = out[:, 3] * out[:, 8]
     return out
 
 
@@ -189,30 +195,40 @@ class DocumentLayer:
             raise FramingError(Errors.E490.format(detail=f"unknown parent frames {bad}"))
         return y
 
-    def _fit_lr(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray,
-                                                               np.ndarray]:
+    def _fit_lr(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
+                ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         from sklearn.linear_model import LogisticRegression
 
         mu = x.mean(axis=0)
         sd = x.std(axis=0)
         sd[sd < 1e-9] = 1.0  # a constant feature (e.g. one length in a toy set)
         lr = LogisticRegression(C=self.C, max_iter=5000)
-        lr.fit((x - mu) / sd, y)
+        lr.fit((x - mu) / sd, y, sample_weight=w)
         return lr.coef_[0], float(lr.intercept_[0]), mu, sd
 
-    def fit(self, docs: Sequence[DocScores], y: np.ndarray) -> DocumentLayer:
-        """Fit on documents and their gold ``y`` (documents x frames, bool; parents included)."""
+    def fit(self, docs: Sequence[DocScores], y: np.ndarray,
+            tune_on: np.ndarray | None = None,
+            sample_weight: np.ndarray | None = None) -> DocumentLayer:
+        """Fit on documents and their gold ``y`` (documents x frames, bool; parents included).
+        ``tune_on`` (bool per document, default all) picks the documents whose out-of-fold
+        micro-F1 chooses the threshold (all documents train the model); ``sample_weight``
+        weighs documents in the fit."""
         y = self._check(docs, y)
         k = len(self.frames)
         x = _design(docs, k)
+        sw = np.ones(len(docs)) if sample_weight is None else \
+            np.asarray(sample_weight, dtype=float).reshape(len(docs))
         if self.threshold is None:
-            self.threshold_ = self._tune_threshold(docs, y)
+            mask = np.ones(len(docs), bool) if tune_on is None else np.asarray(tune_on, bool)
+            self.threshold_ = self._tune_threshold(docs, y, mask, sw)
         else:
             self.threshold_ = float(self.threshold)
-        self.coef_, self.intercept_, self.mean_, self.scale_ = self._fit_lr(x, y.ravel())
+        self.coef_, self.intercept_, self.mean_, self.scale_ = self._fit_lr(
+            x, y.ravel(), np.repeat(sw, k))
         return self
 
-    def _tune_threshold(self, docs: Sequence[DocScores], y: np.ndarray) -> float:
+    def _tune_threshold(self, docs: Sequence[DocScores], y: np.ndarray,
+                        mask: np.ndarray, sw: np.ndarray) -> float:
         """The threshold with the best pooled out-of-fold micro-F1."""
         k = len(self.frames)
         n = len(docs)
@@ -225,11 +241,13 @@ class DocumentLayer:
             ytr = y[train]
             if not ytr.any() or ytr.all():
                 return 0.5
-            w, b, mu, sd = self._fit_lr(_design([docs[i] for i in train], k), ytr.ravel())
+            w, b, mu, sd = self._fit_lr(_design([docs[i] for i in train], k), ytr.ravel(),
+                                        np.repeat(sw[train], k))
             for i in test:
                 z = ((np.hstack([features(docs[i], k), np.eye(k)]) - mu) / sd) @ w + b
                 prob[i] = self._lift(1.0 / (1.0 + np.exp(-z)))
         best, best_f1 = 0.5, -1.0
+        prob, y = prob[mask], y[mask]
         for t in np.arange(0.2, 0.71, 0.025):
             pred = prob >= t
             tp = (pred & y).sum()

