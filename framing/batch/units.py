@@ -120,9 +120,10 @@ def usable_cpus() -> int:
 def default_workers(load_kwargs: dict[str, Any] | None, inputs: Sequence[str | Path]) -> int:
     """``--workers`` when not given: what pays off.
 
-    Worker processes pay off for the rule layer on inputs of a few MB and more: on Linux they
-    are forked from this process once its pipeline is built, so they start at once, and units
-    cut by words keep them all busy (``scripts/bench_label.py``). A run with a classifier
+    Worker processes pay off for the rule layer on inputs of a few MB and more where they can
+    be forked from this process once its pipeline is built (Linux, torch not imported), so
+    they start at once, and units cut by words keep them all busy
+    (``scripts/bench_label.py``). A run with a classifier
     stays in one process (torch already spreads one model over the cores, and each worker
     would load the model again), as does a run given a built Analyzer (``load_kwargs`` None).
     Never more workers than usable cores, nor than :data:`MAX_DEFAULT_WORKERS`.
@@ -130,9 +131,11 @@ def default_workers(load_kwargs: dict[str, Any] | None, inputs: Sequence[str | P
     >>> default_workers({"rules_only": False}, [])
     1
     """
-    from framing._torchless import needs_torch
+    from framing.batch.executors import fork_is_safe
 
-    if load_kwargs is None or needs_torch(load_kwargs):
+    # fork only: spawned workers re-import the caller's main module, which a script without
+    # an ``if __name__ == "__main__":`` guard cannot survive; ask for them with ``workers=N``
+    if load_kwargs is None or not fork_is_safe(load_kwargs):
         return 1
     cpus = usable_cpus()
     if cpus < 2 or input_bytes(inputs) < PARALLEL_MIN_BYTES:

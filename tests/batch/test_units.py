@@ -65,6 +65,10 @@ def test_default_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     with open(big, "wb") as fh:  # size is all that is read
         fh.truncate(units.PARALLEL_MIN_BYTES + 1)
     rules = {"rules_only": True}
+    from framing._torchless import needs_torch
+
+    # as on Linux with torch not imported (this test process may have imported it)
+    monkeypatch.setattr("framing.batch.executors.fork_is_safe", lambda kw: not needs_torch(kw))
     monkeypatch.setattr(units, "usable_cpus", lambda: 2)
     assert default_workers(rules, [small]) == 1
     assert default_workers(rules, [big]) == 2
@@ -73,6 +77,10 @@ def test_default_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(units, "usable_cpus", lambda: 64)
     assert default_workers(rules, [big]) == units.MAX_DEFAULT_WORKERS
     monkeypatch.setattr(units, "usable_cpus", lambda: 1)
+    assert default_workers(rules, [big]) == 1
+    # workers that cannot be forked (macOS, torch imported) are asked for, never a default
+    monkeypatch.setattr(units, "usable_cpus", lambda: 2)
+    monkeypatch.setattr("framing.batch.executors.fork_is_safe", lambda kw: False)
     assert default_workers(rules, [big]) == 1
 
 
