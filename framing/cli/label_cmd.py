@@ -58,7 +58,7 @@ def label_cli(
         "--workers", "-j", help="Worker processes (each loads the model once); with "
                                 "--dask-cluster local, the number of Dask workers. Default: "
                                 "what pays off (one per core, up to 4, for a rule-layer run "
-                                "on 2 MB of input or more; else 1).",
+                                "on 2 MB of input or more on Linux; else 1).",
         show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address, "
