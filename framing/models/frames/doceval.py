@@ -103,7 +103,7 @@ def _quartiles(test: Sequence[Doc], preds: Mapping[str, Sequence[Sequence[str]]]
     q = np.searchsorted(edges, words, side="right")
     out = []
     for i in range(4):
-        idx = np.flatnonzero(q == i)
+        idx = [int(j) for j in np.flatnonzero(q == i)]
         if not len(idx):
             continue
         row: dict[str, Any] = {"quartile": i + 1, "documents": len(idx),
