@@ -1,0 +1,814 @@
+#!/usr/bin/env python3
+"""Audit the rule layer's precision on real prose (issue 18, item 3).
+
+The rule patterns (``framing/resources/patterns/*.jsonl``) are run over real US presidential
+speeches (``presidential_speeches.jsonl`` in ``--data-dir``, default ``../shared/data``; public
+domain, not part of the repository). Every sentence a pattern matches in is part of that
+pattern's *population*; a seeded simple random sample is drawn from each pattern's population
+(4 sentences, up to 16 for frequent patterns: a quarter of the square root of its size) and
+judged by reading: does the sentence really use the pattern's frame, per
+``corpora/opeds/ANNOTATION_GUIDE.md``? The judgments (``corpora/ruleaudit/judgments.jsonl``) and
+the sample design (``corpora/ruleaudit/sample.jsonl`` and ``design.json``) hold speech ids,
+character offsets, pattern ids and verdicts, never text: the text is read back from the speech
+file at run time, and a SHA-1 of each sentence detects a changed data file.
+
+Sub-commands::
+
+    python scripts/audit_rules.py counts               # matches per pattern, label rate
+    python scripts/audit_rules.py sample --out /tmp/ruleaudit   # draw + write a worksheet
+    python scripts/audit_rules.py ingest VERDICTS --out /tmp/ruleaudit  # verdicts -> judgments
+    python scripts/audit_rules.py report [--baseline REV] [--write]   # precision, label rates
+    python scripts/audit_rules.py fit [--write]        # refit pattern weights from judgments
+
+Estimates:
+
+* **Per pattern**: the share of its judged sentences that use its frame (a simple random sample
+  of its population), with a Wilson interval.
+* **Per frame**, for sentence *labels* (rule score at or above the frame's threshold) and for
+  *any cue* (score above 0): the judged sentences are weighted by the inverse of their inclusion
+  probability (Horvitz-Thompson; a sentence is in the sample when any of the frame's patterns
+  that match in it drew it, ``1 - prod(1 - n_p / N_p)``), with a Wilson interval on the Kish
+  effective sample size. A parent frame (legality, crime_and_punishment) is judged through its
+  own patterns and through its child's (a correct child implies the parent; an incorrect child
+  carries a separate parent verdict).
+* **Corpus**: the share of all speech sentences with any rule label and the mean number of
+  frames per speech, under the current patterns and (``--baseline REV``) under the patterns of
+  a git revision.
+
+Weights (``fit``): each pattern's weight is the posterior mean of its precision under a Beta
+prior centred on its frame's pooled precision with ``--prior-strength`` pseudo-judgments,
+``(k + s * m) / (n + s)``; a pattern with no judged match keeps its weight. Each refitted pattern
+gets a ``weight_source`` note saying so.
+
+Exit status: 0 on success or when the speech file is absent (prints ``skip: ...``), 2 when the
+judgments do not match the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+AUDIT_DIR = REPO / "corpora" / "ruleaudit"
+JUDGMENTS = AUDIT_DIR / "judgments.jsonl"
+SAMPLE = AUDIT_DIR / "sample.jsonl"
+DESIGN = AUDIT_DIR / "design.json"
+PRECISION = AUDIT_DIR / "precision.json"
+DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
+SPEECH_FILE = "presidential_speeches.jsonl"
+PATTERN_DIR = REPO / "framing" / "resources" / "patterns"
+REALDEV = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
+HASH_LEN = 12
+VERDICTS = ("correct", "incorrect")
+#: Frames with a child: a judged child sentence also carries a verdict for the parent.
+Z95 = 1.959963984540054
+
+
+class DriftError(ValueError):
+    """The judgments or the sample do not match the speech file."""
+
+
+def span_hash(text: str) -> str:
+    """First 12 hex digits of the SHA-1 of the UTF-8 text (as ``corpora/realdev`` does)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:HASH_LEN]
+
+
+# ----------------------------------------------------------------------------------------------
+# statistics
+# ----------------------------------------------------------------------------------------------
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float | None, float | None]:
+    """Wilson score interval for a proportion; ``n`` may be an effective (non-integer) size.
+
+    >>> [round(x, 3) for x in wilson(8, 10)]
+    [0.49, 0.943]
+    """
+    if n <= 0:
+        return None, None
+    from scipy.stats import norm  # noqa: F401  (z defaults to its 97.5 % quantile)
+
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def weighted_precision(pairs: Iterable[tuple[float, bool]]) -> dict[str, Any]:
+    """Horvitz-Thompson share of ``True`` over (weight, outcome) pairs, Wilson interval on the
+    Kish effective sample size ``(sum w)^2 / sum w^2``."""
+    ws = [(w, ok) for w, ok in pairs]
+    n = len(ws)
+    if not n:
+        return {"n_judged": 0, "precision": None, "low": None, "high": None, "n_eff": 0.0}
+    tot = sum(w for w, _ in ws)
+    p = sum(w for w, ok in ws if ok) / tot
+    n_eff = tot * tot / sum(w * w for w, _ in ws)
+    lo, hi = wilson(p * n_eff, n_eff)
+    return {"n_judged": n, "precision": round(p, 4), "low": _r(lo), "high": _r(hi),
+            "n_eff": round(n_eff, 1)}
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# data
+# ----------------------------------------------------------------------------------------------
+def speech_path(data_dir: Path) -> Path:
+    return Path(data_dir) / SPEECH_FILE
+
+
+def read_speeches(path: Path, ids: set[str] | None = None) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if ids is None or d["id"] in ids:
+                yield d
+
+
+def realdev_spans() -> dict[str, list[tuple[int, int]]]:
+    """Sentences of ``corpora/realdev`` (kept out of the audit sample: they are gold for
+    evaluating the rules, so tuning the rules must not read them)."""
+    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    if REALDEV.exists():
+        for line in REALDEV.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                out[d["doc_id"]].append((d["start"], d["end"]))
+    return out
+
+
+def load_codebook(patterns_rev: str | None = None) -> Any:
+    """The shipped codebook, or (``patterns_rev``) the codebook and pattern files of a git
+    revision (for before/after comparisons)."""
+    from framing.codebook import Codebook
+
+    if patterns_rev is None:
+        return Codebook.default()
+    tmp = Path(tempfile.mkdtemp(prefix="ruleaudit-cb-"))
+    (tmp / "patterns").mkdir()
+
+    def show(rel: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), "show", f"{patterns_rev}:{rel}"],
+                              check=True, capture_output=True, text=True).stdout
+
+    (tmp / "codebook.json").write_text(show("framing/resources/codebook.json"))
+    listing = subprocess.run(
+        ["git", "-C", str(REPO), "ls-tree", "--name-only", f"{patterns_rev}",
+         "framing/resources/patterns/"], check=True, capture_output=True, text=True).stdout
+    for rel in listing.split():
+        (tmp / "patterns" / Path(rel).name).write_text(show(rel))
+    return Codebook.load(tmp / "codebook.json")
+
+
+@dataclass
+class Sentence:
+    """One sentence of a speech with the rule layer's output on it."""
+
+    doc_id: str
+    start: int
+    end: int
+    scores: dict[str, float]
+    matches: list[tuple[str, int, int]]  # (pattern id, char start, char end), kept matches
+
+
+@dataclass
+class Scan:
+    """The rule layer over the whole speech file."""
+
+    codebook: Any
+    n_speeches: int = 0
+    n_sentences: int = 0
+    n_labelled: int = 0
+    frames_per_speech: list[int] = field(default_factory=list)
+    sentence_labels: Counter[str] = field(default_factory=Counter)
+    speech_labels: Counter[str] = field(default_factory=Counter)
+    # pattern id -> sentences (doc_id, start, end) it matches in
+    population: dict[str, list[tuple[str, int, int]]] = field(
+        default_factory=lambda: defaultdict(list))
+    sentences: dict[tuple[str, int, int], Sentence] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        n = max(1, self.n_sentences)
+        return {"speeches": self.n_speeches, "sentences": self.n_sentences,
+                "labelled_sentences": self.n_labelled,
+                "label_rate": round(self.n_labelled / n, 4),
+                "mean_frames_per_speech": round(sum(self.frames_per_speech)
+                                                / max(1, self.n_speeches), 2),
+                "sentence_label_share": {f: round(self.sentence_labels[f] / n, 4)
+                                         for f in self.codebook.frame_ids},
+                "speech_label_share": {f: round(self.speech_labels[f] / max(1, self.n_speeches),
+                                                4) for f in self.codebook.frame_ids}}
+
+
+def scan(path: Path, codebook: Any, keep: set[tuple[str, int, int]] | None = None,
+         collect: bool = False, limit: int | None = None) -> Scan:
+    """Run the rule layer over every speech. ``collect``: keep each pattern's population
+    (sentences outside ``corpora/realdev``); ``keep``: keep those sentences' rule output."""
+    from framing.pipeline import build_nlp
+
+    nlp = build_nlp(codebook)
+    ths = {f: codebook.threshold(f) for f in codebook.frame_ids}
+    out = Scan(codebook)
+    dev = realdev_spans() if collect else {}
+    docs = read_speeches(path)
+    pairs = ((d["text"], d["id"]) for i, d in enumerate(docs) if limit is None or i < limit)
+    for doc, doc_id in nlp.pipe(pairs, as_tuples=True, batch_size=8):
+        text = doc.text
+        out.n_speeches += 1
+        used: set[str] = set()
+        for ps in doc._.frame_sentences or []:
+            cs, ce = ps["start"], ps["end"]
+            seg = text[cs:ce]
+            if not seg.strip():
+                continue
+            s = cs + len(seg) - len(seg.lstrip())
+            e = s + len(seg.strip())
+            out.n_sentences += 1
+            labels = [f for f, v in ps["scores"].items() if v >= ths[f]]
+            if labels:
+                out.n_labelled += 1
+                out.sentence_labels.update(labels)
+                used.update(labels)
+            key = (doc_id, s, e)
+            if collect and ps["matches"] and not any(
+                    a < e and s < b for a, b in dev.get(doc_id, ())):
+                for pid in dict.fromkeys(m[3] for m in ps["matches"]):
+                    out.population[pid].append(key)
+            if keep is not None and key in keep:
+                out.sentences[key] = Sentence(doc_id, s, e, dict(ps["scores"]),
+                                              [(m[3], m[0], m[1]) for m in ps["matches"]])
+        out.frames_per_speech.append(len(used))
+        out.speech_labels.update(used)
+    return out
+
+
+def sentence_scores(codebook: Any, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Rule output on standalone texts (re-scoring judged sentences under another codebook):
+    per text the scores of its sentences merged (max), and the matched pattern ids."""
+    from framing.pipeline import build_nlp
+
+    nlp = build_nlp(codebook)
+    out = []
+    for doc in nlp.pipe(texts, batch_size=64):
+        scores: dict[str, float] = {}
+        pids: list[str] = []
+        for ps in doc._.frame_sentences or []:
+            for f, v in ps["scores"].items():
+                scores[f] = max(scores.get(f, 0.0), v)
+            pids += [m[3] for m in ps["matches"]]
+        out.append({"scores": scores, "patterns": sorted(set(pids))})
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# sampling
+# ----------------------------------------------------------------------------------------------
+def sample_size(n_pop: int, base: int, cap: int) -> int:
+    """How many sentences to draw for a pattern matching in ``n_pop`` sentences: ``base``, up
+    to ``cap`` for frequent patterns (growing with the square root of the population).
+
+    >>> [sample_size(n, 4, 16) for n in (0, 3, 50, 1600, 40000)]
+    [0, 3, 4, 10, 16]
+    """
+    return min(n_pop, max(base, min(cap, round(math.sqrt(n_pop) / 4))))
+
+
+def draw(population: dict[str, list[tuple[str, int, int]]], seed: int, base: int, cap: int
+         ) -> dict[str, list[tuple[str, int, int]]]:
+    """A seeded simple random sample of each pattern's sentences (independent per pattern)."""
+    out = {}
+    for pid in sorted(population):
+        pop = sorted(set(population[pid]))
+        rng = random.Random(f"{seed}:{pid}")
+        out[pid] = sorted(rng.sample(pop, sample_size(len(pop), base, cap)))
+    return out
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    path = speech_path(args.data_dir)
+    if not path.exists():
+        print(f"skip: {path} not found", file=sys.stderr)
+        return 0
+    codebook = load_codebook(args.patterns_rev)
+    first = scan(path, codebook, collect=True, limit=args.limit)
+    drawn = draw(first.population, args.seed, args.base, args.cap)
+    keys = {k for ks in drawn.values() for k in ks}
+    # second pass: the rule output on the drawn sentences (every match, all frames)
+    second = scan(path, codebook, keep=keys, limit=args.limit)
+    texts = {d["id"]: d["text"] for d in read_speeches(path, {k[0] for k in keys})}
+    rev = args.patterns_rev or _git_head()
+    design = {"seed": args.seed, "base": args.base, "cap": args.cap, "patterns_rev": rev,
+              "data": SPEECH_FILE, "speeches": first.n_speeches,
+              "sentences": first.n_sentences, "excluded": "sentences of corpora/realdev",
+              "patterns": {p.id: {"frame": p.frame, "N": len(set(first.population.get(p.id, []))),
+                                  "n": len(drawn.get(p.id, []))}
+                           for p in codebook.patterns}}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    frame_of = {p.id: p.frame for p in codebook.patterns}
+    parent_of = {f: codebook.parent(f) for f in codebook.frame_ids}
+    family = {f: {f, *codebook.children(f), *codebook.ancestors(f)} for f in codebook.frame_ids}
+    # worksheet: one unit per (sentence, frame) that some pattern of the frame drew
+    units: dict[tuple[tuple[str, int, int], str], list[str]] = defaultdict(list)
+    for pid, ks in drawn.items():
+        for k in ks:
+            units[(k, frame_of[pid])].append(pid)
+    # grouped by sentence (a sentence drawn for several frames is read once), shuffled so
+    # that frames and eras mix while reading
+    by_sent: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for key, frame in units:
+        by_sent[key].append(frame)
+    order = sorted(by_sent)
+    random.Random(args.seed).shuffle(order)
+    n_unit = 0
+    with (out / "worksheet.jsonl").open("w", encoding="utf-8") as f, \
+            (out / "worksheet.txt").open("w", encoding="utf-8") as txt:
+        for key in order:
+            sent = texts[key[0]][key[1]:key[2]]
+            frames = sorted(by_sent[key])
+            spans = [(a, b) for pid, a, b in second.sentences[key].matches
+                     if frame_of[pid] in frames]
+            txt.write(f"\n## {key[0]}\n{_mark(sent, key[1], spans)}\n")
+            for frame in frames:
+                pats = sorted({pid for pid, _, _ in second.sentences[key].matches
+                               if frame_of[pid] == frame})
+                cues = sorted({sent[a - key[1]:b - key[1]].lower()
+                               for pid, a, b in second.sentences[key].matches
+                               if frame_of[pid] == frame})
+                f.write(json.dumps({"unit": n_unit, "doc_id": key[0], "start": key[1],
+                                    "end": key[2], "sha1": span_hash(sent), "frame": frame,
+                                    "parent": parent_of[frame],
+                                    "drawn_for": sorted(units[(key, frame)]),
+                                    "patterns": pats, "spans": {
+                                        pid: [a, b] for pid, a, b in reversed(
+                                            second.sentences[key].matches)
+                                        if pid in units[(key, frame)]}},
+                                   ensure_ascii=False) + "\n")
+                txt.write(f"  u{n_unit} {frame}: {' | '.join(cues)}"
+                          f"  ({', '.join(p.split('.', 1)[1] for p in pats)})\n")
+                n_unit += 1
+    (out / "design.json").write_text(json.dumps(design, indent=1) + "\n")
+    # per drawn sentence, the patterns matched in it of the drawn frames' families (what the
+    # inclusion probabilities need), no text
+    with (out / "sample.jsonl").open("w", encoding="utf-8") as f:
+        for key in sorted(by_sent):
+            fams = set().union(*(family[fr] for fr in by_sent[key]))
+            pids = sorted({pid for pid, _, _ in second.sentences[key].matches
+                           if frame_of[pid] in fams})
+            f.write(json.dumps({"doc_id": key[0], "start": key[1], "end": key[2],
+                                "sha1": span_hash(texts[key[0]][key[1]:key[2]]),
+                                "patterns": pids}) + "\n")
+    print(f"{len(keys)} sentences, {n_unit} units (sentence x frame) for "
+          f"{sum(1 for v in drawn.values() if v)} patterns; worksheet in {out}", file=sys.stderr)
+    print("copy design.json and sample.jsonl to corpora/ruleaudit/ (they hold no text)",
+          file=sys.stderr)
+    return 0
+
+
+def _mark(sent: str, offset: int, spans: list[tuple[int, int]]) -> str:
+    """The sentence with matched spans in [[double brackets]]."""
+    out, pos = [], 0
+    for a, b in sorted(set(spans)):
+        a, b = a - offset, b - offset
+        if a < pos:
+            continue
+        out += [sent[pos:a], "[[", sent[a:b], "]]"]
+        pos = b
+    out.append(sent[pos:])
+    return "".join(out)
+
+
+def _git_head() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+# ----------------------------------------------------------------------------------------------
+# judgments
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class Judgment:
+    """The verdict on one drawn match: does its sentence use the pattern's frame?"""
+
+    doc_id: str
+    sent_start: int
+    sent_end: int
+    sha1: str
+    frame: str
+    pattern: str
+    match_start: int
+    match_end: int
+    verdict: str
+    parent_verdict: str | None = None
+    note: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.doc_id, self.sent_start, self.sent_end)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "correct"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if v is not None}
+        return d
+
+
+def load_judgments(path: Path = JUDGMENTS) -> list[Judgment]:
+    out = []
+    if not path.exists():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        try:
+            j = Judgment(**d)
+        except TypeError as e:
+            raise DriftError(f"{path}:{n}: {e}") from None
+        if j.verdict not in VERDICTS or (j.parent_verdict not in (None, *VERDICTS)):
+            raise DriftError(f"{path}:{n}: verdicts must be one of {VERDICTS}")
+        out.append(j)
+    return out
+
+
+def load_sample(path: Path = SAMPLE) -> dict[tuple[str, int, int], dict[str, Any]]:
+    out = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                out[(d["doc_id"], d["start"], d["end"])] = d
+    return out
+
+
+def check_text(keys: Iterable[tuple[str, int, int, str]], path: Path) -> dict[tuple[str, int, int],
+                                                                              str]:
+    """Sentence text per key, from the speech file; DriftError on any mismatch."""
+    keys = list(keys)
+    texts = {d["id"]: d["text"] for d in read_speeches(path, {k[0] for k in keys})}
+    out, problems = {}, []
+    for doc_id, s, e, sha in keys:
+        doc = texts.get(doc_id)
+        if doc is None:
+            problems.append(f"{doc_id}: not in {path.name}")
+            continue
+        span = doc[s:e]
+        if span_hash(span) != sha:
+            problems.append(f"{doc_id}:{s}-{e}: hash {span_hash(span)} != {sha}")
+            continue
+        out[(doc_id, s, e)] = span
+    if problems:
+        raise DriftError(f"{len(problems)} judged sentence(s) do not match {path}: "
+                         + "; ".join(problems[:5]))
+    return out
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Verdict lines ``UNIT c|i|p [note]`` (p: the child frame is wrong but the sentence uses
+    its parent) for worksheet units -> one judgment per drawn pattern, appended to
+    ``--judgments`` (units already judged there are skipped)."""
+    work = {}
+    for line in (Path(args.out) / "worksheet.jsonl").read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        work[d["unit"]] = d
+    existing = load_judgments(args.judgments)
+    done = {(j.key, j.pattern) for j in existing}
+    new: list[Judgment] = []
+    for n, line in enumerate(Path(args.verdicts).read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(None, 2)
+        unit, code = int(parts[0]), parts[1]
+        note = parts[2].strip() if len(parts) > 2 else None
+        if code not in ("c", "i", "p") or unit not in work:
+            raise SystemExit(f"{args.verdicts}:{n}: bad line {line!r}")
+        w = work[unit]
+        if code == "p" and not _has_child(w["frame"]):
+            raise SystemExit(f"{args.verdicts}:{n}: 'p' only for federalism/enforcement units")
+        key = (w["doc_id"], w["start"], w["end"])
+        for pid in w["drawn_for"]:
+            if (key, pid) in done:
+                continue
+            a, b = w["spans"][pid]
+            parent = None
+            if _has_child(w["frame"]):
+                parent = "correct" if code in ("c", "p") else "incorrect"
+            new.append(Judgment(w["doc_id"], w["start"], w["end"], w["sha1"], w["frame"],
+                                pid, a, b, "correct" if code == "c" else "incorrect",
+                                parent, note))
+            done.add((key, pid))
+    with Path(args.judgments).open("a", encoding="utf-8") as f:
+        for j in new:
+            f.write(json.dumps(j.to_dict(), ensure_ascii=False) + "\n")
+    print(f"{len(new)} judgments added to {args.judgments}", file=sys.stderr)
+    return 0
+
+
+def _has_child(frame: str) -> bool:
+    return frame in ("federalism", "enforcement")
+
+
+# ----------------------------------------------------------------------------------------------
+# estimates
+# ----------------------------------------------------------------------------------------------
+def pattern_precision(judgments: Sequence[Judgment]) -> dict[str, dict[str, Any]]:
+    """Per pattern: judged, correct, precision and Wilson interval (its own draws only)."""
+    by: dict[str, list[bool]] = defaultdict(list)
+    for j in judgments:
+        by[j.pattern].append(j.ok)
+    out = {}
+    for pid, oks in sorted(by.items()):
+        k, n = sum(oks), len(oks)
+        lo, hi = wilson(k, n)
+        out[pid] = {"n": n, "correct": k, "precision": round(k / n, 4), "low": _r(lo),
+                    "high": _r(hi)}
+    return out
+
+
+@dataclass
+class Unit:
+    """A judged (sentence, frame): its truth and which patterns of the design drew it."""
+
+    key: tuple[str, int, int]
+    frame: str
+    truth: bool
+    pi: float
+
+
+def frame_units(judgments: Sequence[Judgment], sample: dict[tuple[str, int, int], dict[str, Any]],
+                design: dict[str, Any], codebook: Any) -> dict[str, list[Unit]]:
+    """Judged units per frame with their inclusion probability under the design; a parent
+    frame's units include its children's (truth: the child is correct or the parent verdict)."""
+    pats = design["patterns"]
+    rate = {pid: (v["n"] / v["N"] if v["N"] else 0.0) for pid, v in pats.items()}
+    verdict: dict[tuple[tuple[str, int, int], str], bool] = {}
+    parent_v: dict[tuple[tuple[str, int, int], str], bool] = {}
+    drawn: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    for j in judgments:
+        verdict[(j.key, j.frame)] = verdict.get((j.key, j.frame), False) or j.ok
+        if j.parent_verdict is not None:
+            parent_v[(j.key, j.frame)] = j.parent_verdict == "correct"
+        drawn[j.key].add(j.pattern)
+    out: dict[str, list[Unit]] = {}
+    for f in codebook.frame_ids:
+        family = {f, *codebook.children(f)}
+        units = []
+        for key, pids in drawn.items():
+            fam_pids = {p for p in pids if pats.get(p, {}).get("frame") in family}
+            if not fam_pids:
+                continue
+            row = sample.get(key)
+            matched = set(row["patterns"]) if row else fam_pids
+            fam_matched = {p for p in matched if pats.get(p, {}).get("frame") in family}
+            miss = 1.0
+            for p in fam_matched:
+                miss *= 1.0 - rate.get(p, 0.0)
+            truth = verdict.get((key, f), False)
+            for c in codebook.children(f):
+                if (key, c) in verdict:
+                    truth = truth or verdict[(key, c)] or parent_v.get((key, c), False)
+            units.append(Unit(key, f, truth, 1.0 - miss))
+        out[f] = units
+    return out
+
+
+def frame_precision(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int],
+                                                                 dict[str, float]],
+                    codebook: Any) -> dict[str, dict[str, Any]]:
+    """Per frame: HT precision of sentence labels (score >= threshold) and of any cue
+    (score > 0) under the codebook whose scores are in ``rescored``."""
+    out = {}
+    for f, us in units.items():
+        th = codebook.threshold(f)
+        lab = [(1.0 / u.pi, u.truth) for u in us
+               if rescored.get(u.key, {}).get(f, 0.0) >= th and u.pi > 0]
+        cue = [(1.0 / u.pi, u.truth) for u in us
+               if rescored.get(u.key, {}).get(f, 0.0) > 0 and u.pi > 0]
+        out[f] = {"label": weighted_precision(lab), "cue": weighted_precision(cue)}
+    return out
+
+
+def rescore(codebook: Any, keys: Sequence[tuple[str, int, int]], texts: dict[tuple[str, int, int],
+                                                                            str]
+            ) -> dict[tuple[str, int, int], dict[str, float]]:
+    """Scores of each judged sentence, analysed as a text of its own, under ``codebook``."""
+    res = sentence_scores(codebook, [texts[k] for k in keys])
+    return {k: r["scores"] for k, r in zip(keys, res, strict=True)}
+
+
+def _audit_inputs(args: argparse.Namespace) -> tuple[list[Judgment], dict[Any, Any],
+                                                      dict[str, Any]]:
+    judgments = load_judgments(args.judgments)
+    sample = load_sample(args.sample)
+    design = json.loads(Path(args.design).read_text()) if Path(args.design).exists() else {}
+    return judgments, sample, design
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    path = speech_path(args.data_dir)
+    if not path.exists():
+        print(f"skip: {path} not found", file=sys.stderr)
+        return 0
+    judgments, sample, design = _audit_inputs(args)
+    if not judgments or not design:
+        print("no judgments or no design yet: run `sample`, judge, `ingest`", file=sys.stderr)
+        return 2
+    try:
+        texts = check_text({(j.doc_id, j.sent_start, j.sent_end, j.sha1) for j in judgments},
+                           path)
+    except DriftError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    keys = sorted(texts)
+    report: dict[str, Any] = {"judgments": len(judgments), "sentences": len(keys),
+                              "design": {k: design[k] for k in ("seed", "base", "cap",
+                                                                "patterns_rev", "speeches",
+                                                                "sentences")}}
+    report["patterns"] = pattern_precision(judgments)
+    versions = [("current", None)]
+    if args.baseline:
+        versions.insert(0, ("baseline", args.baseline))
+    for name, rev in versions:
+        cb = load_codebook(rev)
+        units = frame_units(judgments, sample, design, cb)
+        scores = rescore(cb, keys, texts)
+        block: dict[str, Any] = {"patterns_rev": rev or _git_head(),
+                                 "frames": frame_precision(units, scores, cb)}
+        if not args.no_corpus:
+            block["corpus"] = scan(path, cb, limit=args.limit).summary()
+        report[name] = block
+    _print_report(report)
+    if args.write:
+        PRECISION.write_text(json.dumps(report, indent=1) + "\n")
+        print(f"wrote {PRECISION}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, indent=1))
+    return 0
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    err = sys.stderr
+    for name in ("baseline", "current"):
+        if name not in report:
+            continue
+        block = report[name]
+        print(f"\n== {name} ({block['patterns_rev'][:12]})", file=err)
+        print(f"{'frame':46s} {'label P [95% CI]':>22s} {'n':>4s}  {'cue P':>6s} {'n':>4s}",
+              file=err)
+        for f, v in block["frames"].items():
+            lab, cue = v["label"], v["cue"]
+            ci = (f"{lab['precision']:.2f} [{lab['low']:.2f},{lab['high']:.2f}]"
+                  if lab["precision"] is not None else "-")
+            cp = f"{cue['precision']:.2f}" if cue["precision"] is not None else "-"
+            print(f"{f:46s} {ci:>22s} {lab['n_judged']:4d}  {cp:>6s} {cue['n_judged']:4d}",
+                  file=err)
+        if "corpus" in block:
+            c = block["corpus"]
+            print(f"corpus: {c['sentences']} sentences, label rate {c['label_rate']:.3f}, "
+                  f"{c['mean_frames_per_speech']:.2f} frames per speech", file=err)
+
+
+def cmd_counts(args: argparse.Namespace) -> int:
+    path = speech_path(args.data_dir)
+    if not path.exists():
+        print(f"skip: {path} not found", file=sys.stderr)
+        return 0
+    cb = load_codebook(args.patterns_rev)
+    res = scan(path, cb, collect=True, limit=args.limit)
+    counts = {p.id: len(set(res.population.get(p.id, []))) for p in cb.patterns}
+    out = {"corpus": res.summary(), "pattern_sentences": counts}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    else:
+        for pid, n in sorted(counts.items(), key=lambda x: -x[1]):
+            print(f"{n:7d} {pid}")
+        c = out["corpus"]
+        print(f"corpus: {c['sentences']} sentences, label rate {c['label_rate']:.3f}, "
+              f"{c['mean_frames_per_speech']:.2f} frames per speech", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# fitting weights
+# ----------------------------------------------------------------------------------------------
+def fit_weights(judgments: Sequence[Judgment], codebook: Any, strength: float,
+                floor: float = 0.05) -> dict[str, dict[str, Any]]:
+    """Posterior-mean precision per judged pattern (Beta prior centred on its frame's pooled
+    precision, ``strength`` pseudo-judgments); patterns without judgments are left out.
+
+    >>> from framing.codebook import Codebook
+    >>> cb = Codebook.default()
+    >>> js = [Judgment("d", 0, 9, "0" * 12, "federalism", "federalism.tenth_amendment", 0, 3,
+    ...                v) for v in ("correct", "correct", "incorrect")]
+    >>> fit_weights(js, cb, 4.0)["federalism.tenth_amendment"]["weight"]  # (2 + 4 * 2/3) / 7
+    0.67
+    """
+    by_pat = pattern_precision(judgments)
+    frame_of = {p.id: p.frame for p in codebook.patterns}
+    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, v in by_pat.items():
+        if pid in frame_of:
+            pooled[frame_of[pid]][0] += v["correct"]
+            pooled[frame_of[pid]][1] += v["n"]
+    out = {}
+    for pid, v in by_pat.items():
+        if pid not in frame_of:
+            continue
+        k, n = pooled[frame_of[pid]]
+        m = k / n
+        w = (v["correct"] + strength * m) / (v["n"] + strength)
+        out[pid] = {"weight": round(max(floor, min(0.95, w)), 2), "k": v["correct"],
+                    "n": v["n"], "prior": round(m, 3)}
+    return out
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from framing.codebook import Codebook
+
+    judgments = load_judgments(args.judgments)
+    if not judgments:
+        print("no judgments", file=sys.stderr)
+        return 2
+    cb = Codebook.default()
+    fitted = fit_weights(judgments, cb, args.prior_strength)
+    changed = 0
+    for f in sorted(PATTERN_DIR.glob("*.jsonl")):
+        rows = [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        for r in rows:
+            fit = fitted.get(r["id"])
+            if fit is None or r.get("weight_source", "").startswith("fixed"):
+                continue
+            if r.get("weight") != fit["weight"]:
+                changed += 1
+            r["weight"] = fit["weight"]
+            r["weight_source"] = (f"audit: {fit['k']}/{fit['n']} judged correct, Beta prior "
+                                  f"mean {fit['prior']:.2f} x {args.prior_strength:g}")
+        if args.write:
+            f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                         encoding="utf-8")
+    print(f"{len(fitted)} patterns fitted, {changed} weights "
+          f"{'changed' if args.write else 'would change (use --write)'}", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    ap.add_argument("--judgments", type=Path, default=JUDGMENTS)
+    ap.add_argument("--sample", type=Path, default=SAMPLE)
+    ap.add_argument("--design", type=Path, default=DESIGN)
+    ap.add_argument("--limit", type=int, default=None, help="first N speeches only (tests)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("counts", help="matches per pattern and label rate")
+    c.add_argument("--patterns-rev", default=None)
+    c.add_argument("--json", action="store_true")
+    s = sub.add_parser("sample", help="draw the sample and write a worksheet")
+    s.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ruleaudit")
+    s.add_argument("--seed", type=int, default=18)
+    s.add_argument("--base", type=int, default=4)
+    s.add_argument("--cap", type=int, default=16)
+    s.add_argument("--patterns-rev", default=None)
+    i = sub.add_parser("ingest", help="verdict lines -> judgments")
+    i.add_argument("verdicts", type=Path)
+    i.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ruleaudit")
+    r = sub.add_parser("report", help="precision per pattern and frame, label rates")
+    r.add_argument("--baseline", default=None, help="git revision of the 'before' patterns")
+    r.add_argument("--write", action="store_true", help=f"write {PRECISION.name}")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("--no-corpus", action="store_true", help="skip the whole-corpus scans")
+    f = sub.add_parser("fit", help="refit pattern weights from the judgments")
+    f.add_argument("--prior-strength", type=float, default=4.0)
+    f.add_argument("--write", action="store_true")
+    args = ap.parse_args(argv)
+    return {"counts": cmd_counts, "sample": cmd_sample, "ingest": cmd_ingest,
+            "report": cmd_report, "fit": cmd_fit}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
