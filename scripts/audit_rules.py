@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -596,27 +597,72 @@ def frame_units(judgments: Sequence[Judgment], sample: dict[tuple[str, int, int]
 
 
 def frame_precision(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int],
-                                                                 dict[str, float]],
+                                                                 dict[str, Any]],
                     codebook: Any) -> dict[str, dict[str, Any]]:
     """Per frame: HT precision of sentence labels (score >= threshold) and of any cue
-    (score > 0) under the codebook whose scores are in ``rescored``."""
+    (score > 0) under the codebook whose results are in ``rescored``."""
     out = {}
     for f, us in units.items():
         th = codebook.threshold(f)
-        lab = [(1.0 / u.pi, u.truth) for u in us
-               if rescored.get(u.key, {}).get(f, 0.0) >= th and u.pi > 0]
-        cue = [(1.0 / u.pi, u.truth) for u in us
-               if rescored.get(u.key, {}).get(f, 0.0) > 0 and u.pi > 0]
+
+        def score(u: Unit, f: str = f) -> float:
+            return float(rescored.get(u.key, {}).get("scores", {}).get(f, 0.0))
+
+        lab = [(1.0 / u.pi, u.truth) for u in us if score(u) >= th and u.pi > 0]
+        cue = [(1.0 / u.pi, u.truth) for u in us if score(u) > 0 and u.pi > 0]
         out[f] = {"label": weighted_precision(lab), "cue": weighted_precision(cue)}
     return out
 
 
 def rescore(codebook: Any, keys: Sequence[tuple[str, int, int]], texts: dict[tuple[str, int, int],
                                                                             str]
-            ) -> dict[tuple[str, int, int], dict[str, float]]:
-    """Scores of each judged sentence, analysed as a text of its own, under ``codebook``."""
+            ) -> dict[tuple[str, int, int], dict[str, Any]]:
+    """Scores and matched pattern ids of each judged sentence, analysed as a text of its own,
+    under ``codebook``."""
     res = sentence_scores(codebook, [texts[k] for k in keys])
-    return {k: r["scores"] for k, r in zip(keys, res, strict=True)}
+    return {k: {"scores": r["scores"], "patterns": set(r["patterns"])}
+            for k, r in zip(keys, res, strict=True)}
+
+
+def pattern_units(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int],
+                                                               dict[str, Any]],
+                  codebook: Any) -> dict[str, list[tuple[float, bool]]]:
+    """Per pattern of ``codebook``: (HT weight, truth) of the judged units of its frame in which
+    it matches. A verdict is about the sentence using the frame, so it holds for every pattern
+    of that frame matched in the sentence: patterns added or narrowed after the sample was
+    drawn are estimated on the units they match, weighted by the design."""
+    frame_of = {p.id: p.frame for p in codebook.patterns}
+    by: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for f, us in units.items():
+        for u in us:
+            if u.pi <= 0 or u.key not in rescored:
+                continue
+            for pid in rescored[u.key]["patterns"]:
+                if frame_of.get(pid) == f:
+                    by[pid].append((1.0 / u.pi, u.truth))
+    return dict(by)
+
+
+def calibration(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int],
+                                                             dict[str, Any]],
+                bins: Sequence[float] = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 1.01)
+                ) -> list[dict[str, Any]]:
+    """Rule score against the judged truth, all frames pooled: per score bin the mean score
+    and the HT share of judged units that use the frame (a calibrated score matches it)."""
+    rows = []
+    for lo, hi in itertools.pairwise(bins):
+        pairs, scores = [], []
+        for f, us in units.items():
+            for u in us:
+                sc = rescored.get(u.key, {}).get("scores", {}).get(f, 0.0)
+                if u.pi > 0 and sc > 0 and lo <= sc < hi:
+                    pairs.append((1.0 / u.pi, u.truth))
+                    scores.append((1.0 / u.pi, sc))
+        if pairs:
+            tot = sum(w for w, _ in scores)
+            rows.append({"bin": [lo, min(hi, 1.0)], "mean_score": round(
+                sum(w * sc for w, sc in scores) / tot, 3), **weighted_precision(pairs)})
+    return rows
 
 
 def _audit_inputs(args: argparse.Namespace) -> tuple[list[Judgment], dict[Any, Any],
@@ -647,7 +693,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                               "design": {k: design[k] for k in ("seed", "base", "cap",
                                                                 "patterns_rev", "speeches",
                                                                 "sentences")}}
-    report["patterns"] = pattern_precision(judgments)
+    report["drawn_patterns"] = pattern_precision(judgments)
     versions = [("current", None)]
     if args.baseline:
         versions.insert(0, ("baseline", args.baseline))
@@ -656,7 +702,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         units = frame_units(judgments, sample, design, cb)
         scores = rescore(cb, keys, texts)
         block: dict[str, Any] = {"patterns_rev": rev or _git_head(),
-                                 "frames": frame_precision(units, scores, cb)}
+                                 "frames": frame_precision(units, scores, cb),
+                                 "calibration": calibration(units, scores),
+                                 "patterns": {pid: weighted_precision(v) for pid, v in sorted(
+                                     pattern_units(units, scores, cb).items())}}
         if not args.no_corpus:
             block["corpus"] = scan(path, cb, limit=args.limit).summary()
         report[name] = block
@@ -714,64 +763,176 @@ def cmd_counts(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 # fitting weights
 # ----------------------------------------------------------------------------------------------
-def fit_weights(judgments: Sequence[Judgment], codebook: Any, strength: float,
-                floor: float = 0.05) -> dict[str, dict[str, Any]]:
-    """Posterior-mean precision per judged pattern (Beta prior centred on its frame's pooled
-    precision, ``strength`` pseudo-judgments); patterns without judgments are left out.
+# ----------------------------------------------------------------------------------------------
+# gold: the project's own labelled sentences
+# ----------------------------------------------------------------------------------------------
+def score_gold(codebook: Any, examples: Sequence[tuple[str, list[str]]]) -> dict[str, Any]:
+    """Sentence-level micro/macro precision, recall and F1 of the rule layer (each sentence
+    analysed as a text of its own, labels closed under parents as in the corpora)."""
+    import framing
+    from framing.corpora import label_closure
 
-    >>> from framing.codebook import Codebook
-    >>> cb = Codebook.default()
-    >>> js = [Judgment("d", 0, 9, "0" * 12, "federalism", "federalism.tenth_amendment", 0, 3,
-    ...                v) for v in ("correct", "correct", "incorrect")]
-    >>> fit_weights(js, cb, 4.0)["federalism.tenth_amendment"]["weight"]  # (2 + 4 * 2/3) / 7
-    0.67
-    """
-    by_pat = pattern_precision(judgments)
+    analyzer = framing.load(rules_only=True, codebook=codebook)
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    res = analyzer.pipe({"id": str(i), "text": t} for i, (t, _) in enumerate(examples))
+    for (_, gold), r in zip(examples, res, strict=True):
+        g, pr = set(label_closure(gold)), set(label_closure(r.labels))
+        tp.update(g & pr)
+        fp.update(pr - g)
+        fn.update(g - pr)
+
+    def prf(t: int, p: int, n: int) -> dict[str, float | None]:
+        prec = t / (t + p) if t + p else None
+        rec = t / (t + n) if t + n else None
+        f1 = (2 * prec * rec / (prec + rec) if prec and rec else 0.0) if (
+            prec is not None and rec is not None) else None
+        return {"precision": _r(prec), "recall": _r(rec), "f1": _r(f1)}
+
+    frames = codebook.frame_ids
+    per = {f: {**prf(tp[f], fp[f], fn[f]), "support": tp[f] + fn[f],
+               "predicted": tp[f] + fp[f]} for f in frames}
+    supported = [f for f in frames if per[f]["support"]]
+    macro = {k: _r(sum(per[f][k] or 0.0 for f in supported) / len(supported))
+             for k in ("precision", "recall", "f1")} if supported else {}
+    micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return {"sentences": len(examples), "micro": micro, "macro": macro, "per_frame": per}
+
+
+def gold_sets(data_dir: Path) -> dict[str, list[tuple[str, list[str]]]]:
+    """The gold sentence sets: op-ed test split and (when the speeches are there) realdev."""
+    from framing.corpora import iter_frame_examples, load_opeds
+
+    out = {"opeds_test": [(e["text"], e["labels"]) for e in
+                          iter_frame_examples(load_opeds(split="test"))]}
+    speeches = speech_path(data_dir)
+    if speeches.exists():
+        from framing.realdev import attach_text, load_annotations
+
+        items = load_annotations()
+        attach_text(items, speeches)
+        out["realdev"] = [(it.text, it.labels) for it in items]
+    return out
+
+
+def cmd_gold(args: argparse.Namespace) -> int:
+    sets = gold_sets(args.data_dir)
+    versions = [("current", None)] + ([("baseline", args.baseline)] if args.baseline else [])
+    out: dict[str, Any] = {}
+    for name, rev in versions:
+        cb = load_codebook(rev)
+        out[name] = {k: score_gold(cb, v) for k, v in sets.items()}
+        for k, v in out[name].items():
+            mi, ma = v["micro"], v["macro"]
+            print(f"{name:8s} {k:11s} n={v['sentences']:4d} micro P/R/F1 {mi['precision']:.3f}/"
+                  f"{mi['recall']:.3f}/{mi['f1']:.3f}  macro P/R/F1 {ma['precision']:.3f}/"
+                  f"{ma['recall']:.3f}/{ma['f1']:.3f}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(out, indent=1))
+    return 0
+
+
+STRONG = 0.5  # a designer's weight at or above this made a cue strong enough on its own
+MIN_PRIOR_N = 10.0  # a tier's prior needs this effective size, else the frame's is used
+
+
+def hand_weight(pattern_row: dict[str, Any]) -> float:
+    """The designer's weight of a pattern (kept in ``hand_weight`` once a fit replaced it)."""
+    return float(pattern_row.get("hand_weight", pattern_row.get("weight", 0.6)))
+
+
+def fit_weights(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int], dict[str, Any]],
+                codebook: Any, hand: dict[str, float], strength: float, floor: float = 0.02
+                ) -> dict[str, dict[str, Any]]:
+    """Posterior-mean precision of each pattern matched in judged sentences.
+
+    A pattern's evidence is the judged units of its frame in which it matches (HT-weighted,
+    Kish effective size ``n_eff``); its prior is a Beta with mean ``m``, the precision of its
+    frame's cues of the same tier (the designer's strong cues, hand weight >= 0.5, or weak
+    ones; the frame's cues as a whole when the tier has fewer than ``MIN_PRIOR_N`` effective
+    judged units), and ``strength`` pseudo-judgments: ``w = (p * n_eff + strength * m) /
+    (n_eff + strength)``. Patterns that match in no judged sentence are left out (they keep
+    their weight)."""
+    per = pattern_units(units, rescored, codebook)
     frame_of = {p.id: p.frame for p in codebook.patterns}
-    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for pid, v in by_pat.items():
-        if pid in frame_of:
-            pooled[frame_of[pid]][0] += v["correct"]
-            pooled[frame_of[pid]][1] += v["n"]
+    tier_of = {pid: hand.get(pid, 0.0) >= STRONG for pid in frame_of}
+    prior_pairs: dict[tuple[str, bool], list[tuple[float, bool]]] = defaultdict(list)
+    frame_pairs: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for f, us in units.items():
+        for u in us:
+            if u.pi <= 0 or u.key not in rescored:
+                continue
+            tiers = {tier_of[pid] for pid in rescored[u.key]["patterns"]
+                     if frame_of.get(pid) == f}
+            for t in tiers:
+                prior_pairs[(f, t)].append((1.0 / u.pi, u.truth))
+            if tiers:
+                frame_pairs[f].append((1.0 / u.pi, u.truth))
     out = {}
-    for pid, v in by_pat.items():
-        if pid not in frame_of:
-            continue
-        k, n = pooled[frame_of[pid]]
-        m = k / n
-        w = (v["correct"] + strength * m) / (v["n"] + strength)
-        out[pid] = {"weight": round(max(floor, min(0.95, w)), 2), "k": v["correct"],
-                    "n": v["n"], "prior": round(m, 3)}
+    for pid, pairs in per.items():
+        f = frame_of[pid]
+        prior = weighted_precision(prior_pairs.get((f, tier_of[pid]), []))
+        if prior["precision"] is None or prior["n_eff"] < MIN_PRIOR_N:
+            prior = weighted_precision(frame_pairs.get(f, []))
+        m = prior["precision"] if prior["precision"] is not None else hand.get(pid, 0.5)
+        est = weighted_precision(pairs)
+        n_eff, p = est["n_eff"], est["precision"]
+        w = (p * n_eff + strength * m) / (n_eff + strength)
+        out[pid] = {"weight": round(min(0.95, max(floor, w)), 2), "n": est["n_judged"],
+                    "n_eff": n_eff, "precision": p, "prior": round(m, 3),
+                    "tier": "strong" if tier_of[pid] else "weak"}
     return out
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    path = speech_path(args.data_dir)
+    if not path.exists():
+        print(f"skip: {path} not found", file=sys.stderr)
+        return 0
     from framing.codebook import Codebook
 
-    judgments = load_judgments(args.judgments)
-    if not judgments:
-        print("no judgments", file=sys.stderr)
+    judgments, sample, design = _audit_inputs(args)
+    if not judgments or not design:
+        print("no judgments or no design yet", file=sys.stderr)
+        return 2
+    try:
+        texts = check_text({(j.doc_id, j.sent_start, j.sent_end, j.sha1) for j in judgments},
+                           path)
+    except DriftError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     cb = Codebook.default()
-    fitted = fit_weights(judgments, cb, args.prior_strength)
+    files = sorted(PATTERN_DIR.glob("*.jsonl"))
+    rows_by_file = {f: [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines()
+                        if line.strip()] for f in files}
+    hand = {r["id"]: hand_weight(r) for rows in rows_by_file.values() for r in rows}
+    units = frame_units(judgments, sample, design, cb)
+    scores = rescore(cb, sorted(texts), texts)
+    fitted = fit_weights(units, scores, cb, hand, args.prior_strength)
     changed = 0
-    for f in sorted(PATTERN_DIR.glob("*.jsonl")):
-        rows = [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
+    for f, rows in rows_by_file.items():
         for r in rows:
             fit = fitted.get(r["id"])
-            if fit is None or r.get("weight_source", "").startswith("fixed"):
+            if fit is None:
+                if "weight_source" not in r:
+                    r["weight_source"] = "hand-set: no match in the judged sentences"
                 continue
             if r.get("weight") != fit["weight"]:
                 changed += 1
+            r["hand_weight"] = hand[r["id"]]
             r["weight"] = fit["weight"]
-            r["weight_source"] = (f"audit: {fit['k']}/{fit['n']} judged correct, Beta prior "
-                                  f"mean {fit['prior']:.2f} x {args.prior_strength:g}")
+            r["weight_source"] = (
+                f"audit: HT precision {fit['precision']:.2f} on {fit['n']} judged sentences "
+                f"(n_eff {fit['n_eff']:g}), Beta prior mean {fit['prior']:.2f} ({fit['tier']} "
+                f"cues of the frame) x {args.prior_strength:g}")
         if args.write:
             f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                          encoding="utf-8")
     print(f"{len(fitted)} patterns fitted, {changed} weights "
           f"{'changed' if args.write else 'would change (use --write)'}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(fitted, indent=1))
     return 0
 
 
@@ -804,10 +965,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--no-corpus", action="store_true", help="skip the whole-corpus scans")
     f = sub.add_parser("fit", help="refit pattern weights from the judgments")
     f.add_argument("--prior-strength", type=float, default=4.0)
-    f.add_argument("--write", action="store_true")
+    f.add_argument("--write", action="store_true", help="rewrite the pattern files")
+    f.add_argument("--json", action="store_true")
+    g = sub.add_parser("gold", help="rule F1 on the op-ed test split and realdev")
+    g.add_argument("--baseline", default=None, help="git revision of the 'before' patterns")
+    g.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     return {"counts": cmd_counts, "sample": cmd_sample, "ingest": cmd_ingest,
-            "report": cmd_report, "fit": cmd_fit}[args.cmd](args)
+            "report": cmd_report, "fit": cmd_fit, "gold": cmd_gold}[args.cmd](args)
 
 
 if __name__ == "__main__":

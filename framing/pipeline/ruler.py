@@ -14,6 +14,13 @@ Scoring (documented so users can reason about it):
   ``1 - exp(-doc_lambda * sum(s_i) / sqrt(n))`` over all ``n`` sentences, so a passing mention
   in a long text stays low.
 
+Token patterns can also test a token's neighbours without making them part of the match, which
+spaCy's Matcher has no operator for: ``{"LOWER": "states", "_": {"prev_lower": {"NOT_IN":
+["united"]}}}`` matches "states" but not the "States" of "United States", and ``{"LEMMA":
+"arrest", "_": {"next_lower": {"NOT_IN": ["development"]}}}`` an arrest but not "arrested
+development" (``prev_lower`` / ``next_lower``: the lower-case text of the previous / next token,
+"" at the start / end of a Doc).
+
 Results go on the Doc as ``doc._.frame_scores`` ({frame: score}), ``doc._.frame_sentences``
 (per sentence: char offsets, scores and matches, plain JSON types) and the span group
 ``doc.spans["frame_evidence"]`` (label = frame, ``id_`` = pattern id). Sentences expose
@@ -41,7 +48,7 @@ from typing import Any
 from spacy.attrs import IDS, IDX, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from framing.codebook import Codebook, Pattern
 
@@ -61,6 +68,24 @@ if not Doc.has_extension("frame_sentences"):
     Doc.set_extension("frame_sentences", default=None)
 if not Span.has_extension("frame_scores"):
     Span.set_extension("frame_scores", getter=_sent_scores_getter)
+
+
+def _prev_lower(token: Token) -> str:
+    """Lower-case text of the token before ``token`` ("" for a Doc's first token): lets a token
+    pattern exclude a left neighbour ("States" after "United")."""
+    return token.doc[token.i - 1].lower_ if token.i > 0 else ""
+
+
+def _next_lower(token: Token) -> str:
+    """Lower-case text of the token after ``token`` ("" for a Doc's last token): a right
+    neighbour a pattern can exclude without making it part of the match."""
+    return token.doc[token.i + 1].lower_ if token.i + 1 < len(token.doc) else ""
+
+
+if not Token.has_extension("prev_lower"):
+    Token.set_extension("prev_lower", getter=_prev_lower)
+if not Token.has_extension("next_lower"):
+    Token.set_extension("next_lower", getter=_next_lower)
 
 
 @dataclass(frozen=True)
