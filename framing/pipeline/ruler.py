@@ -2,10 +2,15 @@
 
 Scoring (documented so users can reason about it):
 
-* A **sentence's** score for a frame is the noisy-OR of the weights of the distinct patterns of
+* A **sentence's** score for a frame is the noisy-OR of the weights of the distinct cues of
   that frame matched in it, ``1 - prod(1 - w)``; a match nested inside a longer match of the same
-  frame is dropped, so one phrase is not counted twice. A child frame's score lifts its parent's
-  (``parent = max(parent, child)``).
+  frame is dropped, so one phrase is not counted twice. A cue is a pattern, or a set of patterns
+  whose ids share their first two dot-separated parts (``political.officials_weak`` and
+  ``political.officials_weak.president``: variants of one cue count once, at the strongest
+  weight matched). A child frame's score lifts its parent's (``parent = max(parent, child)``).
+* A title or heading line (at most 16 tokens, no sentence-final punctuation, every word of four
+  letters or more capitalised; or all in capitals) is not a sentence: patterns do not match in
+  it, so a headline or a byline carries no frame.
 * A **document's** score for a frame (``doc_pooling="any"``, the default) is the noisy-OR of the
   scores of the sentences that carry the frame (score at or above the frame's threshold): a
   document uses a frame when at least one sentence does, the same definition the project's
@@ -174,6 +179,7 @@ class FrameRuler:
         for pid, ks in by_id.items():
             phrase.add(pid, ks)
         self._weights = {p.id: p.weight for p in self.codebook.patterns}
+        self._cue = {p.id: ".".join(p.id.split(".")[:2]) for p in self.codebook.patterns}
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
         self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
@@ -220,9 +226,14 @@ class FrameRuler:
         group = []
         ends = [b[1] for b in bounds]
         hashes = self._hashes  # label and id as hashes: no string lookups per span
+        headline: dict[int, bool] = {}
         for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
             if i < 0 or e > ends[i]:
+                continue
+            if i not in headline:
+                headline[i] = _is_headline(doc, bounds[i][0], bounds[i][1])
+            if headline[i]:
                 continue
             frame = self._frame_of[pid]
             group.append(Span(doc, s, e, label=hashes[frame], span_id=hashes[pid]))
@@ -233,11 +244,12 @@ class FrameRuler:
         thresholds = self._thresholds
         for ps in per_sent:
             miss: dict[str, float] = {}
-            seen: set[str] = set()
+            strongest: dict[str, tuple[str, float]] = {}  # cue -> (frame, weight)
             for _, _, frame, pid, w in ps["matches"]:
-                if pid in seen:
-                    continue
-                seen.add(pid)
+                cue = self._cue[pid]
+                if cue not in strongest or w > strongest[cue][1]:
+                    strongest[cue] = (frame, w)
+            for frame, w in strongest.values():
                 miss[frame] = miss.get(frame, 1.0) * (1.0 - w)
             scores = {f: 1.0 - m for f, m in miss.items()}
             for f, sc in list(scores.items()):
@@ -317,6 +329,36 @@ def _phrase_keys(nlp: Language, before: list[str], phrases: list[str], attr: str
         bounds = np.searchsorted(which, np.arange(len(part) + 1)).tolist()
         out.extend(tuple(values[bounds[k]:bounds[k + 1]]) for k in range(len(part)))
     return out
+
+
+#: Longest line (in tokens) that can be a title or heading rather than a sentence.
+_HEADLINE_MAX = 16
+
+
+def _is_headline(doc: Doc, start: int, end: int) -> bool:
+    """Whether tokens ``start:end`` are a title or heading rather than a sentence: at most
+    ``_HEADLINE_MAX`` tokens and either all letters in capitals, or no sentence-final
+    punctuation and every word of four letters or more capitalised (two such words at least).
+
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> [_is_headline(d, 0, len(d)) for d in nlp.pipe(
+    ...     ["Let the States Lead on Drug Policy", "Leave drug policy to the states.",
+    ...      "DEPARTMENT OF JUSTICE"])]
+    [True, False, True]
+    """
+    if end - start > _HEADLINE_MAX:
+        return False
+    words = [t for t in doc[start:end] if t.is_alpha]
+    if not words:
+        return False
+    if all(t.is_upper for t in words) and sum(len(t) > 1 for t in words) >= 2:
+        return True
+    last = next((t for t in reversed(doc[start:end]) if not t.is_space), None)
+    if last is None or last.text in (".", "!", "?", "...") or last.text.endswith((".", "!", "?")):
+        return False
+    long_words = [t for t in words if len(t) >= 4]
+    return len(long_words) >= 2 and all(t.is_title or t.is_upper for t in long_words)
 
 
 def _sentence_bounds(doc: Doc) -> tuple[list[tuple[int, int, int, int]], list[int], list[int]]:
