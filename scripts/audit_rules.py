@@ -35,10 +35,14 @@ Estimates:
   frames per speech, under the current patterns and (``--baseline REV``) under the patterns of
   a git revision.
 
-Weights (``fit``): each pattern's weight is the posterior mean of its precision under a Beta
-prior centred on its frame's pooled precision with ``--prior-strength`` pseudo-judgments,
-``(k + s * m) / (n + s)``; a pattern with no judged match keeps its weight. Each refitted pattern
-gets a ``weight_source`` note saying so.
+Weights (``fit``): each pattern's weight is the posterior mean of its precision, measured on the
+judged sentence x frame units it matches in (HT-weighted; speeches from ``--since``, default
+1946, on), under a Beta prior centred on the precision of its frame's cues of the same tier
+(the designer's strong cues or weak ones) with ``--prior-strength`` pseudo-judgments:
+``(p * n_eff + s * m) / (n_eff + s)``. A weak cue stays below every threshold (``WEAK_CAP``)
+unless it is marked ``"standalone": true`` and measured precise enough on enough sentences; a
+pattern with no judged match keeps its weight. Each refitted pattern keeps its designer's
+weight in ``hand_weight`` and gets a ``weight_source`` note. See :func:`fit_weights`.
 
 Exit status: 0 on success or when the speech file is absent (prints ``skip: ...``), 2 when the
 judgments do not match the data.
