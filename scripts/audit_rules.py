@@ -780,9 +780,12 @@ def score_gold(codebook: Any, examples: Sequence[tuple[str, list[str]]]) -> dict
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
+    labelled = gold_labelled = 0
     res = analyzer.pipe({"id": str(i), "text": t} for i, (t, _) in enumerate(examples))
     for (_, gold), r in zip(examples, res, strict=True):
         g, pr = set(label_closure(gold)), set(label_closure(r.labels))
+        labelled += bool(pr)
+        gold_labelled += bool(g)
         tp.update(g & pr)
         fp.update(pr - g)
         fn.update(g - pr)
@@ -801,19 +804,31 @@ def score_gold(codebook: Any, examples: Sequence[tuple[str, list[str]]]) -> dict
     macro = {k: _r(sum(per[f][k] or 0.0 for f in supported) / len(supported))
              for k in ("precision", "recall", "f1")} if supported else {}
     micro = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
-    return {"sentences": len(examples), "micro": micro, "macro": macro, "per_frame": per}
+    n = len(examples)
+    return {"sentences": n, "label_rate": _r(labelled / n if n else None),
+            "gold_label_rate": _r(gold_labelled / n if n else None),
+            "micro": micro, "macro": macro, "per_frame": per}
 
 
 def gold_sets(data_dir: Path) -> dict[str, list[tuple[str, list[str]]]]:
     """The gold sentence sets: the op-ed test split (reported, never tuned on), the op-ed train
-    and dev splits (what rule changes may be tuned on) and, when the speeches are there,
-    realdev."""
+    and dev splits (what rule changes may be tuned on), the train and dev splits of the news
+    corpus (``corpora/news``, modern news-style prose; its test split is held out for issue
+    18's final numbers) and,
+    when the speeches are there, realdev."""
     from framing.corpora import iter_frame_examples, load_opeds
 
     out = {"opeds_test": [(e["text"], e["labels"]) for e in
                           iter_frame_examples(load_opeds(split="test"))],
            "opeds_traindev": [(e["text"], e["labels"]) for e in
                               iter_frame_examples(load_opeds(split=["train", "dev"]))]}
+    news = REPO / "corpora" / "news" / "news.jsonl"
+    if news.exists():
+        docs = [json.loads(line) for line in news.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        for split in ("train", "dev"):
+            out[f"news_{split}"] = [(d["text"][s["start"]:s["end"]], s["labels"]) for d in docs
+                                    if d["split"] == split for s in d["sentences"]]
     speeches = speech_path(data_dir)
     if speeches.exists():
         from framing.realdev import attach_text, load_annotations
@@ -835,7 +850,8 @@ def cmd_gold(args: argparse.Namespace) -> int:
             mi, ma = v["micro"], v["macro"]
             print(f"{name:8s} {k:14s} n={v['sentences']:4d} micro P/R/F1 {mi['precision']:.3f}/"
                   f"{mi['recall']:.3f}/{mi['f1']:.3f}  macro P/R/F1 {ma['precision']:.3f}/"
-                  f"{ma['recall']:.3f}/{ma['f1']:.3f}", file=sys.stderr)
+                  f"{ma['recall']:.3f}/{ma['f1']:.3f}  labelled {v['label_rate']:.3f} "
+                  f"(gold {v['gold_label_rate']:.3f})", file=sys.stderr)
     if args.json:
         print(json.dumps(out, indent=1))
     return 0
@@ -914,7 +930,7 @@ def fit_weights(units: dict[str, list[Unit]], rescored: dict[tuple[str, int, int
                     and est["n_judged"] >= PROMOTE_N)
         cap = 0.95 if tier_of[pid] or promoted else WEAK_CAP
         out[pid] = {"weight": round(min(cap, max(floor, w)), 2), "posterior": round(w, 3),
-                    "capped": w > cap, "n": est["n_judged"],
+                    "capped": w > cap, "cap": cap, "n": est["n_judged"],
                     "n_eff": n_eff, "precision": p, "prior": round(m, 3),
                     "tier": "strong" if tier_of[pid] else "weak"}
     return out
@@ -966,8 +982,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
                 f"cues of the frame) x {args.prior_strength:g}"
                 + (f", speeches from {args.since} on" if args.since else "")
                 + ": posterior mean "
-                f"{fit['posterior']:.2f}" + (f", capped at {WEAK_CAP:g} (weak cue)"
-                                            if fit["capped"] else ""))
+                f"{fit['posterior']:.2f}" + (
+                    "" if not fit["capped"] else f", capped at {fit['cap']:g}" + (
+                        " (weak cue)" if fit["cap"] == WEAK_CAP else "")))
         if args.write:
             f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                          encoding="utf-8")

@@ -99,6 +99,15 @@ UNFRAMED = [
     "Let the States Lead on Drug Policy",
     "By Morgan Ellery, Contributing Columnist",
     "Photo: Jane Doe for The Harbor City Courier",
+    # news boilerplate (captions, links, notes, bios): no frame whatever the words
+    "Photo: Deputies escort a prisoner past the county jail on Monday. (Staff photo)",
+    "Related: Drug arrests fall for a third year in the county",
+    "Editor's note: An earlier version misstated the prosecutor's name.",
+    "This story has been updated with the sentencing date.",
+    "Pell covers courts and crime for The Harbor City Courier.",
+    # a technology or an inspector mentioned in passing
+    "She checked the forecast on her computer before leaving for the bridge.",
+    "Inspectors found two cracked beams during a routine review of the bridge.",
 ]
 
 
@@ -263,6 +272,15 @@ def test_headlines_carry_no_frame() -> None:
     assert sents[0]["matches"] == [] and sents[0]["scores"] == {}
     assert sents[-1]["scores"]["f"] == pytest.approx(0.9)
     assert nlp("DEPARTMENT OF THE STATES")._.frame_scores["f"] == 0.0
+
+
+def test_boilerplate_carries_no_frame() -> None:
+    cb = _one_frame([{"id": "f.j", "kind": "phrase", "phrases": ["jail"], "weight": 0.9}])
+    nlp = build_nlp(cb)
+    doc = nlp("Photo: The county jail on Monday. (Staff photo)\n\nThe jail is full.\n\n"
+              "Related: Jail costs rise\n\nPell covers the jail for The Courier.")
+    labelled = [s for s in doc._.frame_sentences if s["scores"]]
+    assert [doc.text[s["start"]:s["end"]].strip() for s in labelled] == ["The jail is full."]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ Scoring (documented so users can reason about it):
   weight matched). A child frame's score lifts its parent's (``parent = max(parent, child)``).
 * A title or heading line (at most 16 tokens, no sentence-final punctuation, every word of four
   letters or more capitalised; or all in capitals) is not a sentence: patterns do not match in
-  it, so a headline or a byline carries no frame.
+  it, so a headline or a byline carries no frame; nor does news boilerplate (a line that starts
+  "Photo:", "Related:", "Editor's note", "This story has been updated", or a one-line author bio).
 * A **document's** score for a frame (``doc_pooling="any"``, the default) is the noisy-OR of the
   scores of the sentences that carry the frame (score at or above the frame's threshold): a
   document uses a frame when at least one sentence does, the same definition the project's
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -232,7 +234,8 @@ class FrameRuler:
             if i < 0 or e > ends[i]:
                 continue
             if i not in headline:
-                headline[i] = _is_headline(doc, bounds[i][0], bounds[i][1])
+                headline[i] = (_is_headline(doc, bounds[i][0], bounds[i][1])
+                               or _is_boilerplate(doc.text[bounds[i][2]:bounds[i][3]]))
             if headline[i]:
                 continue
             frame = self._frame_of[pid]
@@ -359,6 +362,32 @@ def _is_headline(doc: Doc, start: int, end: int) -> bool:
         return False
     long_words = [t for t in words if len(t) >= 4]
     return len(long_words) >= 2 and all(t.is_title or t.is_upper for t in long_words)
+
+
+#: News boilerplate that carries no frame whatever its words: photo captions and credits,
+#: "Related:" links, editor's notes and corrections, update notices, reporter contacts, and
+#: one-line author bios ("Valdivia covers courts and crime for the Chronicle.").
+_BOILERPLATE = re.compile(
+    r"(?i:(?:photos?|photograph|caption|credits?|related|correction|clarification)\s*:"
+    r"|editor['’]s note\b|contact the (?:reporter|writer|author)\b"
+    r"|this (?:story|article) (?:has been|was) updated|an earlier version of this (?:story|article))"
+    r"|[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)? (?:covers|writes about|reports on) [^.;]{3,80}"
+    r" for (?:the |The )?[A-Z][^.;]{0,40}\.?\s*$")
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Whether a sentence is news boilerplate (``_BOILERPLATE``), which carries no frame.
+
+    >>> [_is_boilerplate(t) for t in (
+    ...     "Photo: Deputies outside the county jail on Monday.",
+    ...     "Related: Jail population hits a record",
+    ...     "Ruiz covers courts and crime for The Bayline Chronicle.",
+    ...     "The photo shows deputies outside the jail.",
+    ...     "Medicaid covers addiction treatment for the poor in most states.",
+    ...     "Credit card debt rose, and correction officers went unpaid.")]
+    [True, True, True, False, False, False]
+    """
+    return _BOILERPLATE.match(text.lstrip()) is not None
 
 
 def _sentence_bounds(doc: Doc) -> tuple[list[tuple[int, int, int, int]], list[int], list[int]]:
