@@ -370,7 +370,8 @@ def _is_headline(doc: Doc, start: int, end: int) -> bool:
 _BOILERPLATE = re.compile(
     r"(?i:(?:photos?|photograph|caption|credits?|related|correction|clarification)\s*:"
     r"|editor['’]s note\b|contact the (?:reporter|writer|author)\b"
-    r"|this (?:story|article) (?:has been|was) updated|an earlier version of this (?:story|article))"
+    r"|this (?:story|article) (?:has been|was) updated"
+    r"|an earlier version of this (?:story|article))"
     r"|[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)? (?:covers|writes about|reports on) [^.;]{3,80}"
     r" for (?:the |The )?[A-Z][^.;]{0,40}\.?\s*$")
 
