@@ -327,6 +327,11 @@ def test_fit_shrinks_and_caps() -> None:
     units["f"][:5] = [audit.Unit(k, "f", False, 1.0) for k in keys[:5]]
     half = audit.fit_weights(units, rescored, cb, hand, strength=4.0)
     assert half["f.strong"]["weight"] == pytest.approx(0.5, abs=0.01)
+    # labelled training sentences count as gold_weight judgments each: ten misses at 0.5
+    gold = audit.fit_weights(units, rescored, cb, hand, strength=4.0,
+                             gold={"f.strong": (10, 0), "f.new": (0, 0)}, gold_weight=0.5)
+    assert gold["f.strong"]["weight"] == pytest.approx((5 + 0 + 4 * 0.5) / (10 + 5 + 4), abs=0.01)
+    assert gold["f.strong"]["n_gold"] == 10 and "f.new" not in gold
 
 
 def test_judgments_hold_no_text_and_match_the_design() -> None:
