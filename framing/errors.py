@@ -63,6 +63,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E302 = "spaCy pipeline '{name}' could not be loaded: {detail}. Install it or use the default blank English pipeline."
     E303 = "The '{component}' component needs a codebook; none was given and the default could not be loaded."
     E304 = "Text must be a string, found {kind}."
+    E305 = "Unknown model task '{task}'{where}; this version of framing knows: {known}. Upgrade framing, or register the task's head (framing.models.register_task)."
+    E306 = "'{path}' holds a '{task}' model, not a {want} model. Load it with framing.models.load_model, or pass a directory of the right task."
 
     # E4xx: training and evaluating classifiers
     E401 = "Unknown label '{label}' in {where}; known labels: {known}. Fix the label, or pass a --codebook that defines it."
@@ -77,6 +79,11 @@ class Errors(metaclass=_ErrorsWithCodes):
     E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
     E412 = "Cannot calibrate '{path}': {detail}"
     E411 = "The default model recipe '{path}' is not usable: {detail}"
+    E413 = "{flags} does not apply to --task {task}: it is not a setting or option of that task. Remove it, or choose the task it belongs to."
+    E414 = "Settings of type {kind} do not belong to the task '{task}'; pass {want} (or omit the settings for the task's defaults)."
+    E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
+    E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
+    E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
     E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
@@ -89,6 +96,9 @@ class Errors(metaclass=_ErrorsWithCodes):
     E507 = "Labelled input '{path}' could not be read: {detail}"
     E508 = "Unknown frame(s) {frames} in --frames; frames in the data: {known}."
     E509 = "The {unit} unit needs sentence labels, but {where} has none; use --unit document."
+    E510 = "{option} needs the optional dependency dask[distributed], which is not installed ({detail}). Install it with: pip install 'framing[dask]' (on this machine and on every worker), or label without --scheduler/--dask-cluster."
+    E511 = "The project's corpora were not found: {where}. Pass the corpus file or folder explicitly, set {env} to a folder with opeds/opeds.jsonl and collection/collection.jsonl, or work in a checkout of the repository installed with `pip install -e .` (which provides the framing_corpora package)."
+    E512 = "The labelled validation sample {where} cannot give error rates: {detail}. Pass documents labelled by `framing label` whose input carried gold labels (they are kept in meta)."
 
     # E6xx: batch labelling (sharded output, resume, workers, Dask)
     E601 = "Cannot resume into '{path}': it was started with different settings ({n} difference(s)):\n{diff}\nResume with the same inputs, model, codebook and options, or pass --overwrite to start again."
@@ -115,6 +125,22 @@ class Errors(metaclass=_ErrorsWithCodes):
     E707 = "Stance evaluation data uses label(s) the model cannot predict: {labels}; the model knows: {known}. Evaluate on data with the model's labels, or retrain with examples of them."
     E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
     E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
+
+    # E8xx: framing serve (HTTP API and web page); the HTTP status is in parentheses
+    E801 = "The request body is larger than this server's limit of {limit} bytes (--max-body-mb) (413). Send fewer or shorter texts per request, or start the server with a higher limit."
+    E802 = "Invalid request to {path}: {detail} (400)."
+    E803 = "This server requires a token (401): send the header 'Authorization: Bearer <token>' with the value given to `framing serve --token` (or $FRAMING_SERVE_TOKEN); in the web page, enter it on the sign-in form."
+    E804 = "Too many requests from {client}: the limit is {limit} per minute (--rate-limit) (429). Retry after {retry} s, or send texts in batches to POST /label."
+    E805 = "The server is busy: {n} texts are already waiting for the model (--max-queue) (503). Retry in a moment, or send texts in batches to POST /label."
+    E806 = "Scoring did not finish within {timeout} s (--timeout) (504). Send a shorter text, or start the server with a longer --timeout."
+    E807 = "Cannot read a request body of type '{found}' at {path} (415); send {expected}."
+    E808 = "This server has no stance model, so stance targets cannot be scored (400). Start it with --stance-model DIR (or build the default with `make model`), or leave out the targets."
+    E809 = "The server is shutting down and takes no new texts (503); retry against a running server."
+    E810 = "Not found: {what} (404)."
+    E811 = "Invalid serve settings: {detail}"
+    E812 = "The report folder '{path}' {problem}. Pass a folder written by `framing report --out DIR` (or a folder of such folders) with --reports."
+    E813 = "Cannot listen on {host}:{port}: {detail}. Choose another --port (0 picks a free one) or stop the program using it."
+    E814 = "The model worker failed on this text: {detail} (500). The server keeps running; please report this with the text if you can."
 
 
 class FramingError(Exception):

@@ -835,7 +835,7 @@ def gold_sets(data_dir: Path) -> dict[str, list[tuple[str, list[str]]]]:
                                     if d["split"] == split for s in d["sentences"]]
     speeches = speech_path(data_dir)
     if speeches.exists():
-        from framing.realdev import attach_text, load_annotations
+        from framing_corpora.realdev import attach_text, load_annotations
 
         items = load_annotations()
         attach_text(items, speeches)
