@@ -1060,6 +1060,213 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
+# held-out check: fresh sentence labels, before and after
+# ----------------------------------------------------------------------------------------------
+HOLDOUT = AUDIT_DIR / "holdout.jsonl"
+HOLDOUT_DESIGN = AUDIT_DIR / "holdout_design.json"
+
+
+def _judged_keys() -> set[tuple[str, int, int]]:
+    return {j.key for j in load_judgments(JUDGMENTS)}
+
+
+def _overlaps(key: tuple[str, int, int], spans: dict[str, list[tuple[int, int]]]) -> bool:
+    return any(a < key[2] and key[1] < b for a, b in spans.get(key[0], ()))
+
+
+def _label_population(path: Path, codebook: Any, ids: set[str],
+                      exclude: set[tuple[str, int, int]]
+                      ) -> tuple[dict[str, list[tuple[str, int, int]]], int]:
+    """Per frame, the sentences of the speeches ``ids`` the rule layer labels with it (score at
+    or above the threshold; child labels lift the parent), minus ``exclude`` and realdev; and
+    the number of sentences read."""
+    from framing.pipeline import build_nlp
+
+    nlp = build_nlp(codebook)
+    ths = {f: codebook.threshold(f) for f in codebook.frame_ids}
+    dev = realdev_spans()
+    pop: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    n = 0
+    pairs = ((d["text"], d["id"]) for d in read_speeches(path, ids))
+    for doc, doc_id in nlp.pipe(pairs, as_tuples=True, batch_size=8):
+        text = doc.text
+        for ps in doc._.frame_sentences or []:
+            seg = text[ps["start"]:ps["end"]]
+            if not seg.strip():
+                continue
+            s = ps["start"] + len(seg) - len(seg.lstrip())
+            key = (doc_id, s, s + len(seg.strip()))
+            n += 1
+            if key in exclude or _overlaps(key, dev):
+                continue
+            for f, v in ps["scores"].items():
+                if v >= ths[f]:
+                    pop[f].append(key)
+    return pop, n
+
+
+def cmd_holdout_sample(args: argparse.Namespace) -> int:
+    """Draw a fresh sample of sentence *labels* (not pattern matches) of the baseline and the
+    current rules, on speeches and sentences the weight fit never read, and write a worksheet.
+
+    Speeches from ``--since`` on are drawn at random (``--speeches``); every sentence already
+    judged for the audit, and realdev, is left out. Per frame, the union of the sentences the
+    baseline and the current rules label with it is put in a seeded random order; the first
+    ``--per-frame`` of them in each version's population are that version's simple random
+    sample (so a sentence labelled by both is read once). The worksheet does not say which
+    version labelled a sentence."""
+    path = speech_path(args.data_dir)
+    if not path.exists():
+        print(f"skip: {path} not found", file=sys.stderr)
+        return 0
+    rng = random.Random(f"holdout:{args.seed}")
+    recent = sorted(d["id"] for d in read_speeches(path) if int(d["date"][:4]) >= args.since)
+    ids = set(rng.sample(recent, min(args.speeches, len(recent))))
+    exclude = _judged_keys()
+    cur = load_codebook(None)
+    pops, n_sent = {}, 0
+    for name, rev in (("baseline", args.baseline), ("current", None)):
+        pops[name], n_sent = _label_population(path, load_codebook(rev) if rev else cur, ids,
+                                               exclude)
+    units = []
+    for f in cur.frame_ids:
+        b, c = set(pops["baseline"].get(f, [])), set(pops["current"].get(f, []))
+        order = sorted(b | c)
+        random.Random(f"holdout:{args.seed}:{f}").shuffle(order)
+        need = {"baseline": args.per_frame, "current": args.per_frame}
+        for key in order:
+            take = [v for v, popv in (("baseline", b), ("current", c))
+                    if key in popv and need[v] > 0]
+            if not take and (key in b) != (key in c):
+                continue
+            if not take:
+                continue
+            for v in take:
+                need[v] -= 1
+            units.append({"frame": f, "doc_id": key[0], "start": key[1], "end": key[2],
+                          "in_baseline": key in b, "in_current": key in c,
+                          "drawn_for": take})
+            if not any(need.values()):
+                break
+    texts = {d["id"]: d["text"] for d in read_speeches(path, {u["doc_id"] for u in units})}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    order_idx = list(range(len(units)))
+    random.Random(f"holdout:{args.seed}:read").shuffle(order_idx)
+    with (out / "holdout_units.jsonl").open("w", encoding="utf-8") as fj, \
+            (out / "holdout_worksheet.txt").open("w", encoding="utf-8") as ft:
+        for i, u in enumerate(units):
+            sent = texts[u["doc_id"]][u["start"]:u["end"]]
+            u["unit"] = i
+            u["sha1"] = span_hash(sent)
+            fj.write(json.dumps(u) + "\n")
+        for i in order_idx:  # read in mixed order: frames and versions interleaved
+            u = units[i]
+            sent = texts[u["doc_id"]][u["start"]:u["end"]]
+            ft.write(f"\nu{i} {u['frame']} [{u['doc_id'][:4]}]\n{sent}\n")
+    design = {"seed": args.seed, "since": args.since, "speeches": sorted(ids),
+              "sentences": n_sent, "per_frame": args.per_frame,
+              "baseline_rev": args.baseline, "current_rev": _git_head(),
+              "excluded": "sentences judged for the audit (judgments.jsonl) and realdev",
+              "population": {v: {f: len(set(p.get(f, []))) for f in cur.frame_ids}
+                             for v, p in pops.items()}}
+    (out / "holdout_design.json").write_text(json.dumps(design, indent=1) + "\n")
+    print(f"{len(units)} units from {len(ids)} speeches ({n_sent} sentences); worksheet in "
+          f"{out}", file=sys.stderr)
+    return 0
+
+
+def cmd_holdout_ingest(args: argparse.Namespace) -> int:
+    """Verdict lines ``u12 c`` / ``u12 i`` (correct / incorrect: does the sentence use the
+    frame?) -> ``corpora/ruleaudit/holdout.jsonl`` (ids, offsets, hashes, verdicts; no text)."""
+    units = {u["unit"]: u for u in map(json.loads, (Path(args.out) / "holdout_units.jsonl")
+                                       .read_text().splitlines())}
+    verdicts: dict[int, str] = {}
+    for line in Path(args.verdicts).read_text().splitlines():
+        parts = line.split()
+        if len(parts) < 2 or not parts[0].startswith("u"):
+            continue
+        verdicts[int(parts[0][1:])] = {"c": "correct", "i": "incorrect"}[parts[1]]
+    missing = sorted(set(units) - set(verdicts))
+    if missing:
+        print(f"error: no verdict for units {missing[:10]}", file=sys.stderr)
+        return 2
+    with HOLDOUT.open("w", encoding="utf-8") as f:
+        for i in sorted(units):
+            u = units[i]
+            f.write(json.dumps({k: u[k] for k in ("frame", "doc_id", "start", "end", "sha1",
+                                                  "in_baseline", "in_current", "drawn_for")}
+                               | {"verdict": verdicts[i]}) + "\n")
+    HOLDOUT_DESIGN.write_text((Path(args.out) / "holdout_design.json").read_text())
+    print(f"wrote {HOLDOUT} ({len(units)} units)", file=sys.stderr)
+    return 0
+
+
+def holdout_precision(rows: Sequence[dict[str, Any]], design: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """Per version and frame: precision of sentence labels on the version's simple random
+    sample (k of n, Wilson 95 %) and the population it was drawn from; overall, the frames
+    pooled with each judged label weighted by its frame's population over its sample size."""
+    out: dict[str, Any] = {}
+    for v in ("baseline", "current"):
+        frames: dict[str, Any] = {}
+        pooled: list[tuple[float, bool]] = []
+        by: dict[str, list[bool]] = defaultdict(list)
+        for r in rows:
+            if v in r["drawn_for"]:
+                by[r["frame"]].append(r["verdict"] == "correct")
+        for f, big_n in design["population"][v].items():
+            oks = by.get(f, [])
+            k, n = sum(oks), len(oks)
+            lo, hi = wilson(k, n)
+            frames[f] = {"labels_in_population": big_n, "n_judged": n, "correct": k,
+                         "precision": _r(k / n) if n else None, "low": _r(lo),
+                         "high": _r(hi)}
+            pooled += [(big_n / n, ok) for ok in oks] if n else []
+        out[v] = {"frames": frames, "all_labels": weighted_precision(pooled),
+                  "label_rate": None}
+    return out
+
+
+def cmd_holdout_report(args: argparse.Namespace) -> int:
+    if not HOLDOUT.exists():
+        print(f"no {HOLDOUT.name} yet: run holdout-sample, judge, holdout-ingest",
+              file=sys.stderr)
+        return 2
+    rows = [json.loads(x) for x in HOLDOUT.read_text().splitlines() if x.strip()]
+    design = json.loads(HOLDOUT_DESIGN.read_text())
+    path = speech_path(args.data_dir)
+    if path.exists():  # the text must still be the one judged
+        texts = {d["id"]: d["text"] for d in read_speeches(path, {r["doc_id"] for r in rows})}
+        bad = [r for r in rows if span_hash(texts.get(r["doc_id"], "")[r["start"]:r["end"]])
+               != r["sha1"]]
+        if bad:
+            print(f"error: {len(bad)} held-out sentences changed in {path}", file=sys.stderr)
+            return 2
+    res = holdout_precision(rows, design)
+    for v in ("baseline", "current"):
+        print(f"\n== {v} (held-out sample, {len(design['speeches'])} speeches since "
+              f"{design['since']}, {design['sentences']} sentences)", file=sys.stderr)
+        for f, x in res[v]["frames"].items():
+            p = "-" if x["precision"] is None else (f"{x['precision']:.2f} [{x['low']:.2f},"
+                                                      f"{x['high']:.2f}]")
+            print(f"{f:46s} {p:>18s} {x['correct']:3d}/{x['n_judged']:<3d} "
+                  f"labels {x['labels_in_population']}", file=sys.stderr)
+        a = res[v]["all_labels"]
+        print(f"{'all labels (population-weighted)':46s} {a['precision']:.2f} "
+              f"[{a['low']:.2f},{a['high']:.2f}] n={a['n_judged']} n_eff={a['n_eff']}",
+              file=sys.stderr)
+    if args.write:
+        rep = json.loads(PRECISION.read_text()) if PRECISION.exists() else {}
+        rep["holdout"] = {"design": {k: design[k] for k in (
+            "seed", "since", "sentences", "per_frame", "baseline_rev", "current_rev",
+            "excluded")} | {"speeches": len(design["speeches"])}, **res}
+        PRECISION.write_text(json.dumps(rep, indent=1) + "\n")
+        print(f"wrote {PRECISION}", file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1098,8 +1305,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     g = sub.add_parser("gold", help="rule F1 on the op-ed test split and realdev")
     g.add_argument("--baseline", default=None, help="git revision of the 'before' patterns")
     g.add_argument("--json", action="store_true")
+    h = sub.add_parser("holdout-sample", help="fresh sample of sentence labels, before/after")
+    h.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ruleaudit")
+    h.add_argument("--seed", type=int, default=7)
+    h.add_argument("--since", type=int, default=SINCE)
+    h.add_argument("--speeches", type=int, default=80)
+    h.add_argument("--per-frame", type=int, default=10)
+    h.add_argument("--baseline", default="0f46f79")
+    hi = sub.add_parser("holdout-ingest", help="held-out verdicts -> holdout.jsonl")
+    hi.add_argument("verdicts", type=Path)
+    hi.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "ruleaudit")
+    hr = sub.add_parser("holdout-report", help="held-out precision of sentence labels")
+    hr.add_argument("--write", action="store_true", help=f"add it to {PRECISION.name}")
     args = ap.parse_args(argv)
-    return {"counts": cmd_counts, "sample": cmd_sample, "ingest": cmd_ingest,
+    return {"holdout-sample": cmd_holdout_sample, "holdout-ingest": cmd_holdout_ingest,
+            "holdout-report": cmd_holdout_report, "counts": cmd_counts, "sample": cmd_sample, "ingest": cmd_ingest,
             "report": cmd_report, "fit": cmd_fit, "gold": cmd_gold}[args.cmd](args)
 
 
