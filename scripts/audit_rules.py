@@ -1228,6 +1228,39 @@ def holdout_precision(rows: Sequence[dict[str, Any]], design: dict[str, Any]
     return out
 
 
+def holdout_shipped(rows: Sequence[dict[str, Any]], texts: dict[str, str]) -> dict[str, Any]:
+    """The current version's judged units rescored under the shipped rules (the working tree):
+    per frame, how many of them the shipped rules still label and how many of those are
+    correct. Rules changed after the sample was judged, partly from reading it: not a held-out
+    estimate, and labels the shipped rules add outside the sample are not judged."""
+    cb = load_codebook(None)
+    units = [r for r in rows if "current" in r["drawn_for"]]
+    res = sentence_scores(cb, [texts[r["doc_id"]][r["start"]:r["end"]] for r in units])
+    by: dict[str, list[bool]] = defaultdict(list)
+    judged: Counter[str] = Counter()
+    for r, sc in zip(units, res, strict=True):
+        judged[r["frame"]] += 1
+        if sc["scores"].get(r["frame"], 0.0) >= cb.threshold(r["frame"]):
+            by[r["frame"]].append(r["verdict"] == "correct")
+    frames = {}
+    for f in cb.frame_ids:
+        oks = by.get(f, [])
+        frames[f] = {"n_judged": judged[f], "n_still_labelled": len(oks), "correct": sum(oks),
+                     "precision": _r(sum(oks) / len(oks)) if oks else None}
+    return {"patterns_rev": _git_head() + ("+dirty" if _dirty() else ""), "frames": frames,
+            "note": "not held out: the rules were changed after reading this sample"}
+
+
+def _dirty() -> bool:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--",
+                              "framing/resources"], check=True, capture_output=True,
+                             text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return bool(out.strip())
+
+
 def cmd_holdout_report(args: argparse.Namespace) -> int:
     if not HOLDOUT.exists():
         print(f"no {HOLDOUT.name} yet: run holdout-sample, judge, holdout-ingest",
@@ -1244,6 +1277,8 @@ def cmd_holdout_report(args: argparse.Namespace) -> int:
             print(f"error: {len(bad)} held-out sentences changed in {path}", file=sys.stderr)
             return 2
     res = holdout_precision(rows, design)
+    if path.exists():
+        res["shipped"] = holdout_shipped(rows, texts)
     for v in ("baseline", "current"):
         print(f"\n== {v} (held-out sample, {len(design['speeches'])} speeches since "
               f"{design['since']}, {design['sentences']} sentences)", file=sys.stderr)
@@ -1256,6 +1291,15 @@ def cmd_holdout_report(args: argparse.Namespace) -> int:
         print(f"{'all labels (population-weighted)':46s} {a['precision']:.2f} "
               f"[{a['low']:.2f},{a['high']:.2f}] n={a['n_judged']} n_eff={a['n_eff']}",
               file=sys.stderr)
+    sh = res.get("shipped")
+    if sh:
+        print(f"\n== shipped rules ({sh['patterns_rev'][:12]}) on the current sample's units: "
+              "the fixes after the draw were informed by this sample, so this is not held out",
+              file=sys.stderr)
+        for f, x in sh["frames"].items():
+            p = "-" if x["precision"] is None else f"{x['precision']:.2f}"
+            print(f"{f:46s} {p:>6s} {x['correct']:3d}/{x['n_still_labelled']:<3d} "
+                  f"(of {x['n_judged']} judged)", file=sys.stderr)
     if args.write:
         rep = json.loads(PRECISION.read_text()) if PRECISION.exists() else {}
         rep["holdout"] = {"design": {k: design[k] for k in (

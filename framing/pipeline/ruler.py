@@ -25,7 +25,9 @@ spaCy's Matcher has no operator for: ``{"LOWER": "states", "_": {"prev_lower": {
 ["united"]}}}`` matches "states" but not the "States" of "United States", and ``{"LEMMA":
 "arrest", "_": {"next_lower": {"NOT_IN": ["development"]}}}`` an arrest but not "arrested
 development" (``prev_lower`` / ``next_lower``: the lower-case text of the previous / next token,
-"" at the start / end of a Doc).
+"" at the start / end of a Doc; ``next_title``: whether the next token is title-case, so that
+"senator" can exclude "Senator Warren" without swallowing the word after it, which would hide a
+stronger cue of the same frame nested in the match).
 
 Results go on the Doc as ``doc._.frame_scores`` ({frame: score}), ``doc._.frame_sentences``
 (per sentence: char offsets, scores and :class:`~framing.types.RuleMatch` records, all plain
@@ -93,10 +95,18 @@ def _next_lower(token: Token) -> str:
     return token.doc[token.i + 1].lower_ if token.i + 1 < len(token.doc) else ""
 
 
+def _next_title(token: Token) -> bool:
+    """Whether the token after ``token`` is title-case (False at the end of a Doc): a title
+    before a name ("Senator Warren") without making the name part of the match."""
+    return token.i + 1 < len(token.doc) and token.doc[token.i + 1].is_title
+
+
 if not Token.has_extension("prev_lower"):
     Token.set_extension("prev_lower", getter=_prev_lower)
 if not Token.has_extension("next_lower"):
     Token.set_extension("next_lower", getter=_next_lower)
+if not Token.has_extension("next_title"):
+    Token.set_extension("next_title", getter=_next_title)
 
 
 @dataclass(frozen=True)
