@@ -706,6 +706,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     versions = [("current", None)]
     if args.baseline:
         versions.insert(0, ("baseline", args.baseline))
+    previous = json.loads(PRECISION.read_text()) if PRECISION.exists() else {}
     for name, rev in versions:
         cb = load_codebook(rev)
         units = frame_units(judgments, sample, design, cb)
@@ -717,9 +718,14 @@ def cmd_report(args: argparse.Namespace) -> int:
                                      pattern_units(units, scores, cb).items())}}
         if not args.no_corpus:
             block["corpus"] = scan(path, cb, limit=args.limit).summary()
+        elif previous.get(name, {}).get("patterns_rev") == block["patterns_rev"] and \
+                "corpus" in previous[name]:  # same rules: the whole-corpus scan still holds
+            block["corpus"] = previous[name]["corpus"]
         report[name] = block
     _print_report(report)
     if args.write:
+        if "holdout" in previous:  # written by holdout-report
+            report["holdout"] = previous["holdout"]
         PRECISION.write_text(json.dumps(report, indent=1) + "\n")
         print(f"wrote {PRECISION}", file=sys.stderr)
     if args.json:
