@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from audit_rules import _git_head as _head  # noqa: E402
 from audit_rules import load_codebook, wilson  # noqa: E402
 
 NEWS = REPO / "corpora" / "news" / "news.jsonl"
@@ -160,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "test is never read"}
     for name, rev in versions:
         cb = load_codebook(rev)
-        out[name] = {"patterns_rev": rev or "HEAD"}
+        out[name] = {"patterns_rev": rev or _head()}
         for split in (*SPLITS, "+".join(SPLITS)):
             docs = load_news(args.news, split.split("+"))
             res = score(cb, docs)
