@@ -1369,8 +1369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     hr.add_argument("--write", action="store_true", help=f"add it to {PRECISION.name}")
     args = ap.parse_args(argv)
     return {"holdout-sample": cmd_holdout_sample, "holdout-ingest": cmd_holdout_ingest,
-            "holdout-report": cmd_holdout_report, "counts": cmd_counts, "sample": cmd_sample, "ingest": cmd_ingest,
-            "report": cmd_report, "fit": cmd_fit, "gold": cmd_gold}[args.cmd](args)
+            "holdout-report": cmd_holdout_report, "counts": cmd_counts, "sample": cmd_sample,
+            "ingest": cmd_ingest, "report": cmd_report, "fit": cmd_fit,
+            "gold": cmd_gold}[args.cmd](args)
 
 
 if __name__ == "__main__":
