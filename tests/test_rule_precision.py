@@ -55,7 +55,8 @@ def analyzer() -> framing.Analyzer:
 
 
 def _labels(analyzer: framing.Analyzer, text: str) -> set[str]:
-    return set(analyzer(text).labels)
+    # the rule layer's sentence labels: the document decision is the document layer's
+    return {f for s in analyzer(text).sentences for f in s.labels}
 
 
 # ----------------------------------------------------------------------------------------------
