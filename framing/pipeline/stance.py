@@ -37,8 +37,8 @@ Steps for each document:
    (``opposites``: "states deciding their own drug policy" <-> "federal enforcement of drug
    laws"), favoring one means not favoring the other (:func:`reconcile_opposites`): when both
    come out favor (or both against), the sentences are compared toward the two targets, the
-   target that the sentences support more keeps the label, the other takes the opposite one,
-   and the evidence of both is the sentences that favor one over the other most.
+   target that the sentences support more keeps the label (and its evidence), the other takes
+   the opposite one, with the sentences that favor one over the other most as its evidence.
 
 Example:
     >>> from framing.pipeline.stance import build_stance_nlp
@@ -250,8 +250,8 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
         for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
-            kept = [[c for c in u.cues if (cl := clauses.get(c)) is None and c.type == "reported"
-                     or (cl is not None and about.get((cl, t), False))] for u in units]
+            kept = [[c for c in u.cues if _counts(c, clauses.get(c), t, about)]
+                    for u in units]
             cues = [_target_cue(u, kc) for u, kc in zip(units, kept, strict=True)]
             scored[t] = (p, cues, kept)
             d = model.pooling.pool(p, model.labels, cues, rel[k].get(t) if rel else None)
@@ -267,6 +267,15 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
                 r.note = f"{r.note}; {it.reason}" if r.note else it.reason
         out.append(res)
     return out
+
+
+def _counts(cue: CueMatch, clause: str | None, target: str,
+            about: dict[tuple[str, str], bool]) -> bool:
+    """Does ``cue`` count toward ``target``? Attribution cues always (they say whose voice a
+    sentence is in); stance cues when the clause they govern is about the target."""
+    if cue.type == "reported":
+        return True
+    return clause is not None and about.get((clause, target), False)
 
 
 def _result(target: str, label: str, score: float, carrying: Sequence[tuple[int, float]],
@@ -292,9 +301,10 @@ def reconcile_opposites(model: Any, results: list[StanceResult],
     opposites and got the same polar label, the target whose favor-minus-against strength,
     summed over the sentences, is larger keeps favor (and the other gets against) when the
     shared label is favor; for a shared against, the one with the larger against-minus-favor
-    keeps against. The evidence of both is the sentences with the largest difference between
-    the two targets (up to the pooling rule's ``max_evidence``), and each result says why in
-    its ``note``."""
+    keeps against. The target that keeps its label keeps its evidence; the evidence of the one
+    that changes is the sentences with the largest difference between the two targets (up to
+    the pooling rule's ``max_evidence``): the sentences that show why. Both say why in their
+    ``note``."""
     import numpy as np
 
     by_target = {r.target: i for i, r in enumerate(results)}
@@ -327,8 +337,11 @@ def reconcile_opposites(model: Any, results: list[StanceResult],
                f"difference {abs(total):.2f})")
         for t, lab in ((fav, "favor"), (ag, "against")):
             old = out[by_target[t]]
-            score = old.score if old.label == lab else \
-                min(1.0, max((abs(float(diff[i])) for i in order), default=0.0))
+            if old.label == lab:  # it keeps its label and its own strongest sentences
+                out[by_target[t]] = StanceResult(old.target, old.label, old.score,
+                                                 old.evidence, note=why)
+                continue
+            score = min(1.0, max((abs(float(diff[i])) for i in order), default=0.0))
             out[by_target[t]] = _result(t, lab, score, [(i, abs(float(diff[i]))) for i in order],
                                         units, ka if t == a else kb, text, note=why)
     return out

@@ -181,8 +181,10 @@ def governed_clause(doc: Doc, start: int, end: int, sent: Span) -> tuple[int, in
     while a > sent.start:
         prev = doc[a - 1]
         low = prev.lower_
-        if low in _HARD_STOPS or low in CLAUSE_OPENERS:
+        if low in _HARD_STOPS:
             break
+        if low in CLAUSE_OPENERS and not (low in _COMPLEMENT and a - 1 == sent.start):
+            break  # (a sentence-initial "That" is a demonstrative subject, not an opener)
         if low == "," and a < start and doc[a].lower_ in CLAUSE_OPENERS:
             break
         if low == "," and a - 2 >= sent.start and doc[a - 2].lower_ in CLAUSE_OPENERS:
