@@ -88,7 +88,7 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     res: dict[str, Any] = {"n_train": len(data["train"]), "n_test": len(data["test"])}
     test = StanceData.from_rows(data["test"], source="ibm test")
     default = REPO / "models" / "stance-default"
-    if (default / "framing_model.json").is_file():
+    if (default / "framing_model.json").is_file() and not args.skip_zero_shot:
         t = time.perf_counter()
         res["zero_shot"] = polar_and_swap(StanceModel.load(default), test)
         res["zero_shot"]["seconds"] = round(time.perf_counter() - t, 1)
@@ -98,9 +98,12 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     tr, dev, how = split_dev(rows, 0.15, args.seed, "targets", min_dev_targets=4)
     res["dev_split"] = how
     log(f"dev: {how}")
+    if args.skip_training:
+        return res
     base = {"epochs": args.epochs, "lr": args.lr, "seed": args.seed, "batch_size": 16,
-            "max_length": args.max_length, "patience": 1, "class_weight": "balanced",
-            "freeze_embeddings": True, "relevance_encoder": None}
+            "max_length": args.max_length, "stride": min(32, args.max_length // 4),
+            "patience": 1, "class_weight": "balanced", "freeze_embeddings": True,
+            "train_layers": args.train_layers, "relevance_encoder": None}
     runs = {f"transformer_{v}": StanceSettings(**base, **VARIANTS[v])
             for v in args.variants}
     runs["tfidf"] = StanceSettings(method="tfidf", seed=args.seed, class_weight="balanced")
@@ -111,7 +114,8 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
                         log=lambda s, n=name: log(f"  [{n}] {s}"))
             r = polar_and_swap(fit.model, test)
             r.update(settings={k: v for k, v in cfg.to_dict().items() if k in (
-                "epochs", "lr", "max_length", "negated_targets", "paraphrased_targets",
+                "epochs", "lr", "max_length", "train_layers", "negated_targets",
+                "paraphrased_targets",
                 "unrelated_targets", "target_template", "method")},
                 train_rows=len(fit.model.meta.get("data", {}).get("label_counts", {})) and
                 sum(fit.model.meta["data"]["label_counts"].values()),
@@ -188,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default="pairs,contrastive,nli")
     ap.add_argument("--skip-opeds", action="store_true")
     ap.add_argument("--skip-ibm", action="store_true")
+    ap.add_argument("--skip-zero-shot", action="store_true",
+                    help="no zero-shot check of the default model on IBM")
+    ap.add_argument("--skip-training", action="store_true",
+                    help="no models trained on the IBM train split")
+    ap.add_argument("--train-layers", type=int, default=None,
+                    help="fine-tune only the top N encoder layers (default: all)")
     args = ap.parse_args(argv)
     args.variants = [v for v in args.variants.split(",") if v]
     bad = [v for v in args.variants if v not in VARIANTS]
@@ -225,14 +235,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def update_card(res: dict[str, Any]) -> None:
-    """Store ``res`` as ``target_swap`` in models/stance-default/metrics.json and re-render
+    """Store ``res`` as ``target_swap`` in models/stance-default/metrics.json (merged into
+    what an earlier run stored, so that parts can be measured in separate runs) and re-render
     the card."""
     from framing.models.stance.card import render_stance_card
 
     d = REPO / "models" / "stance-default"
     meta = json.loads((d / "framing_model.json").read_text(encoding="utf-8"))
     metrics = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
-    metrics["target_swap"] = res | {"model_created": meta.get("created")}
+    old = metrics.get("target_swap") or {}
+    ibm = {**(old.get("ibm_claim_stance") or {}), **(res.get("ibm_claim_stance") or {})}
+    metrics["target_swap"] = {**old, **res, "ibm_claim_stance": ibm or None,
+                              "model_created": meta.get("created")}
     (d / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
     notes = (meta.get("recipe") or {}).get("notes")
     if isinstance(notes, list):

@@ -221,7 +221,7 @@ def _clause(text: str, c: CueMatch) -> str | None:
 
 def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[Sequence[Any]],
                     batch_size: int = 64, opposites: dict[str, str] | None = None,
-                    cue_relevance: float = CUE_RELEVANCE) -> list[list[StanceResult]]:
+                    cue_relevance: float | None = CUE_RELEVANCE) -> list[list[StanceResult]]:
     """Stance of each processed Doc toward each of its own targets (strings, or codebook
     :class:`~framing.codebook.Target` objects), in target order; all (target, sentence) pairs
     of the batch are scored in one model call. The Docs should have been through
@@ -240,7 +240,8 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
     clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
                for c in u.cues}
     about = clause_about(model, [c for c in clauses.values() if c],
-                         [t for ts in tgts for t in ts], cue_relevance)
+                         [t for ts in tgts for t in ts], cue_relevance) \
+        if cue_relevance is not None else None
     out: list[list[StanceResult]] = []
     pos = 0
     for k, (units, ts) in enumerate(zip(per_doc, tgts, strict=True)):
@@ -270,10 +271,11 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
 
 
 def _counts(cue: CueMatch, clause: str | None, target: str,
-            about: dict[tuple[str, str], bool]) -> bool:
+            about: dict[tuple[str, str], bool] | None) -> bool:
     """Does ``cue`` count toward ``target``? Attribution cues always (they say whose voice a
-    sentence is in); stance cues when the clause they govern is about the target."""
-    if cue.type == "reported":
+    sentence is in); stance cues when the clause they govern is about the target (every cue
+    when ``about`` is None: ``cue_relevance=None`` switches the check off)."""
+    if cue.type == "reported" or about is None:
         return True
     return clause is not None and about.get((clause, target), False)
 
@@ -354,22 +356,33 @@ def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
 
 
 def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
-               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True
+               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True,
+               cue_relevance: float | None = CUE_RELEVANCE
                ) -> list[tuple[Any, list[SentenceCue], float | None]]:
     """Per (document, target) row: the unit probabilities, cue features and relevance (None
-    without a relevance encoder, or with ``relevance=False``) that the pooling rule sees (to
+    without a relevance encoder, or with ``relevance=False``; cue features counting only the
+    cues whose clause is about the target, step 5) that the pooling rule sees (to
     tune :class:`~framing.models.stance.pooling.PoolingRule` on dev documents, and to
     evaluate)."""
     nlp = nlp or _stance_nlp()
+    texts = list(texts)
     per_doc = [doc_units(d) for d in nlp.pipe(texts)]
     tgts = [[check_target(t, f"row {i + 1}")] for i, t in enumerate(targets)]
     probs = _score(model, per_doc, tgts, batch_size)
     rel = _relevance(model, per_doc, tgts, relevance)
+    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
+               for c in u.cues}
+    about = clause_about(model, [c for c in clauses.values() if c],
+                         [ts[0] for ts in tgts], cue_relevance) \
+        if cue_relevance is not None else None
     out = []
     pos = 0
     for i, units in enumerate(per_doc):
-        out.append((probs[pos:pos + len(units)], [u.cue for u in units],
-                    rel[i][tgts[i][0]] if rel is not None else None))
+        t = tgts[i][0]
+        cues = [_target_cue(u, [c for c in u.cues if _counts(c, clauses.get(c), t, about)])
+                for u in units]
+        out.append((probs[pos:pos + len(units)], cues,
+                    rel[i][t] if rel is not None else None))
         pos += len(units)
     return out
 
@@ -403,7 +416,7 @@ class StanceDetector:
     def __init__(self, nlp: Language, name: str = "stance_detector", *,
                  model: str | None = None, targets: Sequence[str] = (),
                  batch_size: int = 64, opposites: dict[str, str] | None = None,
-                 cue_relevance: float = CUE_RELEVANCE) -> None:
+                 cue_relevance: float | None = CUE_RELEVANCE) -> None:
         self.nlp = nlp
         self.opposites = dict(opposites or {})
         self.cue_relevance = cue_relevance
@@ -491,7 +504,7 @@ class StanceDetector:
 )
 def make_stance_detector(nlp: Language, name: str, model: str | None, targets: list[str],
                          batch_size: int, opposites: dict[str, str],
-                         cue_relevance: float) -> StanceDetector:
+                         cue_relevance: float | None) -> StanceDetector:
     """Factory: ``nlp.add_pipe("stance_detector", config={"model": DIR, "targets": [...]})``
     after ``stance_cues``; ``model`` None uses the default stance model; ``opposites``:
     ``{target: its declared opposite}`` (:meth:`~framing.codebook.Codebook.opposites`)."""
