@@ -110,15 +110,19 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     with tempfile.TemporaryDirectory(prefix="stance-targets-") as tmp:
         for name, cfg in runs.items():
             t, c = time.perf_counter(), time.process_time()
+
+            def sub_log(msg: str, n: str = name) -> None:
+                log(f"  [{n}] {msg}")
+
             fit = train("stance", tr, Path(tmp) / name, cfg, eval_data=dev, progress=False,
-                        log=lambda s, n=name: log(f"  [{n}] {s}"))
+                        log=sub_log)
             r = polar_and_swap(fit.model, test)
             r.update(settings={k: v for k, v in cfg.to_dict().items() if k in (
                 "epochs", "lr", "max_length", "train_layers", "negated_targets",
                 "paraphrased_targets",
                 "unrelated_targets", "target_template", "method")},
-                train_rows=len(fit.model.meta.get("data", {}).get("label_counts", {})) and
-                sum(fit.model.meta["data"]["label_counts"].values()),
+                train_rows=sum(((fit.model.meta.get("data") or {}).get("label_counts")
+                                or {}).values()),
                 seconds=round(time.perf_counter() - t, 1),
                 cpu_seconds=round(time.process_time() - c, 1))
             res[name] = r

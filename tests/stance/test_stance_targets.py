@@ -98,10 +98,10 @@ class _ByTarget:
     """A stance model stand-in for the rule tests: each (target, sentence) pair's
     probabilities come from a table (unlisted pairs: none), with the real pooling rule."""
 
-    labels = ["favor", "against", "none"]
     relevance = None
 
     def __init__(self, table: dict[tuple[str, str], tuple[float, float, float]]) -> None:
+        self.labels = ["favor", "against", "none"]
         self.table = table
         self.pooling = PoolingRule(doc_threshold=0.5, cue_weight=0.5)
 

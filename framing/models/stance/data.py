@@ -224,11 +224,16 @@ _MOTION_TAILS = [  # debate motions said the way a writer argues them; first mat
     (re.compile(r"^this house would\s+", re.I), "we should "),
     (re.compile(r"^this house supports\s+", re.I), "support for "),
 ]
-_STOP = frozenset("""a an the of to in on for and or but with by from at as is are be been being
-this that these those it its their his her our your we they he she you i not no so than then
-there which who whom what when where why how all any some more most other such own same very
-can will would should could may might must shall do does did have has had house believes
-support supports oppose opposes case policy policies""".split())
+_STOP = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "but", "with", "by", "from",
+    "at", "as", "is", "are", "be", "been", "being", "this", "that", "these", "those", "it",
+    "its", "their", "his", "her", "our", "your", "we", "they", "he", "she", "you", "i", "not",
+    "no", "so", "than", "then", "there", "which", "who", "whom", "what", "when", "where",
+    "why", "how", "all", "any", "some", "more", "most", "other", "such", "own", "same", "very",
+    "can", "will", "would", "should", "could", "may", "might", "must", "shall", "do", "does",
+    "did", "have", "has", "had", "house", "believes", "support", "supports", "oppose",
+    "opposes", "case", "policy", "policies",
+})
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -38,9 +38,10 @@ class StanceSettings(Settings):
     (the shares of target-contrastive pairs added, see :func:`~framing.models.stance.data.
     add_contrastive_pairs`), ``target_template`` (how the target is put to the encoder:
     ``"{target}"`` as it is, or an NLI-style hypothesis such as ``"the author supports:
-    {target}"``; stored in the model and applied at inference), ``relevance_encoder`` (the sentence encoder of the document relevance
-    gate, :mod:`framing.models.stance.relevance`: ``"default"`` = the shipped
-    all-MiniLM-L6-v2, a local directory or Hugging Face id, or None to switch the gate off).
+    {target}"``; stored in the model and applied at inference), ``relevance_encoder`` (the
+    sentence encoder of the document relevance gate, :mod:`framing.models.stance.relevance`:
+    ``"default"`` = the shipped all-MiniLM-L6-v2, a local directory or Hugging Face id, or None
+    to switch the gate off).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
