@@ -71,7 +71,9 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
         from framing.pipeline.stance import StanceDetector
 
         nlp.add_pipe("stance_cues")
-        opposites = codebook.opposites() if codebook is not None else {}
+        from framing.pipeline.issue import opposites_of
+
+        opposites = opposites_of(codebook) if codebook is not None else {}
         det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path),
                                                       "opposites": opposites})
         assert isinstance(det, StanceDetector)

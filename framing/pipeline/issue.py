@@ -85,11 +85,45 @@ def issue_scores(issues: Sequence[Any], text: str,
     return sorted(out, key=lambda r: (-r[1], r[0]))
 
 
+def _shipped() -> Any:
+    from framing.codebook import Codebook
+
+    global _SHIPPED
+    if _SHIPPED is None:
+        _SHIPPED = Codebook.default()
+    return _SHIPPED
+
+
+_SHIPPED: Any = None
+
+
+def issues_of(codebook: Any) -> list[Any]:
+    """The codebook's issues; a codebook without any (one saved with a model before codebooks
+    had issues) gets the shipped codebook's issues with the ids its targets name."""
+    own = list(getattr(codebook, "issues", []) or [])
+    if own:
+        return own
+    named = {t.issue for t in getattr(codebook, "targets", [])}
+    return [i for i in _shipped().issues if i.id in named]
+
+
+def opposites_of(codebook: Any) -> dict[str, str]:
+    """The codebook's declared opposite targets (:meth:`~framing.codebook.Codebook.
+    opposites`); a codebook that declares none gets the shipped codebook's pairs whose two
+    targets it has too (same id and text)."""
+    if any(getattr(t, "opposite", None) for t in getattr(codebook, "targets", [])):
+        return dict(codebook.opposites())
+    mine = {(t.id, t.text) for t in getattr(codebook, "targets", [])}
+    shipped = _shipped()
+    both = {t.text for t in shipped.targets if (t.id, t.text) in mine}
+    return {a: b for a, b in shipped.opposites().items() if a in both and b in both}
+
+
 def infer_issue(codebook: Any, text: str, min_hits: int = MIN_HITS, margin: float = MARGIN,
                 only_with_targets: bool = True) -> IssueGuess | None:
     """The issue ``text`` is about (see the module docstring), or None. With
     ``only_with_targets`` only issues that have default targets in the codebook compete."""
-    issues = list(getattr(codebook, "issues", []) or [])
+    issues = issues_of(codebook)
     if only_with_targets:
         have = {t.issue for t in getattr(codebook, "targets", [])}
         issues = [i for i in issues if i.id in have]

@@ -260,3 +260,20 @@ def test_default_model_separates_opposed_drug_targets(name: str) -> None:
         assert shown and all(text[e.start:e.end] == e.text for e in r.evidence)
         cues = [e.text for e in r.evidence if e.source.startswith("stance_cue:")]
         assert "ought to" not in cues
+
+
+def test_codebook_saved_before_issues_gets_the_shipped_issues_and_opposites() -> None:
+    from framing.pipeline.issue import issues_of, opposites_of
+
+    old = Codebook.default().to_dict()
+    old.pop("issues")
+    for t in old["targets"]:
+        t.pop("opposite", None)
+    cb = Codebook.from_dict(old)
+    assert not cb.issues and not cb.opposites()
+    assert opposites_of(cb) == Codebook.default().opposites()
+    assert {i.id for i in issues_of(cb)} == {t.issue for t in cb.targets}
+    ts = targets_for(cb, {"file": "x.txt"}, [], text=OPED.read_text(encoding="utf-8"))
+    assert [getattr(t, "text", t) for t in ts] == [STATES, FEDERAL]
+    custom = _cb([{"id": "a", "text": "A", "issue": "zzz"}])
+    assert issues_of(custom) == [] and opposites_of(custom) == {}
