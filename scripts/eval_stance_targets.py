@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default="pairs,contrastive,nli")
     ap.add_argument("--skip-opeds", action="store_true")
     ap.add_argument("--skip-ibm", action="store_true")
+    ap.add_argument("--from-json", type=Path, nargs="*", default=None,
+                    help="measure nothing: merge the --json results of earlier runs (parts "
+                         "measured separately) and, with --update-card, store them")
     ap.add_argument("--skip-zero-shot", action="store_true",
                     help="no zero-shot check of the default model on IBM")
     ap.add_argument("--skip-training", action="store_true",
@@ -216,6 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     from framing.errors import FramingError
 
     res: dict[str, Any] = {}
+    if args.from_json is not None:
+        for f in args.from_json:
+            part = json.loads(f.read_text(encoding="utf-8"))
+            ibm = {**(res.get("ibm_claim_stance") or {}),
+                   **(part.get("ibm_claim_stance") or {})}
+            res.update({k: v for k, v in part.items() if v is not None})
+            if ibm:
+                res["ibm_claim_stance"] = ibm
+        if args.update_card:
+            update_card(res)
+        print(json.dumps(res, indent=1))
+        return 0
     try:
         if not args.skip_opeds:
             res["opeds_test"] = opeds_part(log)
