@@ -108,7 +108,7 @@ class Analyzer:
             raise FramingError(Errors.E304.format(kind=type(art.text).__name__))
         doc = self.nlp.make_doc(art.text)
         if self.stance_model is not None:
-            doc._.stance_targets = targets_for(self.codebook, art.meta, self.targets)
+            doc._.stance_targets = targets_for(self.codebook, art.meta, self.targets, art.text)
         return doc, art
 
     def result(self, doc: Doc, art: Article) -> DocResult:
