@@ -3,7 +3,8 @@
 A plain PyTorch loop: AdamW (no weight decay on biases and layer norms; the new head and
 BERT's pooler at ``head_lr_scale`` times the learning rate), linear warm-up and decay, gradient
 clipping at 1.0, the task head's loss on its pooled window scores, and early stopping on the
-head's dev score (the best epoch's weights are kept). Batches hold whole inputs and about
+head's dev score (the best epoch's weights are kept), and no epoch is started that would overrun
+the settings' ``time_budget``. Batches hold whole inputs and about
 ``batch_size`` windows of similar length (dynamic padding); an input longer than
 ``max_length`` tokens contributes all its windows to one batch and the loss is taken on the
 pooled score, so training and inference see the same thing.
@@ -206,6 +207,12 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
                     log(f"{head_line}  ({rec['seconds']:.0f} s)")
                     history.append(rec)
                     best_epoch = epoch
+                budget = getattr(cfg, "time_budget", None)
+                spent = time.perf_counter() - t0
+                if budget and epoch < n_epochs and spent + rec["seconds"] > 60.0 * budget:
+                    log(f"time budget: another epoch (~{rec['seconds']:.0f} s) would overrun "
+                        f"{budget:.1f} min; stopping after epoch {epoch}")
+                    break
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()
