@@ -4,7 +4,7 @@ The candidates, cheapest first: ``tfidf`` (seconds), ``fast`` (one forward pass 
 encoder over the texts, :mod:`framing.models.embed`) and ``transformer`` (fine-tuning, several
 forward and backward passes per epoch). All use the same training and dev rows. The time
 budget (``time_budget`` minutes, default :data:`~framing.models.settings.DEFAULT_TIME_BUDGET`)
-covers them all: fine-tuning starts only when the time left allows at least one epoch
+covers them all (the cheapest candidate always runs): fine-tuning starts only when the time left allows at least one epoch
 (estimated from the fast method's forward pass: an epoch costs about three forward passes over
 the training texts plus one over the dev texts) and stops before an epoch that would overrun
 it. The model kept is the one with the best dev score (micro-F1 for frames, accuracy for
@@ -77,7 +77,7 @@ def choose(run: Run, t0: float) -> tuple[Run, dict[str, Run]]:
                 continue
             sub.cfg.time_budget = left / 60.0
             sub.meta["training"]["time_budget"] = round(left / 60.0, 2)
-        elif left <= 0:
+        elif left <= 0 and tried:  # the cheapest candidate always runs
             skipped[method] = "the time budget was spent"
             continue
         ts = time.perf_counter()
@@ -103,7 +103,11 @@ def choose(run: Run, t0: float) -> tuple[Run, dict[str, Run]]:
         "rule": "the best dev score (micro-F1 for frames, accuracy for single-label tasks); "
                 "ties go to the cheaper method (tfidf, fast, transformer)"}
     chosen.meta["training"]["method_requested"] = "auto"
-    chosen.metrics["auto"] = chosen.meta["auto"]
+    # metrics.json also keeps each candidate's test scores, for information: the choice above
+    # never reads them
+    chosen.metrics["auto"] = {**chosen.meta["auto"], "test_scores": {
+        m: ({"main": h[0], "macro_f1": h[1]} if (h := headline(r, r.metrics.get("test")))
+            else None) for m, r in tried.items()}}
     chosen.log = run.log
     run.log("auto: dev " + ", ".join(f"{m} {s[0]:.3f}/{s[1]:.3f}" for m, s in scores.items())
             + f" (main score/macro-F1); keeping {best}")
