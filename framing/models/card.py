@@ -48,7 +48,8 @@ def training_row(meta: dict[str, Any], metrics: dict[str, Any] | None = None,
     of a transformer (``extra`` after the batch size), or the TF-IDF parameters."""
     tr = meta.get("training") or {}
     if meta["method"] == "fast":
-        return [f"| training | frozen encoder, C {tr.get('fast_c')}, class-balanced, seed "
+        c = tr.get("fast_c") or "per label by 3-fold cross-validation"
+        return [f"| training | frozen encoder, C {c}, class-balanced, seed "
                 f"{tr.get('seed')}, {tr.get('seconds')} s |"]
     if meta["method"] != "transformer":
         return [f"| training | C {tr.get('tfidf_c')}, min_df {tr.get('tfidf_min_df')}, "

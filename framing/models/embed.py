@@ -45,6 +45,10 @@ from framing.models.inference import (
 HEADS_FILE = "heads.safetensors"
 #: padded tokens per embedding batch (memory stays flat whatever the window length)
 EMBED_BATCH_TOKENS = 8192
+#: the inverse L2 strengths cross-validated per label (``C=None``)
+CV_CS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+#: a label needs this many positives (and negatives) in the training rows for cross-validation
+CV_MIN_POSITIVES = 6
 
 
 def pool_windows(emb: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -106,10 +110,11 @@ class EmbeddingMultiLabel:
     """Multi-label classifier on frozen-encoder features (see the module docstring).
 
     ``base_path``: the encoder directory; ``C``: inverse L2 strength of each label's logistic
-    regression; ``max_length`` / ``stride``: token windows of the encoder.
+    regression (None: chosen per label by cross-validation, see :meth:`fit_heads`);
+    ``max_length`` / ``stride``: token windows of the encoder.
     """
 
-    def __init__(self, base_path: str | Path | None = None, C: float = 1.0,
+    def __init__(self, base_path: str | Path | None = None, C: float | None = None,
                  max_length: int = 256, stride: int = 64,
                  class_weight: str | None = "balanced", seed: int = 0) -> None:
         self.base_path = base_path
@@ -139,22 +144,37 @@ class EmbeddingMultiLabel:
 
     def fit_heads(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients ``(n_labels, n_features)`` and intercepts of the per-label models; a
-        label that is always (never) present gets a constant high (low) score."""
-        from sklearn.linear_model import LogisticRegression
+        label that is always (never) present gets a constant high (low) score. With ``C``
+        None each label's strength is chosen from :data:`CV_CS` by stratified 3-fold
+        cross-validation on the training rows (log-loss), ``C=1`` for a label with fewer than
+        :data:`CV_MIN_POSITIVES` positives or negatives; ``chosen_C_`` records the values."""
+        from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+        from sklearn.model_selection import StratifiedKFold
 
         coef = np.zeros((y.shape[1], x.shape[1]))
         icpt = np.zeros(y.shape[1])
+        self.chosen_C_: list[float | None] = []
         for j in range(y.shape[1]):
             col = y[:, j].astype(int)
             if col.min() == col.max():
                 icpt[j] = 8.0 if col[0] else -8.0
+                self.chosen_C_.append(None)
                 continue
-            clf = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000,
-                                     random_state=self.seed)
+            rare = min(int(col.sum()), int(len(col) - col.sum())) < CV_MIN_POSITIVES
+            clf: Any
+            if self.C is None and not rare:
+                clf = LogisticRegressionCV(
+                    Cs=list(CV_CS), cv=StratifiedKFold(3, shuffle=True, random_state=self.seed),
+                    scoring="neg_log_loss", class_weight=self.class_weight, max_iter=3000,
+                    random_state=self.seed)
+            else:
+                clf = LogisticRegression(C=self.C or 1.0, class_weight=self.class_weight,
+                                         max_iter=3000, random_state=self.seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # lbfgs convergence chatter on tiny data
                 clf.fit(x, col)
             coef[j], icpt[j] = clf.coef_[0], clf.intercept_[0]
+            self.chosen_C_.append(float(clf.C_[0]) if hasattr(clf, "C_") else self.C or 1.0)
         return coef, icpt
 
     # ----- prediction --------------------------------------------------------------------------

@@ -59,10 +59,13 @@ class Settings:
     and BERT's pooler, which start from scratch while the encoder only needs adjusting.
     ``tfidf_c`` and ``tfidf_min_df`` shape the TF-IDF baseline (``method="tfidf"``).
     ``method`` None means the task's default (:meth:`default_method`). ``fast_c`` is the
-    inverse L2 strength of the per-label logistic regressions of ``method="fast"``.
+    inverse L2 strength of the per-label logistic regressions of ``method="fast"`` (None:
+    chosen per label by cross-validation on the training rows).
     ``time_budget`` (minutes) bounds training: ``auto`` divides it among its candidates
     (default :data:`DEFAULT_TIME_BUDGET`), and fine-tuning stops before an epoch that would
-    overrun it (None: no bound). ``baselines`` (default on): fit the prior and TF-IDF
+    overrun it (None: no bound). ``head_warmup``: epochs at the start of fine-tuning that
+    train only the new head on the frozen encoder (None: the task's default, 0 here).
+    ``baselines`` (default on): fit the prior and TF-IDF
     baselines on the same rows and report them in the card and the run's output.
     """
 
@@ -85,7 +88,8 @@ class Settings:
     head_lr_scale: float = 10.0
     tfidf_c: float = 10.0
     tfidf_min_df: int = 1
-    fast_c: float = 1.0
+    fast_c: float | None = None
+    head_warmup: int | None = None
     time_budget: float | None = None
     baselines: bool = True
 
@@ -114,11 +118,13 @@ class Settings:
             raise self.bad(f"tfidf_c must be positive, got {self.tfidf_c}")
         if self.tfidf_min_df < 1:
             raise self.bad(f"tfidf_min_df must be at least 1, got {self.tfidf_min_df}")
-        if self.fast_c <= 0:
+        if self.fast_c is not None and self.fast_c <= 0:
             raise self.bad(f"fast_c must be positive, got {self.fast_c}")
         if self.time_budget is not None and not self.time_budget > 0:
             raise self.bad(f"--time-budget must be a positive number of minutes, got "
                            f"{self.time_budget}")
+        if self.head_warmup is not None and self.head_warmup < 0:
+            raise self.bad(f"--head-warmup must be 0 or more epochs, got {self.head_warmup}")
         if self.method == "auto" and self.time_budget is None:
             self.time_budget = DEFAULT_TIME_BUDGET
         self.check()

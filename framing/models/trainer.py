@@ -210,6 +210,9 @@ def fit_model(run: Run) -> None:
     est = head.estimator(cfg)
     est.fit(run.train.inputs, head.tfidf_targets(run))
     run.meta["training"]["fit_seconds"] = round(time.perf_counter() - te, 1)
+    chosen_c = getattr(est, "chosen_C_", None)
+    if chosen_c is not None:  # fast: the strengths cross-validation chose, per label
+        run.meta["training"]["fast_chosen_c"] = dict(zip(run.labels, chosen_c, strict=True))
     run.estimator = est
 
 
