@@ -2,15 +2,15 @@
 
 The candidates, cheapest first: ``tfidf`` (seconds), ``fast`` (one forward pass of the frozen
 encoder over the texts, :mod:`framing.models.embed`) and ``transformer`` (fine-tuning, several
-forward and backward passes per epoch). All use the same training and dev rows. The time
-budget (``time_budget`` minutes, default :data:`~framing.models.settings.DEFAULT_TIME_BUDGET`)
-covers them all (the cheapest candidate always runs): fine-tuning starts only when the time left allows at least one epoch
-(estimated from the fast method's forward pass: an epoch costs about three forward passes over
-the training texts plus one over the dev texts) and stops before an epoch that would overrun
-it. The model kept is the one with the best dev score (micro-F1 for frames, accuracy for
-single-label tasks; ties go to the cheaper method); the choice, every candidate's dev scores
-and time, and the reasons a candidate was skipped are written to ``framing_model.json``
-(``auto``), ``metrics.json`` and the model card.
+forward and backward passes per epoch). All use the same training and dev rows. The time budget
+(``time_budget`` minutes, default :data:`~framing.models.settings.DEFAULT_TIME_BUDGET`) covers them
+all: the cheapest candidate always runs, ``fast`` starts while time is left, and fine-tuning starts
+only when the time left allows at least one epoch (estimated from the fast method's forward pass: an
+epoch costs about three forward passes over the training texts plus one over the dev texts) and
+stops before an epoch that would overrun it. The model kept is the one with the best dev score
+(micro-F1 for frames, accuracy for single-label tasks; ties go to the cheaper method); the choice,
+every candidate's dev scores and time, and the reasons a candidate was skipped are written to
+``framing_model.json`` (``auto``), ``metrics.json`` and the model card.
 
 Example:
     >>> from framing.models.auto import pick

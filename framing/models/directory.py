@@ -4,9 +4,9 @@ A model directory holds:
 
 * ``framing_model.json``: ``format`` ("framing-model"), ``format_version``, ``task`` (the head
   that wrote it: ``frames`` when absent, ``stance``, ...), ``method`` (``transformer``,
-  ``tfidf`` or ``fast``; ``auto`` records the one it chose), ``labels``, the task's decision state (thresholds, decision and pooling rules,
-  fusion ...), token windows (``max_length``, ``stride``), base model, training settings, data
-  fingerprint and creation time;
+  ``tfidf`` or ``fast``; ``auto`` records the one it chose), ``labels``, the task's decision state
+  (thresholds, decision and pooling rules, fusion ...), token windows (``max_length``, ``stride``),
+  base model, training settings, data fingerprint and creation time;
 * the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer),
   ``model.skops`` (TF-IDF; loaded with an explicit list of trusted types, never pickle), or
   the frozen encoder's files + ``heads.safetensors`` (fast: :mod:`framing.models.embed`);

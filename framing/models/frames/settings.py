@@ -36,10 +36,10 @@ class FrameSettings(Settings):
     to 0.15 when no dev file is given; ``method`` to ``transformer`` for sentences and ``auto``
     for documents (:meth:`default_method`); ``head_warmup`` to one epoch for documents (a
     few hundred long documents give few optimizer steps: a random head would spend them
-    misdirecting the encoder) and none for sentences. ``epochs`` defaults to enough passes for about 400
-    optimizer steps (between 4 and 20): a few hundred labelled sentences need many passes,
-    thousands need few. ``head_lr_scale`` (default 10): on the op-ed corpus it doubled dev
-    micro-F1 after two short epochs.
+    misdirecting the encoder) and none for sentences. ``epochs`` defaults to enough passes for about
+    400 optimizer steps (between 4 and 20): a few hundred labelled sentences need many passes,
+    thousands need few. ``head_lr_scale`` (default 10): on the op-ed corpus it doubled dev micro-F1
+    after two short epochs.
     """
 
     level: str = "sentence"
