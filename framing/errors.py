@@ -84,6 +84,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
     E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
     E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
+    E418 = "--method {method} is not available for --task {task}; choose one of: {methods}."
+    E419 = "--method auto could not train any candidate within its time budget ({detail}); raise --time-budget or choose a --method."
     E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports

@@ -52,6 +52,8 @@ class Method(str, Enum):
 
     transformer = "transformer"
     tfidf = "tfidf"
+    fast = "fast"
+    auto = "auto"
 
 
 class Level(str, Enum):

@@ -29,7 +29,10 @@ from framing.errors import Errors, FramingError
 
 
 def _log(msg: str) -> None:
-    err_console.print(escape(msg), highlight=False, soft_wrap=True)
+    if msg.startswith("WARNING:"):  # a model that does not beat a baseline: say it loudly
+        err_console.print(f"[bold red]{escape(msg)}[/]", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(escape(msg), highlight=False, soft_wrap=True)
 
 
 @handle_errors
@@ -47,7 +50,18 @@ def train_cli(
     test_data: Annotated[Path | None, typer.Option(
         "--test", help="Held-out test rows, reported in metrics.json and the model card.")
     ] = None,
-    method: Annotated[Method | None, typer.Option(help="[default: transformer]")] = None,
+    method: Annotated[Method | None, typer.Option(
+        help="transformer: fine-tune the encoder; tfidf: TF-IDF + logistic regression; fast: "
+             "frozen-encoder embeddings + one logistic regression per label (minutes on a "
+             "CPU); auto: the best of these on dev within --time-budget [default: "
+             "transformer; frames documents: auto].")] = None,
+    head_warmup: Annotated[int | None, typer.Option(
+        help="Epochs that train only the new head on the frozen encoder first [default: "
+             "frames documents 1, else 0].")] = None,
+    time_budget: Annotated[float | None, typer.Option(
+        help="Minutes for training: --method auto divides them among its candidates, "
+             "fine-tuning starts no epoch that would overrun them [default: auto 8, else "
+             "none].")] = None,
     level: Annotated[Level | None, typer.Option(
         help="frames: sentence or document rows [default: sentence].")] = None,
     base_model: Annotated[str | None, typer.Option(
@@ -99,7 +113,8 @@ def train_cli(
          "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
          "max_length": max_length, "stride": stride, "pooling": pooling,
          "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
-         "eval_split": eval_split}, head.task)
+         "eval_split": eval_split, "time_budget": time_budget,
+         "head_warmup": head_warmup}, head.task)
     options: dict[str, Any] = {"codebook": codebook, "text_field": text_field,
                                "labels_field": labels_field, "target_field": target_field,
                                "stance_field": stance_field}

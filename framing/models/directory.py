@@ -3,12 +3,13 @@
 A model directory holds:
 
 * ``framing_model.json``: ``format`` ("framing-model"), ``format_version``, ``task`` (the head
-  that wrote it: ``frames`` when absent, ``stance``, ...), ``method`` (``transformer`` or
-  ``tfidf``), ``labels``, the task's decision state (thresholds, decision and pooling rules,
-  fusion ...), token windows (``max_length``, ``stride``), base model, training settings, data
-  fingerprint and creation time;
-* the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer), or
-  ``model.skops`` (TF-IDF; loaded with an explicit list of trusted types, never pickle);
+  that wrote it: ``frames`` when absent, ``stance``, ...), ``method`` (``transformer``,
+  ``tfidf`` or ``fast``; ``auto`` records the one it chose), ``labels``, the task's decision state
+  (thresholds, decision and pooling rules, fusion ...), token windows (``max_length``, ``stride``),
+  base model, training settings, data fingerprint and creation time;
+* the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer),
+  ``model.skops`` (TF-IDF; loaded with an explicit list of trusted types, never pickle), or
+  the frozen encoder's files + ``heads.safetensors`` (fast: :mod:`framing.models.embed`);
 * ``metrics.json`` and the ``README.md`` model card (plus what a task adds, e.g. the frames'
   ``codebook.json``).
 
@@ -39,7 +40,10 @@ from framing.guard import check_outputs
 META_FILE = "framing_model.json"
 FORMAT = "framing-model"
 FORMAT_VERSION = 1
-WEIGHTS = {"transformer": "model.safetensors", "tfidf": "model.skops"}
+#: The weights file of each method (``fast`` also holds the frozen encoder's ``config.json``,
+#: ``model.safetensors`` and tokenizer files).
+WEIGHTS = {"transformer": "model.safetensors", "tfidf": "model.skops",
+           "fast": "heads.safetensors"}
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt")
 #: Files of a default model directory that are committed (everything else is built).
 KEPT = ("recipe.json", "README.md", "metrics.json")

@@ -3,7 +3,9 @@
 A plain PyTorch loop: AdamW (no weight decay on biases and layer norms; the new head and
 BERT's pooler at ``head_lr_scale`` times the learning rate), linear warm-up and decay, gradient
 clipping at 1.0, the task head's loss on its pooled window scores, and early stopping on the
-head's dev score (the best epoch's weights are kept). Batches hold whole inputs and about
+head's dev score (the best epoch's weights are kept), and no epoch is started that would overrun
+the settings' ``time_budget``; the first ``head_warmup`` epochs train the new head only (the
+encoder frozen). Batches hold whole inputs and about
 ``batch_size`` windows of similar length (dynamic padding); an input longer than
 ``max_length`` tokens contributes all its windows to one batch and the loss is taken on the
 pooled score, so training and inference see the same thing.
@@ -152,6 +154,14 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
         n_epochs = cfg.resolve_epochs(steps_per_epoch)
         total = steps_per_epoch * n_epochs
         groups, trainable = param_groups(model, cfg.lr, cfg.weight_decay, cfg.head_lr_scale)
+        # head-only warm-up: the new head learns on the frozen encoder first, so the encoder's
+        # first updates follow a sensible head rather than a random one (and these epochs
+        # skip the encoder's backward pass)
+        warm = min(int(getattr(cfg, "head_warmup", 0) or 0), n_epochs - 1)  # >= 1 full epoch
+        encoder_params = [p for n, p in model.named_parameters() if p.requires_grad
+                          and not any(h in n for h in HEAD_NAMES)]
+        if warm:
+            log(f"head-only warm-up: the encoder stays frozen for {warm} epoch(s)")
         opt = torch.optim.AdamW(groups, lr=cfg.lr)
         sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * total), total)
 
@@ -163,6 +173,8 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
             for epoch in range(1, n_epochs + 1):
                 te, ce = time.perf_counter(), time.process_time()
                 model.train()
+                for p in encoder_params:
+                    p.requires_grad_(epoch > warm)
                 batches = row_batches(row_windows, row_len, cfg.batch_size, rng)
                 task = bar.add_task("train", total=len(batches), epoch=f"{epoch}/{n_epochs}",
                                     loss=0.0)
@@ -206,6 +218,12 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
                     log(f"{head_line}  ({rec['seconds']:.0f} s)")
                     history.append(rec)
                     best_epoch = epoch
+                budget = getattr(cfg, "time_budget", None)
+                spent = time.perf_counter() - t0
+                if budget and epoch < n_epochs and spent + rec["seconds"] > 60.0 * budget:
+                    log(f"time budget: another epoch (~{rec['seconds']:.0f} s) would overrun "
+                        f"{budget:.1f} min; stopping after epoch {epoch}")
+                    break
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()
