@@ -40,6 +40,8 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--disagreement-weight", type=float, default=0.5)
     ap.add_argument("--pool-factor", type=int, default=4)
     ap.add_argument("--json", default=None, help="also write the curves to this JSON file")
+    ap.add_argument("--cache-dir", default="models/cache",
+                    help="where sentence embeddings are cached between runs ('' to disable)")
     return ap.parse_args(argv)
 
 
@@ -58,7 +60,7 @@ class FrameLR:
         for f in range(self.n_frames):
             y = Y[:, f]
             if 0 < y.sum() < len(y):
-                m = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+                m = LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear")
                 self.models_.append(m.fit(X, y))
             else:
                 self.models_.append((y.sum() + 0.5) / (len(y) + 1.0))
@@ -77,6 +79,25 @@ def f1_scores(Y: np.ndarray, P: np.ndarray) -> tuple[float, float]:
 
     return (float(f1_score(Y, P, average="macro", zero_division=0)),
             float(f1_score(Y, P, average="micro", zero_division=0)))
+
+
+def cached_embeddings(enc: Any, texts: list[str], cache_dir: str) -> np.ndarray:
+    """Encode ``texts``, reusing an earlier run's vectors (keyed by encoder and texts)."""
+    import hashlib
+    from pathlib import Path
+
+    if not cache_dir:
+        return np.asarray(enc.encode(texts))
+    h = hashlib.sha256(str(enc.path).encode())
+    for t in texts:
+        h.update(t.encode("utf-8") + b"\0")
+    path = Path(cache_dir) / f"bench_al_{h.hexdigest()[:20]}.npy"
+    if path.is_file():
+        return np.load(path)
+    X = np.asarray(enc.encode(texts))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, X)
+    return X
 
 
 def run_curve(strategy: str, X: np.ndarray, Y: np.ndarray, Xt: np.ndarray, Yt: np.ndarray,
@@ -103,7 +124,9 @@ def run_curve(strategy: str, X: np.ndarray, Y: np.ndarray, Xt: np.ndarray, Yt: n
             picks = select_indices(model.predict_proba(X), th, n, embeddings=X,
                                    rule_votes=rule_votes, exclude=labelled,
                                    disagreement_weight=args.disagreement_weight,
-                                   pool_factor=args.pool_factor, seed=seed * 1000 + rnd)
+                                   pool_factor=args.pool_factor,
+                                   stratify=getattr(args, "stratify", True),
+                                   seed=seed * 1000 + rnd)
             new = [p.index for p in picks]
         labelled.extend(new)
         rnd += 1
@@ -145,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Y, Yt = matrix(pool), matrix(test)
     enc = SentenceEncoder(args.encoder)
-    X = enc.encode([r["text"] for r in pool])
-    Xt = enc.encode([r["text"] for r in test])
+    X = cached_embeddings(enc, [r["text"] for r in pool], args.cache_dir)
+    Xt = cached_embeddings(enc, [r["text"] for r in test], args.cache_dir)
     t_emb = time.time() - t0
     rules = framing.load(rules_only=True)
     rule_votes = np.zeros_like(Y, dtype=bool)

@@ -494,8 +494,8 @@ def read_doccano(path: Path, annotator: str | None = None, empty_as_negative: bo
         except UnicodeDecodeError as e:
             raise _bad(path, "doccano", f"not UTF-8 ({e})", _DOCCANO_HOW) from None
     out = ReadResult()
-    for name, user, content in members:
-        user = user if user is not None else annotator
+    for name, member_user, content in members:
+        user = member_user if member_user is not None else annotator
         for where, row in _jsonl_lines(content, name, "doccano", _DOCCANO_HOW, path):
             text = row.get("text", row.get("data"))
             if not isinstance(text, str):
@@ -571,7 +571,8 @@ def read_argilla(path: Path) -> ReadResult:
         text = rec["fields"].get("text") if nested else rec.get("text")
         if not isinstance(text, str):
             raise _bad(path, "argilla", f"{where} has no text field 'text'", _ARGILLA_HOW)
-        meta = rec.get("metadata") if nested and isinstance(rec.get("metadata"), dict) else rec
+        meta: dict[str, Any] = rec["metadata"] if nested and isinstance(
+            rec.get("metadata"), dict) else rec
         ref = _ref(meta, text)
         if ref["item_id"].startswith("text:") and rec.get("id"):
             ref["item_id"] = str(rec["id"])  # a record framing did not write: Argilla's id

@@ -236,7 +236,7 @@ def import_annotations(paths: Sequence[str | Path], out: str | Path, *,
     check_outputs(paths, {"output file": out_p, "conflicts file": conf_p,
                           "rejects file": rej_p})
     for p, role in ((out_p, "output file"), (conf_p, "conflicts file"), (rej_p, "rejects file")):
-        check_replaceable(p, role, True if overwrite else False, recognised=False)
+        check_replaceable(p, role, bool(overwrite), recognised=False)
     cb = codebook if isinstance(codebook, Codebook) else \
         Codebook.load(codebook) if codebook else Codebook.default()
     t = tool or detect_tool(paths[0])

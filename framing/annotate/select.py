@@ -103,7 +103,7 @@ def select_indices(scores: np.ndarray, thresholds: np.ndarray, n: int, *,
                    embeddings: np.ndarray | None = None, rule_votes: np.ndarray | None = None,
                    exclude: np.ndarray | Sequence[int] | None = None,
                    uncertainty_weight: float = 1.0, disagreement_weight: float = 0.5,
-                   pool_factor: int = 4, seed: int = 0) -> list[Pick]:
+                   pool_factor: int = 4, stratify: bool = True, seed: int = 0) -> list[Pick]:
     """Pick ``n`` rows of ``scores`` (items x frames) to label next; see the module docstring.
 
     Args:
@@ -117,6 +117,8 @@ def select_indices(scores: np.ndarray, thresholds: np.ndarray, n: int, *,
         exclude: rows that must not be picked (already labelled).
         pool_factor: candidates per slot that go into the clustering (more: more diverse, less
             uncertain).
+        stratify: give every frame an equal share of the batch (default); without it the
+            batch is the most informative items overall (each item's best frame), clustered.
         seed: k-means seed.
     """
     scores = np.asarray(scores, dtype=np.float64)
@@ -140,6 +142,16 @@ def select_indices(scores: np.ndarray, thresholds: np.ndarray, n: int, *,
     n = min(n, int(free.sum()))
     n_frames = scores.shape[1]
     picks: list[Pick] = []
+    if not stratify:
+        best_f = np.argmax(info, axis=1)
+        item_info = info[np.arange(len(info)), best_f]
+        idx = np.flatnonzero(free)
+        cands = idx[np.argsort(-item_info[idx], kind="stable")][: n * pool_factor]
+        chosen = _cluster_picks(cands, item_info, embeddings, n, seed) \
+            if embeddings is not None and len(cands) > n else [(int(i), None) for i in cands[:n]]
+        return [Pick(index=i, frame=int(best_f[i]), info=float(item_info[i]),
+                     margin=float(margin[i, best_f[i]]), disagreement=bool(dis[i, best_f[i]]),
+                     cluster=c) for i, c in chosen]
     # frames in order of their best candidate, so ties in quota go to the most informative
     best = np.where(free[:, None], info, -np.inf).max(axis=0) if free.any() else \
         np.zeros(n_frames)

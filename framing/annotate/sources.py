@@ -97,8 +97,10 @@ def read_ids(paths: Sequence[str | Path]) -> set[str]:
         for r in rows:
             if not isinstance(r, dict):
                 continue
-            d = r.get("data") if isinstance(r.get("data"), dict) else \
-                r.get("metadata") if isinstance(r.get("metadata"), dict) else r
+            d: dict[str, Any] = r
+            for key in ("data", "metadata"):  # Label Studio tasks, Argilla records
+                if isinstance(r.get(key), dict):
+                    d = r[key]
             v = d.get("framing_id", r.get("id"))
             if v is not None:
                 ids.add(str(v))

@@ -90,9 +90,9 @@ def check_out(out: Path, tool: str, inputs: Sequence[str | Path], overwrite: boo
     if rejects is not None:
         outputs["rejects file"] = rejects
     check_outputs(inputs, outputs)
-    check_replaceable(out, "output file", True if overwrite else False, recognised=False)
+    check_replaceable(out, "output file", bool(overwrite), recognised=False)
     if rejects is not None:
-        check_replaceable(rejects, "rejects file", True if overwrite else False,
+        check_replaceable(rejects, "rejects file", bool(overwrite),
                           recognised=False)
 
 

@@ -9,10 +9,13 @@ import typer
 
 from framing.cli import (
     aggregate_cmd,
+    annotate_cmd,
+    bootstrap_cmd,
     calibrate_cmd,
     codebook_cmd,
     evaluate_cmd,
     label_cmd,
+    package_cmd,
     report_cmd,
     score_cmd,
     train_cmd,
@@ -32,6 +35,9 @@ app.command("calibrate")(calibrate_cmd.calibrate_cli)
 app.command("aggregate")(aggregate_cmd.aggregate_cli)
 app.command("report")(report_cmd.report_cli)
 app.add_typer(codebook_cmd.app, name="codebook")
+app.add_typer(annotate_cmd.app, name="annotate")
+app.add_typer(bootstrap_cmd.app, name="bootstrap")
+app.command("package")(package_cmd.package_cli)
 
 
 def _version(value: bool) -> None:
