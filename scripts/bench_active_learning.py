@@ -8,9 +8,12 @@ the whole benchmark runs in minutes on 2 cores; the selection is the same code t
 learner's probabilities as scores, the rule layer's decisions (``framing.load(rules_only=True)``)
 for rules-versus-model disagreement, and the embeddings for diversity.
 
-Both strategies start from the same random seed set; each round adds ``--batch`` labels and
-retrains. The label saving is read off the mean curves: the number of labels active selection
-needs to reach the F1 that random selection has at a given budget.
+All strategies start from the same random seed set; each round adds ``--batch`` labels and
+retrains. Three strategies: random, active (the defaults of ``framing annotate select``:
+uncertainty + rules-versus-model disagreement + diversity, stratified by frame) and active
+without the disagreement signal (an ablation). The label saving is read off the mean curves:
+the number of labels a strategy needs to reach the F1 that random selection has at a given
+budget.
 
     python scripts/bench_active_learning.py                 # 5 seeds, up to 600 labels
     python scripts/bench_active_learning.py --seeds 2 --budget 300 --json out.json
@@ -121,9 +124,10 @@ def run_curve(strategy: str, X: np.ndarray, Y: np.ndarray, Xt: np.ndarray, Yt: n
         if strategy == "random":
             new = select_random(len(X), n, exclude=labelled, seed=seed * 1000 + rnd)
         else:
+            w = 0.0 if strategy == "active-no-disagreement" else args.disagreement_weight
             picks = select_indices(model.predict_proba(X), th, n, embeddings=X,
                                    rule_votes=rule_votes, exclude=labelled,
-                                   disagreement_weight=args.disagreement_weight,
+                                   disagreement_weight=w,
                                    pool_factor=args.pool_factor,
                                    stratify=getattr(args, "stratify", True),
                                    seed=seed * 1000 + rnd)
@@ -182,16 +186,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"pool {len(pool)} sentences (train split), test {len(test)} sentences; "
           f"{len(frames)} frames; embeddings in {t_emb:.0f} s")
     print(f"rule layer alone on the pool: macro-F1 {rules_macro:.3f}, micro-F1 {rules_micro:.3f}")
-    curves: dict[str, list[dict[str, list[float]]]] = {"random": [], "active": []}
+    strategies = ("random", "active", "active-no-disagreement")
+    curves: dict[str, list[dict[str, list[float]]]] = {k: [] for k in strategies}
     for s in range(args.seeds):
         init = [int(i) for i in np.random.default_rng(10_000 + s).choice(
             len(pool), size=args.init, replace=False)]
-        for strat in ("random", "active"):
+        for strat in strategies:
             ts = time.time()
             c = run_curve(strat, X, Y, Xt, Yt, rule_votes, init, args.batch, args.budget, s,
                           args)
             curves[strat].append(c)
-            print(f"  seed {s} {strat:6s}: macro-F1 at {c['labels'][-1]} labels "
+            print(f"  seed {s} {strat:22s}: macro-F1 at {c['labels'][-1]} labels "
                   f"{c['macro_f1'][-1]:.3f} ({time.time() - ts:.0f} s)", flush=True)
     sizes = curves["random"][0]["labels"]
     full = FrameLR(len(frames)).fit(X, Y)
@@ -203,25 +208,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         mean = {k: np.mean([c[metric] for c in v], axis=0) for k, v in curves.items()}
         sd = {k: np.std([c[metric] for c in v], axis=0) for k, v in curves.items()}
         print(f"\n{metric} (mean ± sd over {args.seeds} seeds; test split sentences)")
-        print(f"{'labels':>7} {'random':>15} {'active':>15}")
+        print(f"{'labels':>7}" + "".join(f"{k:>24}" for k in strategies))
         for i, n in enumerate(sizes):
             if i % 2 == 0 or i == len(sizes) - 1:
-                print(f"{n:>7} {mean['random'][i]:>8.3f} ± {sd['random'][i]:.3f} "
-                      f"{mean['active'][i]:>8.3f} ± {sd['active'][i]:.3f}")
+                print(f"{n:>7}" + "".join(f"{mean[k][i]:>16.3f} ± {sd[k][i]:.3f}"
+                                          for k in strategies))
         rows = []
         for n_rand in sorted({b for b in (100, 200, 300, 400, args.budget) if b <= args.budget}):
             if n_rand not in sizes:
                 continue
             target = float(mean["random"][sizes.index(n_rand)])
-            n_act = labels_to_reach(sizes, mean["active"], target)
-            rows.append({"random_labels": n_rand, "f1": target, "active_labels": n_act,
-                         "saving": None if n_act is None else 1 - n_act / n_rand})
-        print(f"labels active selection needs for random selection's {metric}:")
+            row: dict[str, Any] = {"random_labels": n_rand, "f1": target}
+            for k in strategies[1:]:
+                n_act = labels_to_reach(sizes, mean[k], target)
+                row[k] = {"labels": n_act, "saving": None if n_act is None else
+                          1 - n_act / n_rand}
+            rows.append(row)
+        print(f"labels needed to reach random selection's {metric}:")
         for r in rows:
-            got = "not reached" if r["active_labels"] is None else \
-                f"{r['active_labels']:.0f} labels ({100 * r['saving']:.0f} % fewer)"
-            print(f"  random at {r['random_labels']:>4} labels, {metric} {r['f1']:.3f}: "
-                  f"active {got}")
+            got = []
+            for k in strategies[1:]:
+                n_act = r[k]["labels"]
+                got.append(f"{k} not reached" if n_act is None else
+                           f"{k} {n_act:.0f} ({100 * r[k]['saving']:.0f} % fewer)")
+            print(f"  random at {r['random_labels']:>4} labels ({metric} {r['f1']:.3f}): " +
+                  "; ".join(got))
         summary[metric] = {"mean": {k: v.tolist() for k, v in mean.items()},
                            "sd": {k: v.tolist() for k, v in sd.items()}, "saving": rows}
     print(f"\nall {len(pool)} pool labels: macro-F1 {full_macro:.3f}, micro-F1 {full_micro:.3f}"
