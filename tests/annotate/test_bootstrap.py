@@ -9,8 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from framing.annotate.bootstrap import FrameSeeds, ZeroShotScorer, bootstrap_tasks, \
-    fit_report, propose_candidates
+from framing.annotate.bootstrap import (
+    FrameSeeds,
+    ZeroShotScorer,
+    bootstrap_tasks,
+    fit_report,
+    propose_candidates,
+)
 from framing.annotate.embed import SentenceEncoder
 from framing.annotate.items import items_from_results
 from framing.batch import read_output
@@ -20,7 +25,9 @@ from framing.errors import FramingError
 NEW = {"id": "states_decide", "name": "States decide", "parent": None,
        "description": "Which level of government should decide: the states, not Washington.",
        "patterns": [{"id": "states_decide.seeds", "kind": "phrase", "weight": 0.6,
-                     "phrases": ["left to the states", "tenth amendment",
+                     "phrases": ["left to the states", "states' rights", "tenth amendment",
+                                 "federal overreach", "local control", "state law",
+                                 "federal law", "home rule", "preempt",
                                  "laboratories of democracy"]}]}
 
 
@@ -35,7 +42,8 @@ def new_codebook(tmp: Path) -> Path:
 def test_seeds_come_from_the_codebook(tmp_path: Path) -> None:
     cb = Codebook.load(new_codebook(tmp_path))
     fs = FrameSeeds.from_codebook(cb, "states_decide")
-    assert fs.seeds == ("left to the states", "tenth amendment", "laboratories of democracy")
+    assert fs.seeds[:3] == ("left to the states", "states' rights", "tenth amendment")
+    assert len(fs.seeds) == 10
     assert fs.description.startswith("Which level")
     with pytest.raises(FramingError, match=r"\[E859\]"):
         FrameSeeds.from_codebook(cb, "nope")
