@@ -482,10 +482,14 @@ def read_doccano(path: Path, annotator: str | None = None, empty_as_negative: bo
                 if info.is_dir() or not info.filename.endswith((".jsonl", ".json")):
                     continue
                 name = Path(info.filename).name
-                user = name.rsplit(".", 1)[0]
-                members.append((f"{path.name}/{name}",
-                                None if user == "all" else user,
-                                z.read(info).decode("utf-8")))
+                stem = name.rsplit(".", 1)[0]
+                try:
+                    content = z.read(info).decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise _bad(path, "doccano", f"{name} is not UTF-8 ({e})", _DOCCANO_HOW
+                               ) from None
+                members.append((f"{path.name}/{name}", None if stem == "all" else stem,
+                                content))
         if not members:
             raise _bad(path, "doccano", "the .zip holds no .jsonl files", _DOCCANO_HOW)
     else:
