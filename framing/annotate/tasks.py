@@ -55,12 +55,23 @@ class ExportSummary:
         return s
 
 
-def _codebook(cb: str | Path | Codebook | None, fallback: Any = None) -> Codebook:
+def _codebook(cb: str | Path | Codebook | None, fallback: Any = None,
+              results: Sequence[Any] = ()) -> Codebook:
+    """The codebook given, else the analyzer's, else the shipped one; results labelled with
+    frames it does not know (a user's codebook) need it named, or those frames would vanish
+    from the tasks."""
     if isinstance(cb, Codebook):
         return cb
     if cb:
         return Codebook.load(cb)
-    return fallback if isinstance(fallback, Codebook) else Codebook.default()
+    book = fallback if isinstance(fallback, Codebook) else Codebook.default()
+    unknown = sorted({f for r in results for f in r.frames if f not in book})
+    if unknown:
+        names = ", ".join(unknown[:5])
+        raise FramingError(Errors.E856.format(
+            detail=f"the labelled output has frames the shipped codebook lacks ({names}); "
+                   "pass the codebook it was labelled with (--codebook)"))
+    return book
 
 
 def write_file(path: Path, content: str) -> None:
@@ -152,7 +163,7 @@ def export_tasks(inputs: Sequence[str | Path], out: str | Path, tool: str, *,
     check_out(out_p, t, inputs, overwrite, rej_p)
     got = load_results(inputs, texts=texts, load_kwargs=load_kwargs, text_field=text_field,
                        id_field=id_field, limit=limit)
-    cb = _codebook(codebook, got.codebook)
+    cb = _codebook(codebook, got.codebook, got.results)
     items = items_from_results(got.results, level, got.texts)
     if not items:
         raise FramingError(Errors.E855.format(where=", ".join(map(str, inputs)),
@@ -248,7 +259,7 @@ def select_tasks(inputs: Sequence[str | Path], out: str | Path, tool: str, n: in
     done = read_ids(exclude) if exclude else set()
     got = load_results(inputs, texts=texts, load_kwargs=load_kwargs, text_field=text_field,
                        id_field=id_field)
-    cb = _codebook(codebook, got.codebook)
+    cb = _codebook(codebook, got.codebook, got.results)
     opts = _options(cb, frames, prefill, _model_name(got.results), doccano_project)
     items = items_from_results(got.results, level, got.texts, codebook=cb)
     emb = None
