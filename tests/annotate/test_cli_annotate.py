@@ -85,3 +85,23 @@ def test_config_for_each_tool() -> None:
     r = runner.invoke(app, ["annotate", "config", "--tool", "argilla"])
     assert "rg.MultiLabelQuestion(name=\"frames\"" in r.output
     assert "rg.Record.from_dict" in r.output
+
+
+def test_a_users_codebook_must_be_named(oped_inputs: Path, tmp_path: Path) -> None:
+    from test_bootstrap import new_codebook
+
+    from framing.batch import label
+
+    cb = new_codebook(tmp_path)
+    out = tmp_path / "labels.jsonl"
+    label([oped_inputs], out, load_kwargs={"rules_only": True, "codebook": str(cb)},
+          progress=False)
+    r = runner.invoke(app, ["annotate", "export", str(out), "--tool", "label-studio",
+                            "--out", str(tmp_path / "t.json")])
+    assert r.exit_code == 2 and "[E856]" in r.output and "states_decide" in r.output
+    r = runner.invoke(app, ["annotate", "export", str(out), "--tool", "label-studio",
+                            "--out", str(tmp_path / "t.json"), "--codebook", str(cb),
+                            "--frames", "states_decide"])
+    assert r.exit_code == 0, r.output
+    tasks = json.loads((tmp_path / "t.json").read_text())
+    assert any(reg["type"] == "labels" for t in tasks for reg in t["predictions"][0]["result"])
