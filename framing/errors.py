@@ -77,6 +77,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
     E412 = "Cannot calibrate '{path}': {detail}"
     E411 = "The default model recipe '{path}' is not usable: {detail}"
+    E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
     E501 = "Grouping field '{field}' was not found in {where}: it is neither a column nor a metadata key. Available: {available}."

@@ -50,6 +50,25 @@ REQUIRED_HEADERS = ("issue", "voice", "genre", "outlet", "date", "title", "autho
 HEADER_ALIASES = {"primary_frame": "primary", "targets": "target", "byline": "author"}
 PARAGRAPH_MARK = "¶"
 
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a corpus's headers may hold; the defaults are the op-ed corpus's.
+
+    ``scripts/build_news.py`` passes its own (news voices and genres, a ``frames`` header, stance
+    targets optional). With ``provenance`` each record gets a ``source`` field: the file, the
+    document's line, each header's line and each sentence's line, for path:line reports.
+    """
+
+    voices: tuple[str, ...] = VOICES
+    genres: tuple[str, ...] = GENRES
+    extra_headers: tuple[str, ...] = ()
+    targets_required: bool = True
+    provenance: bool = False
+
+
+OPEDS = SourceSpec()
+
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _ISSUE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TARGET_KEY_RE = re.compile(r"^T[1-9][0-9]*$")
@@ -174,7 +193,9 @@ def parse_date(value: str) -> str | None:
     return None
 
 
-def _split_sources(text: str, path: str) -> tuple[list[_RawDoc], list[Problem]]:
+def _split_sources(
+    text: str, path: str, spec: SourceSpec = OPEDS
+) -> tuple[list[_RawDoc], list[Problem]]:
     """First pass: cut a file into raw documents (header, targets, sentence lines)."""
     docs: list[_RawDoc] = []
     problems: list[Problem] = []
@@ -248,10 +269,10 @@ def _split_sources(text: str, path: str) -> tuple[list[_RawDoc], list[Problem]]:
                             f"duplicate header {key!r} (first on line {cur.headers[key][1]})",
                         )
                     )
-                elif key in REQUIRED_HEADERS:
+                elif key in REQUIRED_HEADERS or key in spec.extra_headers:
                     cur.headers[key] = (value, lineno)
                 else:
-                    known = [*REQUIRED_HEADERS, "target"]
+                    known = [*REQUIRED_HEADERS, *spec.extra_headers, "target"]
                     problems.append(
                         Problem(path, lineno, f"unknown header {key!r}{_suggest(key, known)}")
                     )
@@ -295,7 +316,9 @@ def _split_sources(text: str, path: str) -> tuple[list[_RawDoc], list[Problem]]:
     return docs, problems
 
 
-def _build_doc(raw: _RawDoc, codebook: Codebook) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _build_doc(
+    raw: _RawDoc, codebook: Codebook, spec: SourceSpec = OPEDS
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Second pass: check one raw document and turn it into the output record."""
     problems: list[Problem] = []
 
@@ -313,11 +336,12 @@ def _build_doc(raw: _RawDoc, codebook: Codebook) -> tuple[dict[str, Any] | None,
     if issue and not _ISSUE_RE.match(issue):
         bad(hl["issue"], f"bad issue {issue!r} (use a lower-case slug like drug_policy)")
     voice = _strip_comment(h.get("voice", "")).lower()
-    if voice and voice not in VOICES:
-        bad(hl["voice"], f"unknown voice {voice!r}{_suggest(voice, VOICES)}; one of {VOICES}")
+    voices, genres = spec.voices, spec.genres
+    if voice and voice not in voices:
+        bad(hl["voice"], f"unknown voice {voice!r}{_suggest(voice, voices)}; one of {voices}")
     genre = _strip_comment(h.get("genre", "")).lower()
-    if genre and genre not in GENRES:
-        bad(hl["genre"], f"unknown genre {genre!r}{_suggest(genre, GENRES)}; one of {GENRES}")
+    if genre and genre not in genres:
+        bad(hl["genre"], f"unknown genre {genre!r}{_suggest(genre, genres)}; one of {genres}")
     date_raw = _strip_comment(h.get("date", ""))
     iso = parse_date(date_raw) if date_raw else None
     if date_raw and iso is None:
@@ -328,7 +352,7 @@ def _build_doc(raw: _RawDoc, codebook: Codebook) -> tuple[dict[str, Any] | None,
 
     # targets
     target_keys: dict[str, tuple[str, str]] = {}
-    if not raw.targets:
+    if not raw.targets and spec.targets_required:
         bad(raw.line, "no 'target:' line (declare 1-3 stance targets)")
     if len(raw.targets) > 3:
         bad(raw.targets[3][3], f"{len(raw.targets)} targets declared (at most 3)")
@@ -412,6 +436,15 @@ def _build_doc(raw: _RawDoc, codebook: Codebook) -> tuple[dict[str, Any] | None,
             {"key": k, "target": t, "label": lab} for k, (t, lab) in sorted(target_keys.items())
         ],
     }
+    if spec.extra_headers:
+        record["headers"] = {k: h[k].strip() for k in spec.extra_headers if k in h}
+    if spec.provenance:
+        record["source"] = {
+            "path": raw.path,
+            "line": raw.line,
+            "headers": dict(hl),
+            "sentence_lines": [s.line for s in raw.sentences],
+        }
     return record, []
 
 
@@ -423,7 +456,7 @@ def _display(path: Path) -> str:
 
 
 def parse_source(
-    text: str, path: str = "<string>", codebook: Codebook | None = None
+    text: str, path: str = "<string>", codebook: Codebook | None = None, spec: SourceSpec = OPEDS
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Parse the text of one source file into document records (``split`` left ``None``).
 
@@ -448,10 +481,10 @@ def parse_source(
         (['legality_constitutionality_and_jurisprudence', 'federalism'], [])
     """
     cb = codebook or load_codebook()
-    raws, problems = _split_sources(text, path)
+    raws, problems = _split_sources(text, path, spec)
     docs: list[dict[str, Any]] = []
     for raw in raws:
-        record, probs = _build_doc(raw, cb)
+        record, probs = _build_doc(raw, cb, spec)
         problems.extend(probs)
         if record is not None and not raw.has_errors:
             docs.append(record)
@@ -460,7 +493,7 @@ def parse_source(
 
 
 def parse_files(
-    paths: Iterable[Path], codebook: Codebook | None = None
+    paths: Iterable[Path], codebook: Codebook | None = None, spec: SourceSpec = OPEDS
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Parse several source files; also reports ids used twice (across or within files).
 
@@ -480,10 +513,10 @@ def parse_files(
         except UnicodeDecodeError as exc:
             problems.append(Problem(shown, 0, f"not valid UTF-8: {exc}"))
             continue
-        file_docs, file_problems = parse_source(text, shown, cb)
+        file_docs, file_problems = parse_source(text, shown, cb, spec)
         problems.extend(file_problems)
         # duplicate ids: look at every '=== id' line, parsed cleanly or not
-        for raw in _split_sources(text, shown)[0]:
+        for raw in _split_sources(text, shown, spec)[0]:
             if not raw.doc_id:
                 continue
             where = Problem(shown, raw.line, "")
