@@ -443,8 +443,9 @@ def read_prodigy(path: Path) -> ReadResult:
         if "options" in row:
             labels = _labels_list(row.get("accept", []))
             if labels is None:
-                out.skipped.append(Skipped(where, "'accept' is not a list of option ids",
-                                           ref["item_id"], annotator, "E852"))
+                out.skipped.append(Skipped(where, Errors.E852.format(
+                    tool="prodigy", detail="'accept' is not a list of option ids"),
+                    ref["item_id"], annotator, "E852"))
                 continue
         else:
             labels = sorted({s.frame for s in spans}) or [NO_FRAME]
@@ -518,9 +519,10 @@ def read_doccano(path: Path, annotator: str | None = None, empty_as_negative: bo
                     cats = _labels_list(lab)
             spans = [sp for sp in (_span_from(s, text) for s in raw_spans) if sp is not None]
             if len(spans) != len(raw_spans) or (cats is None and not raw_spans):
-                out.skipped.append(Skipped(where, "labels are neither category names nor "
-                                           "[start, end, label] spans", ref["item_id"], user,
-                                           "E852"))
+                out.skipped.append(Skipped(where, Errors.E852.format(
+                    tool="doccano", detail="labels are neither category names nor "
+                                           "[start, end, label] spans"),
+                    ref["item_id"], user, "E852"))
                 continue
             if cats is None:  # a span-only project: the frames of the spans label the item
                 cats = sorted({s.frame for s in spans})

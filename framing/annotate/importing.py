@@ -170,7 +170,9 @@ def resolve(annotations: Sequence[Annotation], codebook: Codebook | None = None,
         every = set.intersection(*(set(labs) for _, labs in final))
         disagree = sorted(set(votes) - every, key=cb.frame_ids.index)
         majority = [lab for lab in cb.frame_ids if votes.get(lab, 0) * 2 > n]
-        conflict_rows.append({**row, "disagree_on": disagree,
+        detail = ", ".join(f"{lab} chosen by {votes[lab]} of {n}" for lab in disagree)
+        conflict_rows.append({**row, "code": "E866", "reason": Errors.E866.format(detail=detail),
+                              "disagree_on": disagree,
                               "votes": {lab: votes[lab] for lab in disagree},
                               "resolved": "majority" if conflicts == "majority" else "excluded",
                               "majority_labels": majority})
