@@ -116,6 +116,21 @@ class Errors(metaclass=_ErrorsWithCodes):
     E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
     E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
 
+    # E8xx: framing serve (HTTP API and web page); the HTTP status is in parentheses
+    E801 = "The request body is larger than this server's limit of {limit} bytes (--max-body-mb) (413). Send fewer or shorter texts per request, or start the server with a higher limit."
+    E802 = "Invalid request to {path}: {detail} (400)."
+    E803 = "This server requires a token (401): send the header 'Authorization: Bearer <token>' with the value given to `framing serve --token` (or $FRAMING_SERVE_TOKEN); in the web page, enter it on the sign-in form."
+    E804 = "Too many requests from {client}: the limit is {limit} per minute (--rate-limit) (429). Retry after {retry} s, or send texts in batches to POST /label."
+    E805 = "The server is busy: {n} texts are already waiting for the model (--max-queue) (503). Retry in a moment, or send texts in batches to POST /label."
+    E806 = "Scoring did not finish within {timeout} s (--timeout) (504). Send a shorter text, or start the server with a longer --timeout."
+    E807 = "Cannot read a request body of type '{found}' at {path} (415); send {expected}."
+    E808 = "This server has no stance model, so stance targets cannot be scored (400). Start it with --stance-model DIR (or build the default with `make model`), or leave out the targets."
+    E809 = "The server is shutting down and takes no new texts (503); retry against a running server."
+    E810 = "Not found: {what} (404)."
+    E811 = "Invalid serve settings: {detail}"
+    E812 = "The report folder '{path}' {problem}. Pass a folder written by `framing report --out DIR` (or a folder of such folders) with --reports."
+    E813 = "Cannot listen on {host}:{port}: {detail}. Choose another --port (0 picks a free one) or stop the program using it."
+    E814 = "The model worker failed on this text: {detail} (500). The server keeps running; please report this with the text if you can."
     # E85x-E89x: annotation tools, active learning, bootstrapping new frames, model packages
     E850 = "Unknown annotation tool '{tool}'; choose one of: {tools}."
     E851 = "'{path}' is not a {tool} export: {detail}. Export from {tool} as {how}, or pass the right --tool."

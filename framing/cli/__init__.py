@@ -18,6 +18,7 @@ from framing.cli import (
     package_cmd,
     report_cmd,
     score_cmd,
+    serve_cmd,
     train_cmd,
 )
 from framing.version import __version__
@@ -34,6 +35,7 @@ app.command("evaluate")(evaluate_cmd.evaluate_cli)
 app.command("calibrate")(calibrate_cmd.calibrate_cli)
 app.command("aggregate")(aggregate_cmd.aggregate_cli)
 app.command("report")(report_cmd.report_cli)
+app.command("serve")(serve_cmd.serve_cli)
 app.add_typer(codebook_cmd.app, name="codebook")
 app.add_typer(annotate_cmd.app, name="annotate")
 app.add_typer(bootstrap_cmd.app, name="bootstrap")
