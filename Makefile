@@ -34,7 +34,7 @@ run: setup model
 	$(BIN)/framing score tests/data/oped_states_drugs.txt
 
 lint: setup
-	$(BIN)/ruff check framing tests scripts
+	$(BIN)/ruff check framing framing_corpora tests scripts corpora
 
 typecheck: setup
 	$(BIN)/mypy
@@ -44,7 +44,7 @@ corpora: setup
 
 unit: setup
 	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q --doctest-modules framing
+	$(BIN)/python -m pytest -q --doctest-modules framing framing_corpora
 
 test: lint typecheck unit
 

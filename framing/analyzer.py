@@ -22,30 +22,35 @@ from spacy.tokens import Doc
 from framing.codebook import Codebook
 from framing.errors import Errors, FramingError
 from framing.pipeline.build import build_nlp, describe_nlp
-from framing.types import Article, DocResult, Evidence, SentenceResult
+from framing.pipeline.stance import targets_for
+from framing.types import Article, DocResult, Evidence, RuleMatch, SentenceResult
 from framing.version import __version__
 
 if TYPE_CHECKING:
-    from framing.train.model import FrameModel
+    from framing.models.frames.model import FrameModel
+    from framing.models.stance.model import StanceModel
 
 RecordLike = str | Article | dict[str, Any]
 
 
 class Analyzer:
-    """Runs the spaCy pipeline (rules, and the classifier and stance layers when present).
+    """Runs the spaCy pipeline (rules, and the classifier and stance components when present).
 
     Build it with :func:`framing.load`. ``analyzer(text)`` scores one text;
     ``analyzer.pipe(records)`` streams many (strings, :class:`Article` objects or dicts with
-    ``text`` and optional ``id`` / ``meta``), batching inside.
+    ``text`` and optional ``id`` / ``meta``), batching inside: records -> Docs (each with its
+    stance targets) -> ``nlp.pipe`` -> :class:`DocResult`, one parse per document.
 
     With a classifier, frame scores are the rules+classifier fused scores (see
     :mod:`framing.pipeline.classifier`), labels use the model's fused thresholds, and a sentence
     the classifier flags (a fused label whose classifier probability also reaches the model's
-    threshold) gets an :class:`Evidence` with source ``classifier`` spanning the sentence.
+    threshold) gets an :class:`Evidence` with source ``classifier`` spanning the sentence. With a
+    stance model, the ``stance_cues`` and ``stance_detector`` components score each document
+    toward the codebook targets of its issue (``meta["issue"]``) and ``targets``.
     """
 
     def __init__(self, nlp: Language, codebook: Codebook, batch_size: int = 32,
-                 classifier: FrameModel | None = None, stance_model: Any = None,
+                 classifier: FrameModel | None = None, stance_model: StanceModel | None = None,
                  targets: Sequence[str] = ()) -> None:
         self.nlp = nlp
         self.codebook = codebook
@@ -58,11 +63,12 @@ class Analyzer:
             "spacy_pipeline": describe_nlp(nlp),
             "rules": True,
             "classifier": classifier.info() if classifier is not None else None,
-            "stance": stance_model.info() if stance_model is not None and hasattr(
-                stance_model, "info") else (str(getattr(stance_model, "path", "")) or None),
+            "stance": stance_model.info() if stance_model is not None else None,
         }
         self.stance_model = stance_model
         self.targets = list(targets)
+        if stance_model is not None:
+            self.targets = targets_for(codebook, {}, self.targets)  # checked once, here
 
     # ----- public API ------------------------------------------------------------------------
     def __call__(self, record: RecordLike) -> DocResult:
@@ -72,35 +78,9 @@ class Analyzer:
              ) -> Iterator[DocResult]:
         """Stream results in input order; memory is bounded by the batch size."""
         bs = batch_size or self.batch_size
-        arts = (self._to_article(r) for r in records)
-        pairs = ((a.text, a) for a in arts)
-        done = ((self.result(doc, art), art.text) for doc, art in
-                self.nlp.pipe(pairs, as_tuples=True, batch_size=bs))
-        if self.stance_model is None:
-            yield from (res for res, _ in done)
-            return
-        batch: list[tuple[DocResult, str]] = []
-        for item in done:
-            batch.append(item)
-            if len(batch) >= bs:
-                yield from self._add_stance(batch)
-                batch = []
-        if batch:
-            yield from self._add_stance(batch)
-
-    def _add_stance(self, batch: list[tuple[DocResult, str]]) -> Iterator[DocResult]:
-        """Stance toward the codebook targets of each document's issue plus ``targets``."""
-        from framing.stance.document import pipe_documents, targets_for
-
-        per_doc = [targets_for(self.codebook, r.meta, extra=self.targets) for r, _ in batch]
-        todo = [i for i, t in enumerate(per_doc) if t]
-        if todo:
-            out = pipe_documents(self.stance_model, [batch[i][1] for i in todo],
-                                 [per_doc[i] for i in todo])
-            for i, st in zip(todo, out, strict=True):
-                batch[i][0].stance = st
-        for r, _ in batch:
-            yield r
+        docs = (self._doc(self._to_article(r)) for r in records)
+        for doc, art in self.nlp.pipe(docs, as_tuples=True, batch_size=bs):
+            yield self.result(doc, art)
 
     # ----- conversion ------------------------------------------------------------------------
     def _to_article(self, r: RecordLike) -> Article:
@@ -117,55 +97,23 @@ class Analyzer:
             return Article(id=str(r.get("id", f"doc-{self._counter}")), text=text, meta=meta)
         raise FramingError(Errors.E304.format(kind=type(r).__name__))
 
+    def _doc(self, art: Article) -> tuple[Doc, Article]:
+        """The article's Doc (tokenised), with its stance targets set for the pipeline."""
+        if not isinstance(art.text, str):
+            raise FramingError(Errors.E304.format(kind=type(art.text).__name__))
+        doc = self.nlp.make_doc(art.text)
+        if self.stance_model is not None:
+            doc._.stance_targets = targets_for(self.codebook, art.meta, self.targets)
+        return doc, art
+
     def result(self, doc: Doc, art: Article) -> DocResult:
         """Turn a processed Doc into the DocResult record."""
-        if self.classifier is not None and doc.has_extension("fused_sentence_scores") and \
-                doc._.fused_sentence_scores is not None:
-            return self._fused_result(doc, art, self.classifier)
-        cb = self.codebook
+        fused = self.classifier is not None and doc.has_extension("fused_sentence_scores") \
+            and doc._.fused_sentence_scores is not None
+        scorer: _Scores = _FusedScores(self, doc, self.classifier) if fused and \
+            self.classifier is not None else _RuleScores(self, doc)
         text = _doc_text(doc, art)
         sentences: list[SentenceResult] = []
-        for ps in doc._.frame_sentences or []:
-            start, end = ps["start"], ps["end"]
-            seg = text[start:end]
-            stripped = seg.strip()
-            if not stripped:
-                continue
-            start += len(seg) - len(seg.lstrip())
-            end = start + len(stripped)
-            scores: dict[str, float] = ps["scores"]
-            labels = sorted((f for f, v in scores.items() if v >= cb.threshold(f)),
-                            key=lambda f: (-scores[f], -len(cb.ancestors(f))))
-            evidence = [Evidence(start=s, end=e, text=text[s:e], frame=frame,
-                                 source=f"rule:{pid}", score=w)
-                        for s, e, frame, pid, w in ps["matches"]]
-            sentences.append(SentenceResult(start=start, end=end, text=stripped,
-                                            frames=dict(scores), labels=labels,
-                                            evidence=evidence))
-        frames: dict[str, float] = dict(doc._.frame_scores or {})
-        labels = self._rank([f for f, v in frames.items() if v >= cb.threshold(f)], frames)
-        return DocResult(id=art.id, meta=dict(art.meta), frames=frames, labels=labels,
-                         primary_frame=labels[0] if labels else None, stance=[],
-                         sentences=sentences, model=dict(self.model_info))
-
-    def _fused_result(self, doc: Doc, art: Article, fm: FrameModel) -> DocResult:
-        """DocResult from rules + classifier: model labels use fused scores and thresholds,
-        codebook frames the model does not know keep their rule scores."""
-        cb = self.codebook
-        p_th = dict(zip(fm.labels, fm.thresholds.tolist(), strict=True))
-        f_th = dict(zip(fm.labels, fm.fused_thresholds.tolist(), strict=True))
-
-        def threshold(f: str) -> float:
-            return f_th[f] if f in f_th else cb.threshold(f)
-
-        def labelled(scores: dict[str, float]) -> list[str]:
-            hits = [f for f, v in scores.items() if v >= threshold(f)]
-            return self._rank(cb.closure(hits), scores)
-
-        text = _doc_text(doc, art)
-        sentences: list[SentenceResult] = []
-        fused_s = doc._.fused_sentence_scores
-        clf_s = doc._.clf_sentence_scores
         for i, ps in enumerate(doc._.frame_sentences or []):
             start, end = ps["start"], ps["end"]
             seg = text[start:end]
@@ -174,33 +122,107 @@ class Analyzer:
                 continue
             start += len(seg) - len(seg.lstrip())
             end = start + len(stripped)
-            rule: dict[str, float] = ps["scores"]
-            fused, clf = fused_s[i], clf_s[i]
-            scores = {f: (fused[f] if f in fused else rule.get(f, 0.0)) for f in cb.frame_ids}
-            labels = labelled(scores)
-            evidence = [Evidence(start=s, end=e, text=text[s:e], frame=frame,
-                                 source=f"rule:{pid}", score=w)
-                        for s, e, frame, pid, w in ps["matches"]]
+            shown, labels, clf = scorer.sentence(i, ps["scores"])
+            evidence = [Evidence(start=m.start, end=m.end, text=text[m.start:m.end],
+                                 frame=m.frame, source=f"rule:{m.pattern}", score=m.weight)
+                        for m in map(RuleMatch._make, ps["matches"])]
             evidence += [Evidence(start=start, end=end, text=stripped, frame=f,
-                                  source="classifier", score=round(clf[f], 4))
-                         for f in labels if f in clf and clf[f] >= p_th[f]]
-            shown = {f: v for f, v in scores.items() if v >= 0.01 or f in labels}
+                                  source="classifier", score=round(p, 4)) for f, p in clf]
             sentences.append(SentenceResult(start=start, end=end, text=stripped, frames=shown,
                                             labels=labels, evidence=evidence))
-        rule_doc: dict[str, float] = dict(doc._.frame_scores or {})
-        fused_doc: dict[str, float] = doc._.fused_doc_scores or {}
-        frames = {f: float(fused_doc[f]) if f in fused_doc else rule_doc.get(f, 0.0)
-                  for f in cb.frame_ids}
-        labels = labelled(frames)
+        frames, labels = scorer.document()
+        shares, mentions = _shares_mentions(sentences)
+        stance = doc._.stance if doc.has_extension("stance") and doc._.stance else []
         return DocResult(id=art.id, meta=dict(art.meta), frames=frames, labels=labels,
-                         primary_frame=labels[0] if labels else None, stance=[],
-                         sentences=sentences, model=dict(self.model_info))
+                         primary_frame=labels[0] if labels else None, stance=list(stance),
+                         sentences=sentences, model=dict(self.model_info), shares=shares,
+                         mentions=mentions)
 
     def _rank(self, labels: list[str], scores: dict[str, float]) -> list[str]:
         """Best first; on ties the more specific frame (a child) comes before its parent."""
         order = {f: i for i, f in enumerate(self.codebook.frame_ids)}
         return sorted(labels, key=lambda f: (-round(scores[f], 6),
                                              -len(self.codebook.ancestors(f)), order[f]))
+
+
+class _Scores:
+    """How one Doc's sentences and document are scored and labelled (rules, or fused)."""
+
+    def sentence(self, i: int, rule: dict[str, float]
+                 ) -> tuple[dict[str, float], list[str], list[tuple[str, float]]]:
+        """Sentence ``i``'s shown scores, labels (best first) and classifier evidence."""
+        raise NotImplementedError
+
+    def document(self) -> tuple[dict[str, float], list[str]]:
+        raise NotImplementedError
+
+
+class _RuleScores(_Scores):
+    """The rule layer alone: the ruler's scores at the codebook thresholds."""
+
+    def __init__(self, an: Analyzer, doc: Doc) -> None:
+        self.an, self.doc, self.cb = an, doc, an.codebook
+
+    def sentence(self, i: int, rule: dict[str, float]
+                 ) -> tuple[dict[str, float], list[str], list[tuple[str, float]]]:
+        cb = self.cb
+        labels = sorted((f for f, v in rule.items() if v >= cb.threshold(f)),
+                        key=lambda f: (-rule[f], -len(cb.ancestors(f))))
+        return dict(rule), labels, []
+
+    def document(self) -> tuple[dict[str, float], list[str]]:
+        frames: dict[str, float] = dict(self.doc._.frame_scores or {})
+        hits = [f for f, v in frames.items() if v >= self.cb.threshold(f)]
+        return frames, self.an._rank(hits, frames)
+
+
+class _FusedScores(_Scores):
+    """Rules + classifier: the model's labels use fused scores and thresholds, codebook frames
+    the model does not know keep their rule scores."""
+
+    def __init__(self, an: Analyzer, doc: Doc, fm: FrameModel) -> None:
+        self.an, self.doc, self.cb = an, doc, an.codebook
+        self.p_th = dict(zip(fm.labels, fm.thresholds.tolist(), strict=True))
+        self.f_th = dict(zip(fm.labels, fm.fused_thresholds.tolist(), strict=True))
+        self.fused_s, self.clf_s = doc._.fused_sentence_scores, doc._.clf_sentence_scores
+
+    def _labelled(self, scores: dict[str, float]) -> list[str]:
+        f_th, cb = self.f_th, self.cb
+        hits = [f for f, v in scores.items() if v >= (f_th[f] if f in f_th else
+                                                      cb.threshold(f))]
+        return self.an._rank(cb.closure(hits), scores)
+
+    def sentence(self, i: int, rule: dict[str, float]
+                 ) -> tuple[dict[str, float], list[str], list[tuple[str, float]]]:
+        fused, clf = self.fused_s[i], self.clf_s[i]
+        scores = {f: (fused[f] if f in fused else rule.get(f, 0.0)) for f in self.cb.frame_ids}
+        labels = self._labelled(scores)
+        evidence = [(f, clf[f]) for f in labels if f in clf and clf[f] >= self.p_th[f]]
+        shown = {f: v for f, v in scores.items() if v >= 0.01 or f in labels}
+        return shown, labels, evidence
+
+    def document(self) -> tuple[dict[str, float], list[str]]:
+        rule_doc: dict[str, float] = dict(self.doc._.frame_scores or {})
+        fused_doc: dict[str, float] = self.doc._.fused_doc_scores or {}
+        frames = {f: float(fused_doc[f]) if f in fused_doc else rule_doc.get(f, 0.0)
+                  for f in self.cb.frame_ids}
+        return frames, self._labelled(frames)
+
+
+def _shares_mentions(sentences: Sequence[SentenceResult]
+                     ) -> tuple[dict[str, float], dict[str, int]]:
+    """Per frame: the fraction of sentences labelled with it, and its evidence spans (rule
+    matches and classifier-flagged sentences); frames with neither are left out."""
+    n = len(sentences)
+    counts: dict[str, int] = {}
+    mentions: dict[str, int] = {}
+    for s in sentences:
+        for f in s.labels:
+            counts[f] = counts.get(f, 0) + 1
+        for e in s.evidence:
+            mentions[e.frame] = mentions.get(e.frame, 0) + 1
+    shares = {f: c / n for f, c in counts.items()} if n else {}
+    return shares, mentions
 
 
 def _doc_text(doc: Doc, art: Article) -> str:
@@ -219,17 +241,16 @@ def _doc_text(doc: Doc, art: Article) -> str:
 def model_dirs(model: str | Path | None = None, stance_model: str | Path | None = None
                ) -> tuple[str | Path | None, str | Path | None]:
     """The frame and stance model directories :func:`load` uses when not ``rules_only``: the
-    ones given, else the default ones when they are built, else None."""
-    from framing.stance.model import default_stance_dir
-    from framing.stance.model import is_built as stance_built
-    from framing.train.default import default_model_dir, is_built
+    ones given, else the default ones when they are built
+    (:func:`framing.models.directory.default_dir`), else None."""
+    from framing.models.directory import default_dir, is_built
 
     if model is None:
-        default = default_model_dir()
-        model = default if is_built(default) else None
+        default = default_dir("frames")
+        model = default.resolve() if default is not None and is_built(default) else None
     if stance_model is None:
-        sd = default_stance_dir()
-        stance_model = sd if stance_built(sd) else None
+        sd = default_dir("stance")
+        stance_model = sd.resolve() if sd is not None and is_built(sd) else None
     return model, stance_model
 
 
@@ -241,7 +262,8 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
 
     Args:
         model: a trained model directory (classifier); ``None`` uses the default model when it is
-            built (``models/frames-default``, or ``$FRAMING_DEFAULT_MODEL``), else rules alone.
+            built (``models/frames-default`` under the current directory, or
+            ``$FRAMING_DEFAULT_MODEL``), else rules alone.
         rules_only: use the rule layer only, even when a model is available.
         codebook: a codebook path or object; default: the model's codebook, else the shipped one.
         spacy_model: name or path of a trained spaCy pipeline to use instead of the blank one.
@@ -249,8 +271,8 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
         targets: free-text stance targets scored for every document, after the codebook's
             default targets of the document's issue (``meta["issue"]``).
         stance_model: a stance model directory; ``None`` uses the default stance model when it
-            is built (``models/stance-default``). Stance needs a model, so ``rules_only`` and
-            an absent model leave ``stance`` empty.
+            is built (``models/stance-default``, or ``$FRAMING_DEFAULT_STANCE_MODEL``). Stance
+            needs a model, so ``rules_only`` and an absent model leave ``stance`` empty.
     """
     if isinstance(codebook, Codebook):
         cb: Codebook | None = codebook
@@ -261,7 +283,7 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
     fm: FrameModel | None = None
     path, spath = model_dirs(model, stance_model) if not rules_only else (None, None)
     if path is not None:
-        from framing.train.model import FrameModel
+        from framing.models.frames.model import FrameModel
 
         fm = FrameModel.load(path)
     if cb is None:
@@ -272,19 +294,12 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
             raise FramingError(Errors.E301.format(
                 path=fm.path, detail=f"its label(s) {unknown} are not frames of the codebook "
                                      f"'{cb.source}'; omit --codebook to use the model's own"))
-    nlp = build_nlp(cb, spacy_model=spacy_model)
-    if fm is not None:
-        from framing.pipeline.classifier import FrameClassifier
-
-        clf = nlp.add_pipe("frame_classifier", after="frame_ruler",
-                           config={"model": str(fm.path)})
-        assert isinstance(clf, FrameClassifier)
-        clf.set_model(fm)
-    sm = None
+    sm: StanceModel | None = None
     if spath is not None:
-        from framing.stance.model import StanceModel
+        from framing.models.stance.model import StanceModel
 
         sm = StanceModel.load(spath)
+    nlp = build_nlp(cb, spacy_model=spacy_model, classifier=fm, stance_model=sm)
     return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm, stance_model=sm,
                     targets=targets)
 

@@ -1,6 +1,8 @@
 """Load the project's annotated corpora and turn them into training examples.
 
-Two corpora live under ``corpora/`` at the repository root:
+Two corpora live under ``corpora/`` at the repository root; the loaders find that folder
+through :func:`corpora_dir` (an explicit path, ``$FRAMING_CORPORA_DIR``, or the repository's
+corpus package :mod:`framing_corpora`), never beside the library's own files:
 
 * ``corpora/opeds/opeds.jsonl``: the op-ed corpus (built by ``scripts/build_opeds.py``), one
   document per line with sentence offsets, sentence and document frame labels, stance targets and
@@ -22,21 +24,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from framing.errors import Errors, FramingError
+
 __all__ = [
-    "COLLECTION_PATH",
-    "CORPORA_DIR",
-    "OPEDS_PATH",
     "SPLITS",
     "CorpusDocument",
     "CorpusSentence",
     "StanceTarget",
     "codebook_frames",
+    "corpora_dir",
     "export_training_file",
     "iter_frame_examples",
     "iter_stance_examples",
@@ -45,10 +48,53 @@ __all__ = [
     "load_opeds",
 ]
 
-CORPORA_DIR = Path(__file__).resolve().parent.parent / "corpora"
-OPEDS_PATH = CORPORA_DIR / "opeds" / "opeds.jsonl"
-COLLECTION_PATH = CORPORA_DIR / "collection" / "collection.jsonl"
 _CODEBOOK_PATH = Path(__file__).resolve().parent / "resources" / "codebook.json"
+#: Environment variable naming a corpora folder (with ``opeds/opeds.jsonl`` etc.).
+CORPORA_ENV = "FRAMING_CORPORA_DIR"
+
+
+
+def corpora_dir(path: str | Path | None = None) -> Path:
+    """The folder that holds the project's corpora: ``path`` when given, else
+    ``$FRAMING_CORPORA_DIR``, else the folder of the repository's corpus package
+    (:mod:`framing_corpora`, present in a checkout installed with ``pip install -e .``).
+
+    The library itself never looks beside its own source files. Raises ``[E511]`` when no
+    folder is found.
+
+    Example:
+        >>> (corpora_dir() / "opeds").is_dir()                      # in a checkout
+        True
+    """
+    how = "the path given"
+    if path is not None:
+        found: Path | None = Path(path)
+    elif os.environ.get(CORPORA_ENV):
+        found, how = Path(os.environ[CORPORA_ENV]), f"${CORPORA_ENV}"
+    else:
+        try:
+            from framing_corpora import CORPORA_DIR
+        except ImportError:
+            found = None
+        else:
+            found, how = CORPORA_DIR, "the framing_corpora package"
+    if found is None or not found.is_dir():
+        where = f"{found} ({how})" if found is not None else "no folder (framing_corpora is " \
+            "not installed)"
+        raise FramingError(Errors.E511.format(where=where, env=CORPORA_ENV))
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    # the old module constants, resolved when asked for (no path is computed at import)
+    if name == "CORPORA_DIR":
+        return corpora_dir()
+    if name == "OPEDS_PATH":
+        return corpora_dir() / "opeds" / "opeds.jsonl"
+    if name == "COLLECTION_PATH":
+        return corpora_dir() / "collection" / "collection.jsonl"
+    raise AttributeError(f"module 'framing.corpora' has no attribute {name!r}")
+
 
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 STANCE_LABELS: tuple[str, ...] = ("favor", "against", "none")
@@ -281,7 +327,7 @@ def load_opeds(
         >>> {d.split for d in dev}                                # doctest: +SKIP
         {'dev'}
     """
-    p = Path(path) if path is not None else OPEDS_PATH
+    p = Path(path) if path is not None else corpora_dir() / "opeds" / "opeds.jsonl"
     wanted = _check_split(split)
     rows = _read_jsonl(
         p,
@@ -307,7 +353,7 @@ def load_collection(path: str | Path | None = None) -> list[dict[str, Any]]:
         >>> sorted(rows[0])[:3]                                   # doctest: +SKIP
         ['date', 'id', 'issue']
     """
-    p = Path(path) if path is not None else COLLECTION_PATH
+    p = Path(path) if path is not None else corpora_dir() / "collection" / "collection.jsonl"
     return _read_jsonl(
         p,
         "Collection corpus",

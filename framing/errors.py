@@ -63,6 +63,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E302 = "spaCy pipeline '{name}' could not be loaded: {detail}. Install it or use the default blank English pipeline."
     E303 = "The '{component}' component needs a codebook; none was given and the default could not be loaded."
     E304 = "Text must be a string, found {kind}."
+    E305 = "Unknown model task '{task}'{where}; this version of framing knows: {known}. Upgrade framing, or register the task's head (framing.models.register_task)."
+    E306 = "'{path}' holds a '{task}' model, not a {want} model. Load it with framing.models.load_model, or pass a directory of the right task."
 
     # E4xx: training and evaluating classifiers
     E401 = "Unknown label '{label}' in {where}; known labels: {known}. Fix the label, or pass a --codebook that defines it."
@@ -77,6 +79,11 @@ class Errors(metaclass=_ErrorsWithCodes):
     E410 = "--compare-rules needs a codebook with rule patterns for the model's labels ({detail}); train with --codebook, or evaluate without --compare-rules."
     E412 = "Cannot calibrate '{path}': {detail}"
     E411 = "The default model recipe '{path}' is not usable: {detail}"
+    E413 = "{flags} does not apply to --task {task}: it is not a setting or option of that task. Remove it, or choose the task it belongs to."
+    E414 = "Settings of type {kind} do not belong to the task '{task}'; pass {want} (or omit the settings for the task's defaults)."
+    E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
+    E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
+    E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
     E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
@@ -89,6 +96,9 @@ class Errors(metaclass=_ErrorsWithCodes):
     E507 = "Labelled input '{path}' could not be read: {detail}"
     E508 = "Unknown frame(s) {frames} in --frames; frames in the data: {known}."
     E509 = "The {unit} unit needs sentence labels, but {where} has none; use --unit document."
+    E510 = "{option} needs the optional dependency dask[distributed], which is not installed ({detail}). Install it with: pip install 'framing[dask]' (on this machine and on every worker), or label without --scheduler/--dask-cluster."
+    E511 = "The project's corpora were not found: {where}. Pass the corpus file or folder explicitly, set {env} to a folder with opeds/opeds.jsonl and collection/collection.jsonl, or work in a checkout of the repository installed with `pip install -e .` (which provides the framing_corpora package)."
+    E512 = "The labelled validation sample {where} cannot give error rates: {detail}. Pass documents labelled by `framing label` whose input carried gold labels (they are kept in meta)."
 
     # E6xx: batch labelling (sharded output, resume, workers, Dask)
     E601 = "Cannot resume into '{path}': it was started with different settings ({n} difference(s)):\n{diff}\nResume with the same inputs, model, codebook and options, or pass --overwrite to start again."

@@ -1,169 +1,28 @@
-"""The real-text development set ``corpora/realdev``: loading, span checks, halves.
+"""Moved: the real-text sets are read by :mod:`framing_corpora.realdev` (the repository's corpus
+package), which takes the data folder as an argument or from ``$FRAMING_DATA_DIR``.
 
-``corpora/realdev/speeches_dev.jsonl`` holds only document ids, character offsets, gold labels
-and a short SHA-1 of each span; the sentence text is read at run time from
-``../shared/data/presidential_speeches.jsonl`` (real US presidential speeches, public domain, not
-part of the repository). Every span is checked (non-empty, hash matches) before use, so a
-changed data file is reported (:class:`DriftError`) instead of silently mis-scored.
-
-The set is split in two fixed **halves by speech** (SHA-1 of the speech id): ``calibration``
-(the default model's domain gates are fitted on it, see :mod:`framing.train.calibrate`) and
-``heldout`` (what the default model is evaluated on). No speech has sentences in both.
-
-``corpora/realtrain/speeches_train.jsonl`` (same record format) is a training supplement drawn
-only from ``calibration``-half speeches; :func:`load_realtrain` refuses any ``heldout`` speech,
-so the held-out half stays unseen by training and calibration alike.
-
-Example:
-    >>> from framing.realdev import half_of
-    >>> half_of("1832-12-10-nullification-proclamation") in ("calibration", "heldout")
-    True
+This module only re-exports it so that older imports keep working; the installed library
+itself reads no real data and no path outside the paths it is given.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-ANNOTATIONS = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
-TRAIN_ANNOTATIONS = REPO / "corpora" / "realtrain" / "speeches_train.jsonl"
-SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
-HALVES = ("calibration", "heldout")
-HASH_LEN = 12
-
-
-def half_of(doc_id: str) -> str:
-    """``calibration`` or ``heldout``: the fixed half of a speech (by the SHA-1 of its id)."""
-    return HALVES[int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest(), 16) % 2]
-
-
-class DriftError(ValueError):
-    """The annotations do not match the speech file (missing document, bad span, hash)."""
-
-
-@dataclass
-class Item:
-    """One annotated sentence; ``text`` is filled from the shared data at run time."""
-
-    doc_id: str
-    start: int
-    end: int
-    labels: list[str]
-    selection: str
-    sha1: str
-    note: str | None = None
-    text: str = ""
-
-    @property
-    def half(self) -> str:
-        return half_of(self.doc_id)
-
-    @property
-    def key(self) -> str:
-        return f"{self.doc_id}:{self.start}-{self.end}"
-
-
-def span_hash(text: str) -> str:
-    """The short SHA-1 stored with each annotation (first 12 hex digits of the UTF-8 text)."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:HASH_LEN]
-
-
-def load_annotations(path: Path = ANNOTATIONS) -> list[Item]:
-    items = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            d = json.loads(line)
-            try:
-                items.append(Item(doc_id=d["doc_id"], start=int(d["start"]), end=int(d["end"]),
-                                  labels=list(d["labels"]), selection=d["selection"],
-                                  sha1=d["sha1"], note=d.get("note")))
-            except KeyError as e:
-                raise DriftError(f"{path}:{n}: missing field {e}") from None
-    return items
-
-
-def attach_text(items: Sequence[Item], speeches: Path = SPEECHES) -> None:
-    """Fill ``item.text`` from the speech file; raise :class:`DriftError` on any mismatch."""
-    wanted = {it.doc_id for it in items}
-    texts: dict[str, str] = {}
-    with speeches.open(encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            if d["id"] in wanted:
-                texts[d["id"]] = d["text"]
-    problems = []
-    for it in items:
-        doc = texts.get(it.doc_id)
-        if doc is None:
-            problems.append(f"{it.key}: document not in {speeches.name}")
-            continue
-        span = doc[it.start:it.end] if 0 <= it.start < it.end <= len(doc) else ""
-        if not span.strip():
-            problems.append(f"{it.key}: empty or out-of-range span")
-        elif span_hash(span) != it.sha1:
-            problems.append(f"{it.key}: span hash {span_hash(span)} != stored {it.sha1}")
-        it.text = span
-    if problems:
-        shown = "\n  ".join(problems[:10])
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise DriftError(f"{len(problems)} annotation(s) do not match {speeches}:\n  "
-                         f"{shown}{more}")
-
-
-def load_realdev(half: str | None = None, annotations: Path = ANNOTATIONS,
-                 speeches: Path = SPEECHES) -> list[Item]:
-    """The annotated sentences with their text (one half, or all with ``half=None``)."""
-    if half is not None and half not in HALVES:
-        raise ValueError(f"half must be one of {HALVES} or None, not {half!r}")
-    items = [it for it in load_annotations(annotations) if half is None or
-             half_of(it.doc_id) == half]
-    attach_text(items, speeches)
-    return items
-
-
-def span_index(items: Iterable[Item]) -> dict[str, list[tuple[int, int]]]:
-    """``doc_id`` -> the ``(start, end)`` spans of ``items`` in that document."""
-    index: dict[str, list[tuple[int, int]]] = {}
-    for it in items:
-        index.setdefault(it.doc_id, []).append((it.start, it.end))
-    return index
-
-
-def overlaps(index: dict[str, list[tuple[int, int]]], doc_id: str, start: int, end: int) -> bool:
-    """Whether ``[start, end)`` of ``doc_id`` overlaps a span of ``index`` (:func:`span_index`)."""
-    return any(a < end and start < b for a, b in index.get(doc_id, ()))
-
-
-def load_realtrain(annotations: Path = TRAIN_ANNOTATIONS, speeches: Path = SPEECHES,
-                   dev: Path = ANNOTATIONS) -> list[Item]:
-    """The training supplement with its text. Raises :class:`DriftError` when a sentence comes
-    from a ``heldout``-half speech, overlaps a sentence of the development set (``dev``) or has
-    the same text as one (case and spacing aside): each would leak evaluation data into
-    training."""
-    items = load_annotations(annotations)
-    dev_items = load_annotations(dev) if dev.is_file() else []
-    dev_spans = span_index(dev_items)
-    leaks = [f"{it.key}: from a heldout-half speech" for it in items if it.half != "calibration"]
-    leaks += [f"{it.key}: overlaps a development-set sentence" for it in items
-              if overlaps(dev_spans, it.doc_id, it.start, it.end)]
-    if not leaks:
-        # one pass over the speeches for both sets: the same words elsewhere (a passage
-        # repeated in another speech) are the same sentence
-        attach_text([*items, *dev_items], speeches)
-        seen = {_norm(it.text): it.key for it in dev_items}
-        leaks = [f"{it.key}: same text as development-set sentence {seen[_norm(it.text)]}"
-                 for it in items if _norm(it.text) in seen]
-    if leaks:
-        raise DriftError(f"{len(leaks)} training sentence(s) would leak evaluation data "
-                         f"({annotations}):\n  " + "\n  ".join(leaks[:10]))
-    return items
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+from framing_corpora.realdev import (  # noqa: F401  (re-exports)
+    ANNOTATIONS,
+    DATA_ENV,
+    HALVES,
+    HASH_LEN,
+    SPEECHES,
+    TRAIN_ANNOTATIONS,
+    DriftError,
+    Item,
+    attach_text,
+    half_of,
+    load_annotations,
+    load_realdev,
+    load_realtrain,
+    overlaps,
+    span_hash,
+    span_index,
+    speeches_path,
+)

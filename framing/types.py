@@ -1,6 +1,9 @@
-"""Typed records shared by every stage: Article in, DocResult out.
+"""Typed records shared by every stage: Article in, DocResult out, and the evidence records the
+spaCy components leave on a Doc on the way.
 
-All records convert to and from plain JSON-ready dicts, so every command can print or store them.
+All records convert to and from plain JSON-ready dicts (the Doc-level :class:`RuleMatch` and
+:class:`CueMatch` are named tuples: they serialise as plain lists), so every command can print
+or store them.
 
 Example:
     >>> from framing.types import Evidence
@@ -11,10 +14,35 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Metadata fields that ingest normalises (others are kept as they are).
 STANDARD_META = ("outlet", "date", "title", "author", "url")
+
+
+class RuleMatch(NamedTuple):
+    """A codebook pattern matched in a sentence (``frame_ruler``): character offsets into the
+    Doc's text, the frame, the pattern id and the pattern's weight."""
+
+    start: int
+    end: int
+    frame: str
+    pattern: str
+    weight: float
+
+
+class CueMatch(NamedTuple):
+    """An explicit stance cue matched in a sentence (``stance_cues``): character offsets, the
+    cue pattern id, its type (prescriptive / evaluative / reported), its polarity (+1 / -1 /
+    0, after negation), its weight and whether a negator flipped it."""
+
+    start: int
+    end: int
+    pattern: str
+    type: str
+    polarity: int
+    weight: float
+    negated: bool
 
 
 @dataclass
@@ -130,9 +158,11 @@ class StanceResult:
 class DocResult:
     """The analysis of one document; its JSON form is the contract of every command.
 
-    Keys: ``id``, ``meta``, ``frames`` ({frame: score in [0, 1]}), ``labels`` (frames at or above
-    their threshold, best first), ``primary_frame`` (or None), ``stance``, ``sentences`` and
-    ``model`` (what produced it).
+    Keys: ``id``, ``meta``, ``frames`` ({frame: document probability in [0, 1]}), ``labels``
+    (the frames the document *uses*: the document decision, best first), ``primary_frame`` (or
+    None), ``shares`` ({frame: fraction of the document's sentences labelled with it}),
+    ``mentions`` ({frame: number of evidence spans for it}; frames with none are left out of
+    both), ``stance``, ``sentences`` and ``model`` (what produced it).
     """
 
     id: str
@@ -143,6 +173,8 @@ class DocResult:
     stance: list[StanceResult] = field(default_factory=list)
     sentences: list[SentenceResult] = field(default_factory=list)
     model: dict[str, Any] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)
+    mentions: dict[str, int] = field(default_factory=dict)
 
     @property
     def evidence(self) -> list[Evidence]:
@@ -156,6 +188,8 @@ class DocResult:
             "frames": {k: round(v, 4) for k, v in self.frames.items()},
             "labels": list(self.labels),
             "primary_frame": self.primary_frame,
+            "shares": {k: round(v, 4) for k, v in self.shares.items()},
+            "mentions": dict(self.mentions),
             "stance": [s.to_dict() for s in self.stance],
             "sentences": [s.to_dict() for s in self.sentences],
             "model": dict(self.model),
@@ -172,4 +206,6 @@ class DocResult:
             stance=[StanceResult.from_dict(s) for s in d.get("stance") or []],
             sentences=[SentenceResult.from_dict(s) for s in d.get("sentences") or []],
             model=dict(d.get("model") or {}),
+            shares={k: float(v) for k, v in (d.get("shares") or {}).items()},
+            mentions={k: int(v) for k, v in (d.get("mentions") or {}).items()},
         )

@@ -83,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import pipeline
 
     import framing
-    from framing.train.default import default_model_dir, is_built
-    from framing.train.transformer import bf16_supported
+    from framing.models.directory import default_dir, is_built
+    from framing.models.inference import bf16_supported
 
-    model_dir = Path(args.model) if args.model else default_model_dir()
+    model_dir = Path(args.model) if args.model else default_dir("frames")
     if model_dir is None or not is_built(model_dir):
         print(f"no built model at {model_dir}; build it first (python "
               "scripts/build_default_model.py) or pass --model", file=sys.stderr)

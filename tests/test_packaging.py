@@ -29,13 +29,14 @@ ROWS = [("Drug policy should be left to the states.", ["federalism"]),
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from framing.train import TrainConfig, train
+    from framing.models import train
+    from framing.models.frames import FrameSettings
 
     d = tmp_path_factory.mktemp("pkg")
     data = d / "train.jsonl"
     data.write_text("".join(json.dumps({"text": t, "labels": y}) + "\n" for t, y in ROWS))
     out = d / "my-frames"
-    train(data, out, TrainConfig(method="tfidf"), progress=False)
+    train("frames", data, out, FrameSettings(method="tfidf"), progress=False)
     return out
 
 

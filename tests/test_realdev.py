@@ -1,30 +1,30 @@
-"""Tests of the real-text development set ``corpora/realdev`` and ``scripts/eval_realdev.py``.
+"""Tests of the real-text development set ``corpora/realdev`` and its evaluation
+(:mod:`framing_corpora.realdev_eval`, run by ``scripts/eval_realdev.py``).
 
 The annotation file is checked on its own (schema, label ids, selections). Checks that need the
-speech text (span hashes, the rule layer's precision floor) read ``../shared/data`` and skip when
-it is absent, as on a user's machine.
+speech text (span hashes, the rule layer's precision floor) read ``$FRAMING_DATA_DIR`` (else
+``../shared/data``) and skip when it is absent, as on a user's machine.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import os
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from framing.corpora import codebook_frames, label_closure
+from framing_corpora import realdev_eval as evalmod
+
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from framing.corpora import codebook_frames, label_closure  # noqa: E402
-
 ANNOTATIONS = REPO / "corpora" / "realdev" / "speeches_dev.jsonl"
-SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
+#: The speech data: $FRAMING_DATA_DIR, else ../shared/data next to the checkout (tests, like
+#: scripts, may know the repository's surroundings; the library may not).
+DATA_DIR = Path(os.environ.get("FRAMING_DATA_DIR") or REPO.parent / "shared" / "data")
+SPEECHES = evalmod.speeches_path(DATA_DIR)
 FIELDS = {"doc_id", "start", "end", "labels", "selection", "sha1"}
 OPTIONAL = {"note"}
 
@@ -32,20 +32,6 @@ OPTIONAL = {"note"}
 #: candidate subsets (when the set was built: federalism 0.62, enforcement 0.67 on those 400
 #: sentences).
 PRECISION_FLOOR = 0.6
-
-
-def _load_script(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
-
-
-evalmod = _load_script("eval_realdev")
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +114,19 @@ def test_scores_close_parents() -> None:
     assert s["per_frame"]["federalism"]["precision"] is None
 
 
-def test_skips_without_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_skips_without_data(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
     rc = evalmod.main(["--rules-only", "--data", str(tmp_path / "absent.jsonl")])
     assert rc == 0
     assert "skip" in capsys.readouterr().err
+    rc = evalmod.main(["--rules-only", "--data-dir", str(tmp_path)])
+    assert rc == 0 and "skip" in capsys.readouterr().err
+    # no folder given and none in the environment: the library default is "none", not a guess
+    monkeypatch.delenv("FRAMING_DATA_DIR", raising=False)
+    rc = evalmod.main(["--rules-only"])
+    assert rc == 0 and "FRAMING_DATA_DIR unset" in capsys.readouterr().err
+    with pytest.raises(evalmod.DriftError, match="FRAMING_DATA_DIR"):
+        evalmod.attach_text([], evalmod.speeches_path())
 
 
 @pytest.mark.integration
@@ -164,7 +159,7 @@ TRAIN_SELECTIONS = {"federalism_weak", "federalism_strong", "enforcement_weak",
 def test_realtrain_schema_and_separation() -> None:
     """Schema of the supplement, and no sentence from a held-out speech or from realdev (no
     speech text needed)."""
-    from framing.realdev import half_of
+    from framing_corpora.realdev import half_of
 
     frames, _ = codebook_frames()
     rows = [json.loads(line) for line in TRAIN_ANNOTATIONS.open(encoding="utf-8")]
@@ -187,7 +182,7 @@ def test_realtrain_schema_and_separation() -> None:
 
 def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
     """A supplement with a held-out speech or a realdev sentence is refused before training."""
-    from framing.realdev import DriftError, half_of, load_realtrain
+    from framing_corpora.realdev import DriftError, half_of, load_realtrain
 
     dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
     held = next(d for d in dev if half_of(d["doc_id"]) == "heldout")
@@ -202,7 +197,7 @@ def test_load_realtrain_refuses_leaks(tmp_path: Path) -> None:
 @pytest.mark.skipif(not SPEECHES.exists(), reason="shared speech data not present")
 def test_load_realtrain_refuses_a_realdev_text_elsewhere(tmp_path: Path) -> None:
     """A passage repeated in another speech is the same sentence: refused too."""
-    from framing.realdev import DriftError, half_of, load_realtrain, span_hash
+    from framing_corpora.realdev import DriftError, half_of, load_realtrain, span_hash
 
     dev = [json.loads(line) for line in ANNOTATIONS.open(encoding="utf-8")]
     texts = {}
@@ -223,12 +218,12 @@ def test_load_realtrain_refuses_a_realdev_text_elsewhere(tmp_path: Path) -> None
     p.write_text(json.dumps({"doc_id": other, "start": start, "end": start + len(words),
                              "labels": [], "selection": "random", "sha1": span_hash(words)}))
     with pytest.raises(DriftError, match="same text as development-set sentence"):
-        load_realtrain(p)
+        load_realtrain(p, speeches=SPEECHES)
 
 
 @pytest.mark.skipif(not SPEECHES.exists(), reason="shared speech data not present")
 def test_realtrain_spans_match_the_speeches() -> None:
-    from framing.realdev import load_realtrain
+    from framing_corpora.realdev import load_realtrain
 
-    items = load_realtrain()  # raises DriftError on any hash mismatch
+    items = load_realtrain(speeches=SPEECHES)  # raises DriftError on any hash mismatch
     assert len(items) == 1196 and all(it.text.strip() for it in items)

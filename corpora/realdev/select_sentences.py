@@ -26,13 +26,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+#: The speech file next to a checkout (scripts only); --data-dir or $FRAMING_DATA_DIR override.
 SPEECHES = REPO.parent / "shared" / "data" / "presidential_speeches.jsonl"
+
+
+def speeches_file(data_dir: str | None) -> Path:
+    """``presidential_speeches.jsonl`` in ``data_dir``, else in ``$FRAMING_DATA_DIR``, else
+    :data:`SPEECHES`."""
+    folder = data_dir or os.environ.get("FRAMING_DATA_DIR")
+    return Path(folder) / SPEECHES.name if folder else SPEECHES
 SEED = 20240611
 
 ERAS = [(1789, 1860), (1861, 1900), (1901, 1945), (1946, 1980), (1981, 2030)]
@@ -161,11 +170,13 @@ def write_selection(path: str, chosen: dict[str, list]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="/tmp/realdev_selection.jsonl")
+    ap.add_argument("--data-dir", default=None, help="folder with presidential_speeches.jsonl")
     args = ap.parse_args(argv)
-    if not SPEECHES.exists():
-        print(f"skip: {SPEECHES} not found", file=sys.stderr)
+    speeches = speeches_file(args.data_dir)
+    if not speeches.exists():
+        print(f"skip: {speeches} not found", file=sys.stderr)
         return 0
-    rows = [json.loads(line) for line in SPEECHES.open(encoding="utf-8")]
+    rows = [json.loads(line) for line in speeches.open(encoding="utf-8")]
     sents = split_sentences(rows)
     rng = random.Random(SEED)
     pools = keyword_pools([t for t in sents if 6 <= words(t[4]) <= 90])

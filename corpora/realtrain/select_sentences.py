@@ -49,10 +49,9 @@ import random
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from framing_corpora.realdev import half_of, load_annotations, overlaps, span_index
 
-from framing.realdev import half_of, load_annotations, overlaps, span_index  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 _spec = importlib.util.spec_from_file_location(
     "realdev_select", REPO / "corpora" / "realdev" / "select_sentences.py")
@@ -84,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--round", type=int, choices=(1, 2, 3), default=1)
     ap.add_argument("--model", default=None,
                     help="rounds 2 and 3: the model that guides the draw")
+    ap.add_argument("--data-dir", default=None, help="folder with presidential_speeches.jsonl")
     args = ap.parse_args(argv)
-    if not dev.SPEECHES.exists():
-        print(f"skip: {dev.SPEECHES} not found", file=sys.stderr)
+    speeches = dev.speeches_file(args.data_dir)
+    if not speeches.exists():
+        print(f"skip: {speeches} not found", file=sys.stderr)
         return 0
-    rows = [json.loads(line) for line in dev.SPEECHES.open(encoding="utf-8")]
+    rows = [json.loads(line) for line in speeches.open(encoding="utf-8")]
     rows = [r for r in rows if half_of(r["id"]) == "calibration"]
     # never a sentence of the development set (exact span or overlapping it)
     dev_spans = span_index(load_annotations())

@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from framing.aggregate.correct import ErrorRates, acc_point, load_error_rates
+    from framing.aggregate.correct import ErrorRates, acc_point, load_error_rates, shrunk_acc
     from framing.aggregate.describe import describe_finding
     from framing.aggregate.estimator import AggregateConfig, FrameShareEstimator, aggregate
     from framing.aggregate.load import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         load_labelled,
         period_of,
     )
+    from framing.aggregate.settings import AggregateSettings
     from framing.aggregate.shares import count_cells, frame_shares, stance_shares
     from framing.aggregate.shifts import (
         ShiftSettings,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 #: take about a second), so ``framing --help`` and the other commands do not pay for them.
 _LAZY: dict[str, str] = {
     "AggregateConfig": "framing.aggregate.estimator",
+    "AggregateSettings": "framing.aggregate.settings",
     "ErrorRates": "framing.aggregate.correct",
     "FREQS": "framing.aggregate.load",
     "FrameShareEstimator": "framing.aggregate.estimator",
@@ -73,6 +75,7 @@ _LAZY: dict[str, str] = {
     "newcombe_diff_interval": "framing.aggregate.stats",
     "period_of": "framing.aggregate.load",
     "stance_shares": "framing.aggregate.shares",
+    "shrunk_acc": "framing.aggregate.correct",
     "summarize_findings": "framing.aggregate.shifts",
     "trend_test": "framing.aggregate.stats",
     "two_proportion_test": "framing.aggregate.stats",
@@ -93,6 +96,7 @@ __all__ = [
     "FREQS",
     "UNITS",
     "AggregateConfig",
+    "AggregateSettings",
     "ErrorRates",
     "FrameShareEstimator",
     "LabelledData",
@@ -112,6 +116,7 @@ __all__ = [
     "load_labelled",
     "newcombe_diff_interval",
     "period_of",
+    "shrunk_acc",
     "stance_shares",
     "summarize_findings",
     "trend_test",

@@ -11,9 +11,31 @@ uncertain too; the interval comes from a parametric bootstrap that redraws both 
 confusion counts and the sample (binomial draws, or the cluster bootstrap replicates for
 sentence shares).
 
-Error rates are read from a model directory's ``metrics.json`` (key ``error_rates``) or from a
-JSON file with the same structure: ``{label: {"tp": .., "fp": .., "fn": .., "tn": ..}}``,
-optionally split by unit: ``{"document": {...}, "sentence": {...}}``.
+Small labelled samples make ``tpr`` and ``fpr`` noisy, and dividing by a small, noisy
+``tpr - fpr`` can move a share far from the truth (a raw 0.95 "corrected" to 0.15). So the
+default estimator (``correction="auto"``) degrades gracefully:
+
+* **shrinkage** (:func:`shrunk_acc`): the corrected share is ``q + w (p_acc - q)``, with the
+  weight ``w`` in [0, 1] that minimises the estimated mean squared error of the combination
+  (the bias of the labelled share, estimated from ``p_acc - q`` less its noise, against the
+  variance the inversion adds from the sample and from the measured rates). Precise rates and
+  a clear bias give ``w`` near 1 (plain adjusted count); uncertain rates or no evident bias
+  give ``w`` near 0 (the labelled share is kept);
+* **fallback**: a label whose ``tpr - fpr`` is not clearly above ``MIN_GAP`` (its lower 95%
+  bound), or with too few positives or negatives in the labelled sample, is not corrected;
+* **marked**: ``reliable`` is False where the rates rest on fewer than ``RELIABLE_MIN``
+  positives or negatives, or where the gap's lower bound is small; the summary lists why;
+* **checked**: with a labelled validation sample (:meth:`ErrorRates.from_labelled`, documents
+  that carry both gold and predicted labels) the rates come from all of it, and the correction
+  of each label is cross-validated on it (rates from K-1 folds, the K-th fold's share
+  corrected and compared with its gold share): a label whose correction does not lower the
+  error there is not corrected. ``correction="acc"`` is the plain adjusted count.
+
+Error rates are read from a model directory's ``metrics.json`` (key ``error_rates``, or
+``cv.error_rates`` when training measured them by cross-validation on all its labelled data,
+which is preferred to a small dev split), from a JSON file with the same structure:
+``{label: {"tp": .., "fp": .., "fn": .., "tn": ..}}``, optionally split by unit:
+``{"document": {...}, "sentence": {...}}``, or from a labelled validation sample.
 
 Example:
     >>> rates = ErrorRates({"federalism": {"tp": 80, "fn": 20, "fp": 10, "tn": 90}})
@@ -34,8 +56,14 @@ from numpy.typing import ArrayLike, NDArray
 from framing.errors import Errors, FramingError
 
 _KEYS = ("tp", "fp", "fn", "tn")
-#: Below this tpr - fpr gap the classifier carries too little signal to invert.
+#: Below this tpr - fpr gap (its lower 95% bound) the classifier carries too little signal to
+#: invert.
 MIN_GAP = 0.05
+#: Rates resting on fewer positives (or negatives) than this are marked unreliable.
+RELIABLE_MIN = 30
+#: Folds of the cross-validation check on a labelled validation sample.
+CV_FOLDS = 5
+_Z95 = 1.959963984540054
 
 
 @dataclass
@@ -46,6 +74,9 @@ class ErrorRates:
     source: str = "<memory>"
     level: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: per label, the cross-validated mean absolute error of the raw and the corrected share
+    #: on the validation sample (only for rates measured on one, see :meth:`from_labelled`)
+    cv: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __contains__(self, label: object) -> bool:
         return label in self.counts
@@ -60,20 +91,100 @@ class ErrorRates:
         neg = c["fp"] + c["tn"]
         return c["fp"] / neg if neg else float("nan")
 
+    def variances(self, label: str) -> tuple[float, float]:
+        """Sampling variances of ``tpr`` and ``fpr`` (binomial, with +0.5 smoothing so that a
+        rate of 0 or 1 still carries uncertainty)."""
+        c = self.counts[label]
+        pos, neg = c["tp"] + c["fn"], c["fp"] + c["tn"]
+        t = (c["tp"] + 0.5) / (pos + 1.0)
+        f = (c["fp"] + 0.5) / (neg + 1.0)
+        return t * (1 - t) / max(pos, 1), f * (1 - f) / max(neg, 1)
+
+    def gap_low(self, label: str) -> float:
+        """Lower 95% bound of ``tpr - fpr``."""
+        v_t, v_f = self.variances(label)
+        return self.tpr(label) - self.fpr(label) - _Z95 * float(np.sqrt(v_t + v_f))
+
     def usable(self, label: str) -> tuple[bool, str]:
         """Whether ``label`` can be corrected, and why not."""
         if label not in self.counts:
-            return False, "no dev error rates for this label"
+            return False, "no error rates for this label"
         tpr, fpr = self.tpr(label), self.fpr(label)
         if not (np.isfinite(tpr) and np.isfinite(fpr)):
-            return False, "dev data has no positives or no negatives for this label"
+            return False, "the labelled data has no positives or no negatives for this label"
         if tpr - fpr < MIN_GAP:
             return False, f"tpr ({tpr:.2f}) barely above fpr ({fpr:.2f}): nothing to invert"
+        lo = self.gap_low(label)
+        if lo < MIN_GAP:
+            return False, (f"tpr - fpr = {tpr - fpr:.2f} but its 95% lower bound is "
+                           f"{lo:.2f}: the classifier does not clearly separate this label")
+        cv = self.cv.get(label)
+        if cv is not None and cv["corrected"] > cv["raw"]:
+            return False, (f"in {CV_FOLDS}-fold cross-validation on the validation sample the "
+                           f"correction did not lower the error (mean absolute error "
+                           f"{cv['corrected']:.3f} corrected vs {cv['raw']:.3f} raw)")
+        return True, ""
+
+    def reliable(self, label: str) -> tuple[bool, str]:
+        """Whether a usable correction of ``label`` rests on enough labelled data."""
+        c = self.counts[label]
+        pos, neg = c["tp"] + c["fn"], c["fp"] + c["tn"]
+        if min(pos, neg) < RELIABLE_MIN:
+            return False, (f"rates rest on {pos} positive and {neg} negative labelled "
+                           f"examples (fewer than {RELIABLE_MIN})")
+        if self.gap_low(label) < 0.2:
+            return False, f"tpr - fpr may be as small as {self.gap_low(label):.2f}"
         return True, ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {lab: {**c, "tpr": round(self.tpr(lab), 4), "fpr": round(self.fpr(lab), 4)}
+        return {lab: {**c, "tpr": round(self.tpr(lab), 4), "fpr": round(self.fpr(lab), 4),
+                      **({"cv_mae": self.cv[lab]} if lab in self.cv else {})}
                 for lab, c in self.counts.items()}
+
+    @classmethod
+    def from_labelled(cls, source: Any, unit: str = "document", folds: int = CV_FOLDS,
+                      seed: int = 0) -> ErrorRates:
+        """Rates counted on a labelled validation sample: documents that carry both gold
+        labels and the classifier's predictions (``framing label`` output of annotated
+        documents: ingest keeps the gold ``labels`` in ``meta``). Every document counts (no
+        dev split), and each label's correction is cross-validated on the sample
+        (``folds`` folds; see the module docstring). Document unit only."""
+        from framing.aggregate.load import iter_documents
+
+        if unit != "document":
+            raise FramingError(Errors.E512.format(
+                where=_where(source), detail="a validation sample gives document-level rates; "
+                                             "use --unit document"))
+        gold = [set(d.labels) for d in iter_documents(source, (), "gold", need_text=False)]
+        pred = [set(d.labels) for d in iter_documents(source, (), "predicted",
+                                                      need_text=False)]
+        if len(gold) < 2 * folds:
+            raise FramingError(Errors.E512.format(
+                where=_where(source), detail=f"{len(gold)} documents; at least {2 * folds} "
+                                             "are needed"))
+        labels = sorted(set().union(*gold, *pred))
+        y = np.array([[lab in g for lab in labels] for g in gold], dtype=bool)
+        yhat = np.array([[lab in p for lab in labels] for p in pred], dtype=bool)
+        counts = {lab: _confusion(y[:, j], yhat[:, j]) for j, lab in enumerate(labels)}
+        rates = cls(counts=counts, source=f"{_where(source)} (validation sample, "
+                                          f"{len(gold)} documents)", level="document")
+        fold = np.random.default_rng(seed).permutation(len(gold)) % folds
+        for j, lab in enumerate(labels):
+            err_raw, err_cor = [], []
+            for k in range(folds):
+                tr, te = fold != k, fold == k
+                part = cls({lab: _confusion(y[tr, j], yhat[tr, j])})
+                q = float(yhat[te, j].mean())
+                truth = float(y[te, j].mean())
+                err_raw.append(abs(q - truth))
+                est = q
+                if part.usable(lab)[0]:
+                    est = float(shrunk_acc(np.array([q]), np.array([float(te.sum())]), part,
+                                           lab)[0][0])
+                err_cor.append(abs(est - truth))
+            rates.cv[lab] = {"raw": round(float(np.mean(err_raw)), 4),
+                             "corrected": round(float(np.mean(err_cor)), 4)}
+        return rates
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<memory>", unit: str = "document"
@@ -111,8 +222,9 @@ def load_error_rates(error_rates: str | Path | None = None, model: str | Path | 
                      unit: str = "document") -> ErrorRates:
     """Error rates from ``--error-rates FILE`` or from ``--model DIR`` (``metrics.json``).
 
-    In a model directory the counts are looked up under ``error_rates`` at the top of
-    ``metrics.json`` or of its ``dev`` section. Without them, they are derived from the dev
+    In a model directory the counts are looked up under ``error_rates`` in the ``cv`` section
+    of ``metrics.json`` (out-of-fold counts over all the labelled data, preferred), at its top,
+    or in its ``dev`` section. Without them, they are derived from the dev
     report that ``framing train`` writes (per-label precision, recall and support plus the
     number of rows determine tp, fp, fn and tn), from the ``fused`` scorer when present (the one
     ``framing label`` uses with rules) else ``classifier``, provided the model's evaluation
@@ -141,9 +253,11 @@ def load_error_rates(error_rates: str | Path | None = None, model: str | Path | 
         raise FramingError(Errors.E504.format(path=d, detail=f"metrics.json: {e}")) from None
     if not isinstance(metrics, dict):
         raise FramingError(Errors.E504.format(path=d, detail="metrics.json is not an object"))
-    for section in (metrics, metrics.get("dev")):
+    # rates cross-validated on all the labelled data first, then a dev split's
+    for name, section in (("cv", metrics.get("cv")), ("", metrics), ("dev", metrics.get("dev"))):
         if isinstance(section, dict) and isinstance(section.get("error_rates"), dict):
-            return ErrorRates.from_dict(section["error_rates"], source=str(mp), unit=unit)
+            src = f"{mp} ({name} error_rates)" if name else str(mp)
+            return ErrorRates.from_dict(section["error_rates"], source=src, unit=unit)
     return _derived_rates(d, metrics, unit)
 
 
@@ -222,3 +336,56 @@ def acc_replicates(q_reps: NDArray[np.float64], counts: dict[str, int],
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.clip((q_reps - fpr_b.reshape(shape)) / gap, 0.0, 1.0)
     return np.asarray(np.where(gap > 0.01, p, np.nan))
+
+
+def _confusion(y: NDArray[np.bool_], yhat: NDArray[np.bool_]) -> dict[str, int]:
+    return {"tp": int(np.sum(y & yhat)), "fp": int(np.sum(~y & yhat)),
+            "fn": int(np.sum(y & ~yhat)), "tn": int(np.sum(~y & ~yhat))}
+
+
+def _where(source: Any) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    if isinstance(source, (list, tuple)) and source and all(
+            isinstance(x, (str, Path)) for x in source):
+        return ", ".join(str(x) for x in source)
+    return "<memory>"
+
+
+def shrunk_acc(q: ArrayLike, n_eff: ArrayLike, rates: ErrorRates, label: str,
+               var_q: ArrayLike | None = None, plain: bool = False
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Corrected shares ``q + w (p_acc - q)`` and the weights ``w`` (see the module docstring).
+
+    ``q``: labelled shares; ``n_eff``: their (effective) sample sizes; ``var_q``: their
+    variances when known (sentence shares: from the cluster bootstrap), else binomial;
+    ``plain=True`` gives the plain adjusted count (``w = 1``). Cells without documents stay
+    NaN.
+
+    Example:
+        >>> r = ErrorRates({"f": {"tp": 400, "fn": 100, "fp": 100, "tn": 400}})
+        >>> p, w = shrunk_acc([0.62, 0.5], [2000, 20], r, "f")
+        >>> [round(float(x), 2) for x in p], [round(float(x), 2) for x in w]
+        ([0.69, 0.5], [0.9, 0.0])
+    """
+    q_a = np.asarray(q, float)
+    n_a = np.asarray(n_eff, float)
+    tpr, fpr = rates.tpr(label), rates.fpr(label)
+    gap = tpr - fpr
+    p_acc = acc_point(q_a, tpr, fpr)
+    if plain:
+        return p_acc, np.where(np.isfinite(q_a), 1.0, np.nan)
+    v_t, v_f = rates.variances(label)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        qs = np.clip(q_a, 0.5 / np.maximum(n_a, 1), 1 - 0.5 / np.maximum(n_a, 1))
+        v_q = (np.asarray(var_q, float) if var_q is not None
+               else qs * (1 - qs) / np.maximum(n_a, 1))
+        pp = np.nan_to_num(p_acc)
+        v_acc = (v_q + v_f * (1 - pp) ** 2 + v_t * pp ** 2) / gap ** 2
+        cov = v_q / gap
+        d = p_acc - q_a
+        var_d = np.maximum(v_q + v_acc - 2 * cov, 1e-12)
+        bias2 = np.maximum(d * d - var_d, 0.0)
+        w = np.clip((bias2 + v_q - cov) / (bias2 + var_d), 0.0, 1.0)
+    w = np.where(np.isfinite(q_a), np.nan_to_num(w), np.nan)
+    return q_a + w * (p_acc - q_a), w

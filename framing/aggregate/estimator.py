@@ -12,20 +12,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 from framing.aggregate.correct import ErrorRates, load_error_rates
 from framing.aggregate.describe import describe_finding
-from framing.aggregate.load import LabelledData, Source, check_settings, load_labelled
+from framing.aggregate.load import LabelledData, Source, load_labelled
+from framing.aggregate.settings import AggregateSettings
 from framing.aggregate.shares import count_cells, frame_shares, stance_shares
 from framing.aggregate.shifts import (
-    ShiftSettings,
     detect_shifts,
     group_differences,
     summarize_findings,
@@ -39,51 +37,17 @@ OUTPUT_FILES = ("shares.csv", "shares.parquet", "shares_overall.csv", "stance_sh
                 "shifts.csv", "findings.csv", "group_diffs.csv", "vocab.csv", "summary.json")
 
 
-@dataclass
-class AggregateConfig:
-    """Checked settings of one aggregation (``__post_init__`` rejects bad values)."""
-
-    by: tuple[str, ...] = ("outlet",)
-    freq: str = "year"
-    unit: str = "document"
-    labels_from: str = "auto"
-    conf: float = 0.95
-    alpha: float = 0.05
-    min_effect: float = 0.15
-    n_bootstrap: int = 999
-    changepoint_p: str = "chi2"
-    n_permutations: int = 999
-    split_at: tuple[str, ...] = ()
-    vocab: bool = True
-    vocab_top: int = 20
-    random_state: int = 0
-    shift: ShiftSettings = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.by = tuple([self.by] if isinstance(self.by, str) else self.by)
-        self.split_at = tuple([self.split_at] if isinstance(self.split_at, str)
-                              else self.split_at)
-        check_settings(self.by, self.freq, self.unit, self.labels_from)
-        if self.n_bootstrap < 99:
-            raise FramingError(Errors.E502.format(detail="use at least 99 bootstrap replicates"))
-        if self.vocab_top < 1:
-            raise FramingError(Errors.E502.format(detail="vocab_top must be at least 1"))
-        self.shift = ShiftSettings(alpha=self.alpha, min_effect=self.min_effect, conf=self.conf,
-                                   changepoint_p=self.changepoint_p,
-                                   n_permutations=self.n_permutations, split_at=self.split_at,
-                                   random_state=self.random_state)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.pop("shift", None)
-        return d
+#: The former name of :class:`~framing.aggregate.settings.AggregateSettings`.
+AggregateConfig = AggregateSettings
 
 
-class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
+class FrameShareEstimator:
     """Frame and stance shares by group and period, shifts, group differences, vocabulary.
 
-    Parameters are stored as given (scikit-learn convention); :meth:`fit` validates them, reads
-    the labelled documents and sets the learned attributes:
+    ``settings`` (an :class:`~framing.aggregate.settings.AggregateSettings`) and keyword
+    overrides of its fields (``by=["outlet"]``, ``alpha=0.1``) are stored as given
+    (scikit-learn convention); :meth:`fit` validates them, reads the labelled documents and sets
+    the learned attributes:
 
     * ``shares_``: group x period x frame shares with intervals (``shares.csv``);
     * ``shares_overall_``: group x frame shares pooled over all periods;
@@ -111,36 +75,35 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
         ['changepoint', '2020', 'up']
     """
 
-    def __init__(self, by: Sequence[str] = ("outlet",), freq: str = "year",
-                 unit: str = "document", labels_from: str = "auto",
+    def __init__(self, settings: AggregateSettings | None = None, *,
                  error_rates: ErrorRates | dict[str, Any] | str | Path | None = None,
-                 conf: float = 0.95, alpha: float = 0.05, min_effect: float = 0.15,
-                 n_bootstrap: int = 999, changepoint_p: str = "chi2",
-                 n_permutations: int = 999, split_at: Sequence[str] = (), vocab: bool = True,
-                 vocab_top: int = 20, random_state: int = 0) -> None:
-        self.by = by
-        self.freq = freq
-        self.unit = unit
-        self.labels_from = labels_from
+                 **params: Any) -> None:
+        self.settings = settings
         self.error_rates = error_rates
-        self.conf = conf
-        self.alpha = alpha
-        self.min_effect = min_effect
-        self.n_bootstrap = n_bootstrap
-        self.changepoint_p = changepoint_p
-        self.n_permutations = n_permutations
-        self.split_at = split_at
-        self.vocab = vocab
-        self.vocab_top = vocab_top
-        self.random_state = random_state
+        self.params = params
 
-    def _config(self) -> AggregateConfig:
-        return AggregateConfig(
-            by=tuple(self.by), freq=self.freq, unit=self.unit, labels_from=self.labels_from,
-            conf=self.conf, alpha=self.alpha, min_effect=self.min_effect,
-            n_bootstrap=self.n_bootstrap, changepoint_p=self.changepoint_p,
-            n_permutations=self.n_permutations, split_at=tuple(self.split_at),
-            vocab=self.vocab, vocab_top=self.vocab_top, random_state=self.random_state)
+    def __repr__(self) -> str:
+        try:
+            shown = repr(self._config())
+        except FramingError:  # not checked before fit(); show what was given
+            shown = ", ".join([*([repr(self.settings)] if self.settings else []),
+                               *(f"{k}={v!r}" for k, v in self.params.items())])
+        return f"FrameShareEstimator({shown})"
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Every setting (resolved, so defaults show) plus ``error_rates``
+        (scikit-learn's ``get_params``)."""
+        return {**self._config().to_dict(), "error_rates": self.error_rates}
+
+    def set_params(self, **params: Any) -> FrameShareEstimator:
+        """Change settings (checked at :meth:`fit`) or ``error_rates``; returns self."""
+        if "error_rates" in params:
+            self.error_rates = params.pop("error_rates")
+        self.params = {**self.params, **params}
+        return self
+
+    def _config(self) -> AggregateSettings:
+        return AggregateSettings.resolve(self.settings, **self.params)
 
     def _rates(self, unit: str) -> ErrorRates | None:
         er = self.error_rates
@@ -159,15 +122,20 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
             X = list(X)  # two passes are needed (counts, then vocabulary)
         data = load_labelled(X, by=cfg.by, freq=cfg.freq, unit=cfg.unit,
                              labels_from=cfg.labels_from)
+        # frames no document uses still get their (zero) rows: the model's frames as the
+        # labelled output declares them, and any frame the error rates know
+        known = _declared_frames(X) if data.label_sources.get("predicted") else []
+        data = _with_frames(data, [*known, *(rates.counts if rates is not None else [])])
         t_load = time.perf_counter() - t0
         cells = count_cells(data)
         pooled = count_cells(data, pooled=True)
         self.shares_ = frame_shares(data, conf=cfg.conf, n_bootstrap=cfg.n_bootstrap,
                                     error_rates=rates, random_state=cfg.random_state,
-                                    cells=cells)
+                                    cells=cells, correction=cfg.correction)
         self.shares_overall_ = frame_shares(data, pooled=True, conf=cfg.conf,
                                             n_bootstrap=cfg.n_bootstrap, error_rates=rates,
-                                            random_state=cfg.random_state, cells=pooled)
+                                            random_state=cfg.random_state, cells=pooled,
+                                            correction=cfg.correction)
         self.stance_shares_ = stance_shares(data, conf=cfg.conf)
         stance_overall = stance_shares(data, pooled=True, conf=cfg.conf)
         self.shifts_ = detect_shifts(data, cfg.shift, rates, stance=self.stance_shares_,
@@ -198,7 +166,7 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
             "vocab": round(t_end - t_vocab, 3), "total": round(t_end - t0, 3)})
         return self
 
-    def _summary(self, data: LabelledData, cfg: AggregateConfig, rates: ErrorRates | None,
+    def _summary(self, data: LabelledData, cfg: AggregateSettings, rates: ErrorRates | None,
                  seconds: dict[str, float]) -> dict[str, Any]:
         corr: dict[str, Any] | None = None
         if rates is not None:
@@ -209,16 +177,19 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
                     done.append(f)
                 else:
                     skipped[f] = why
-            corr = {"source": rates.source, "level": rates.level, "corrected": done,
-                    "not_corrected": skipped, "rates": rates.to_dict()}
+            unreliable = {f: rates.reliable(f)[1] for f in done if not rates.reliable(f)[0]}
+            corr = {"source": rates.source, "level": rates.level, "estimator": cfg.correction,
+                    "corrected": done, "not_corrected": skipped, "unreliable": unreliable,
+                    "notes": rates.notes, "rates": rates.to_dict()}
         sh = self.shifts_
         return {
             "inputs": data.sources, "settings": cfg.to_dict(),
             "documents": data.n_documents, "undated": data.n_undated,
             "label_sources": data.label_sources, "groups": len(data.groups),
             "periods": data.periods, "frames": data.frames, "targets": data.targets,
-            "tests": len(sh), "tests_in_bh_family": int(sh["testable"].sum()) if len(sh)
-            else 0, "significant_tests": int(sh["significant"].sum()) if len(sh) else 0,
+            "tests": len(sh), "tests_in_bh_family": int(sh["in_family"].sum()) if len(sh)
+            else 0, "series_in_family": _n_series(sh, data.by),
+            "significant_tests": int(sh["significant"].sum()) if len(sh) else 0,
             "findings": [str(x) for x in self.findings_.get("description", [])],
             "significant_group_differences": int(self.group_diffs_["significant"].sum())
             if len(self.group_diffs_) else 0,
@@ -234,12 +205,21 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
                                 + ("chi2(1) tail x (T-1)" if cfg.changepoint_p == "chi2"
                                    else f"permutation (B={cfg.n_permutations})"),
                 "trend": "Cochran-Armitage test for a linear trend",
-                "multiple testing": f"Benjamini-Hochberg across all tests of a file; "
-                                    f"significant = q < {cfg.alpha} and |diff| >= "
-                                    f"{cfg.min_effect}",
+                "multiple testing": (
+                    "series screened by Benjamini-Hochberg on one Simes p-value per series, "
+                    "then tests adjusted within each selected series (Yekutieli 2008)"
+                    if cfg.family == "hierarchical" else
+                    "Benjamini-Hochberg across all tests of a file")
+                + f"; only series of frames a group uses (pooled share {cfg.min_use:g} to "
+                  f"{1 - cfg.min_use:g}) are tested; significant = q < {cfg.alpha} and "
+                  f"|diff| >= {cfg.min_effect}",
                 "difference interval": "Newcombe hybrid score interval",
-                "correction": "adjusted classify-and-count, parametric bootstrap over dev "
-                              "confusion counts and the sample",
+                "correction": ("adjusted classify-and-count" if cfg.correction == "acc" else
+                               "adjusted classify-and-count shrunk toward the labelled share "
+                               "by its estimated mean squared error (labels the classifier "
+                               "does not clearly separate are not corrected)")
+                              + ", parametric bootstrap over the labelled-data confusion "
+                                "counts and the sample",
                 "vocabulary": "weighted log-odds with informative Dirichlet prior (Monroe et "
                               "al. 2008)"}}
 
@@ -265,6 +245,59 @@ class FrameShareEstimator(BaseEstimator):  # type: ignore[misc]
     def _check_fitted(self) -> None:
         if not hasattr(self, "shares_"):
             raise FramingError(Errors.E502.format(detail="call fit() before save()"))
+
+
+def _declared_frames(source: Any) -> list[str]:
+    """The frames a labelled output scores, from its first record's ``frames`` (every frame of
+    the model is there, used or not); Parquet outputs declare theirs as columns, which the
+    loader reads itself."""
+    first: Any = None
+    if isinstance(source, (str, Path)):
+        source = [source]
+    if isinstance(source, list) and source and all(isinstance(x, (str, Path)) for x in source):
+        for p in source:
+            path = Path(p)
+            files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+            for f in files:
+                if f.suffix.lower() not in (".jsonl", ".ndjson", ".json") or not f.is_file():
+                    continue
+                with f.open(encoding="utf-8", errors="replace") as fh:
+                    line = next((ln for ln in fh if ln.strip()), None)
+                try:
+                    first = json.loads(line) if line else None
+                except json.JSONDecodeError:
+                    first = None  # the loader reports the bad line
+                if first is not None:
+                    break
+            if first is not None:
+                break
+    elif isinstance(source, list) and source:
+        first = source[0].to_dict() if hasattr(source[0], "to_dict") else source[0]
+    frames = first.get("frames") if isinstance(first, dict) else None
+    return [str(f) for f in frames] if isinstance(frames, dict) else []
+
+
+def _with_frames(data: LabelledData, frames: Sequence[str]) -> LabelledData:
+    """``data`` with zero columns for the ``frames`` it lacks (codebook order kept)."""
+    from dataclasses import replace
+
+    from framing.aggregate.load import _frame_order
+
+    missing = [f for f in dict.fromkeys(frames) if f not in data.frames]
+    if not missing:
+        return data
+    order = _frame_order([*data.frames, *missing])
+    k = np.zeros((data.k.shape[0], len(order)), dtype=data.k.dtype)
+    k[:, [order.index(f) for f in data.frames]] = data.k
+    return replace(data, frames=order, k=k)
+
+
+def _n_series(shifts: pd.DataFrame, by: Sequence[str]) -> int:
+    """How many series (group x frame or stance label) have a test in the family."""
+    fam = shifts[shifts["in_family"]] if len(shifts) else shifts
+    if not len(fam):
+        return 0
+    return int(fam.groupby([*by, "measure", "frame", "target", "label"], dropna=False).ngroups)
 
 
 def _write_csv(df: pd.DataFrame, path: Path, digits: int = 6) -> None:
@@ -295,26 +328,30 @@ def _json_default(o: Any) -> Any:
     raise TypeError(type(o).__name__)
 
 
-def aggregate(inputs: Source, out: str | Path | None = None, *, by: Sequence[str] = ("outlet",),
-              freq: str = "year", unit: str = "document", labels_from: str = "auto",
-              correct: bool = False, model: str | Path | None = None,
-              error_rates: str | Path | None = None, **kwargs: Any) -> FrameShareEstimator:
+def aggregate(inputs: Source, out: str | Path | None = None,
+              settings: AggregateSettings | None = None, *, correct: bool = False,
+              model: str | Path | None = None, error_rates: str | Path | None = None,
+              validation: Source | None = None, **overrides: Any) -> FrameShareEstimator:
     """Fit a :class:`FrameShareEstimator` and write its tables to ``out`` (when given).
 
-    ``correct=True`` reads per-label dev error rates from ``error_rates`` (a JSON file) or from
-    ``model``'s ``metrics.json``. Other keyword arguments go to the estimator.
+    ``settings`` and keyword ``overrides`` of its fields are resolved by
+    :meth:`AggregateSettings.resolve`. ``correct=True`` takes per-label error rates from a
+    labelled ``validation`` sample (documents with gold and predicted labels; preferred: all of
+    it counts, and the correction is cross-validated on it), ``error_rates`` (a JSON file) or
+    ``model``'s ``metrics.json``.
     """
+    cfg = AggregateSettings.resolve(settings, **overrides)
     if out is not None:  # never write a table over one of the inputs
         paths = [inputs] if isinstance(inputs, str | Path) else [
             p for p in inputs if isinstance(p, str | Path)] if isinstance(inputs, list | tuple) \
             else []
         check_outputs(paths, {f"table {n}": Path(out) / n for n in OUTPUT_FILES})
     rates = None
-    if correct or model is not None or error_rates is not None:
-        check_settings(tuple(by), freq, unit, labels_from)
-        rates = load_error_rates(error_rates=error_rates, model=model, unit=unit)
-    est = FrameShareEstimator(by=tuple(by), freq=freq, unit=unit, labels_from=labels_from,
-                              error_rates=rates, **kwargs)
+    if validation is not None:
+        rates = ErrorRates.from_labelled(validation, unit=cfg.unit, seed=cfg.random_state)
+    elif correct or model is not None or error_rates is not None:
+        rates = load_error_rates(error_rates=error_rates, model=model, unit=cfg.unit)
+    est = FrameShareEstimator(cfg, error_rates=rates)
     est.fit(inputs)
     if out is not None:
         est.save(out)

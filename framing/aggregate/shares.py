@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from framing.aggregate.correct import ErrorRates, acc_point, acc_replicates
+from framing.aggregate.correct import ErrorRates, acc_replicates, shrunk_acc
 from framing.aggregate.load import LabelledData
 from framing.aggregate.stats import wilson_interval, z_value
 
@@ -115,12 +115,16 @@ def _group_columns(data: LabelledData, group: NDArray[np.int64]) -> dict[str, An
 
 def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
                  n_bootstrap: int = 999, error_rates: ErrorRates | None = None,
-                 random_state: int = 0, cells: Cells | None = None) -> pd.DataFrame:
-    """One row per group x period x frame: n, k, share, interval, method, corrected.
+                 random_state: int = 0, cells: Cells | None = None,
+                 correction: str = "auto") -> pd.DataFrame:
+    """One row per group x period x frame, every one of them (zeros included): n, k, share,
+    interval, method, corrected.
 
     With ``pooled=True`` the period column is ``"all"`` and undated documents count too. With
     ``error_rates`` the shares of labels that have usable rates are corrected (see
-    :mod:`framing.aggregate.correct`); ``share_raw`` keeps the labelled share.
+    :mod:`framing.aggregate.correct`: shrunk adjusted counts, or with ``correction="acc"``
+    plain ones); ``share_raw`` keeps the labelled share, ``correction_weight`` the weight of
+    the adjusted count and ``reliable`` whether the rates rest on enough labelled data.
     """
     cells = cells if cells is not None else count_cells(data, pooled=pooled)
     rng = np.random.default_rng(random_state)
@@ -138,28 +142,41 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
         lo, hi, method, reps = _cluster_intervals(data, cells, share, conf, n_bootstrap, rng,
                                                   keep=error_rates is not None)
     corrected = np.zeros((c, f), bool)
+    weight = np.full((c, f), np.nan)
+    reliable = np.ones((c, f), bool)
     share_raw = share.copy()
     if error_rates is not None:
         for j, fr in enumerate(data.frames):
             ok, _ = error_rates.usable(fr)
             if not ok:
                 continue
-            tpr, fpr = error_rates.tpr(fr), error_rates.fpr(fr)
             if data.unit == "document":
                 q_b = rng.binomial(cells.n.astype(np.int64)[None, :].repeat(n_bootstrap, 0),
                                    np.nan_to_num(share[:, j])[None, :]) / np.maximum(cells.n, 1)
+                var_q = None
+                n_eff = cells.n
             else:
                 q_b = np.stack([reps[i][:, j] for i in range(c)], axis=1)
-            p_b = acc_replicates(q_b, error_rates.counts[fr], rng)
-            share[:, j] = acc_point(share_raw[:, j], tpr, fpr)
+                with np.errstate(all="ignore"):
+                    var_q = np.nanvar(q_b, axis=0)
+                n_eff = cells.n_eff[:, j]
+            share[:, j], w = shrunk_acc(share_raw[:, j], n_eff, error_rates, fr, var_q=var_q,
+                                        plain=correction == "acc")
+            # the interval is the adjusted count's (replicates redraw both the sample and the
+            # labelled data behind the rates), so it covers the truth under the error model;
+            # the shrunk point trades a little bias for less variance and is kept inside it
+            acc_b = acc_replicates(q_b, error_rates.counts[fr], rng)
             alpha = (1 - conf) / 2
             with np.errstate(all="ignore"):
-                lo[:, j] = np.nanquantile(p_b, alpha, axis=0)
-                hi[:, j] = np.nanquantile(p_b, 1 - alpha, axis=0)
+                lo[:, j] = np.fmin(np.nanquantile(acc_b, alpha, axis=0), share[:, j])
+                hi[:, j] = np.fmax(np.nanquantile(acc_b, 1 - alpha, axis=0), share[:, j])
             corrected[:, j] = cells.n > 0
+            weight[:, j] = w
+            reliable[:, j] = error_rates.reliable(fr)[0]
             kind = "binomial" if data.unit == "document" else "cluster"
-            method[:, j] = (f"acc + parametric bootstrap ({kind} sample x dev counts, "
-                            f"B={n_bootstrap})")
+            how = "acc" if correction == "acc" else "acc shrunk toward the labelled share"
+            method[:, j] = (f"{how} + parametric bootstrap ({kind} sample x labelled-data "
+                            f"counts, B={n_bootstrap})")
     rows = np.repeat(np.arange(c), f)
     cols = np.tile(np.arange(f), c)
     out: dict[str, Any] = _group_columns(data, cells.group[rows])
@@ -176,10 +193,39 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     out["method"] = method[rows, cols]
     out["corrected"] = corrected[rows, cols]
     out["share_raw"] = share_raw[rows, cols]
-    df = pd.DataFrame(out)
+    if error_rates is not None:
+        out["correction_weight"] = weight[rows, cols]
+        out["reliable"] = reliable[rows, cols]
+    df = _complete(pd.DataFrame(out), data, pooled)
     if data.unit == "document":
         df = df.drop(columns=["n_docs"])
     return df
+
+
+def _complete(df: pd.DataFrame, data: LabelledData, pooled: bool) -> pd.DataFrame:
+    """Every group x period x frame cell, in that order: a frame no document of a cell uses is
+    a row with ``k = 0`` and share 0, and a period in which a group has no documents is a row
+    with ``n = 0`` and no share (NaN), so a missing row never stands for a zero."""
+    keys = [*data.by, "period", "frame"]
+    periods = [ALL] if pooled else list(data.periods)
+    g, p, f = np.meshgrid(np.arange(len(data.groups)), np.arange(len(periods)),
+                          np.arange(len(data.frames)), indexing="ij")
+    grid: dict[str, Any] = _group_columns(data, g.ravel())
+    grid["period"] = np.asarray(periods, dtype=object)[p.ravel()]
+    grid["frame"] = np.asarray(data.frames, dtype=object)[f.ravel()]
+    full = pd.DataFrame(grid)
+    if len(full) == len(df):
+        return df
+    out = full.merge(df, on=keys, how="left", sort=False)
+    empty = out["n"].isna()
+    out["unit"] = data.unit
+    for c in ("n", "k") + (("n_docs",) if "n_docs" in out else ()):
+        out[c] = out[c].fillna(0).astype(np.int64)
+    out["corrected"] = out["corrected"].fillna(False).astype(bool)
+    if "reliable" in out:
+        out["reliable"] = out["reliable"].fillna(True).astype(bool)
+    out.loc[empty, "method"] = "no documents"
+    return out[df.columns]
 
 
 def _cluster_intervals(data: LabelledData, cells: Cells, share: NDArray[np.float64],

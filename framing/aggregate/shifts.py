@@ -11,9 +11,21 @@ shares over periods gets:
   captures well).
 
 Each row has the effect as a difference in share with Newcombe's interval and as a log odds
-ratio, the raw p-value, and the Benjamini-Hochberg q-value across *all* tests in the table. A row
-is ``significant`` when ``q < alpha`` and ``|diff| >= min_effect``. Two-period comparisons use a
-two-proportion z-test, or Fisher's exact test when an expected count is below 5.
+ratio, the raw p-value, and a false-discovery-rate q-value. A row is ``significant`` when
+``q < alpha`` and ``|diff| >= min_effect``. Two-period comparisons use a two-proportion z-test,
+or Fisher's exact test when an expected count is below 5.
+
+Which tests share the error budget matters: with predicted labels every frame of every group is
+a series, most of them noise, and one Benjamini-Hochberg pass over thousands of tests buries a
+real shift. So the family is chosen first: a series is tested only if the group actually uses
+the frame (its pooled share is between ``min_use`` and ``1 - min_use``; the pooled share does
+not depend on when the documents fall, so this filter does not bias the tests), and two-period
+tests that cannot reach ``alpha`` at their counts are left out (Tarone). With
+``family="hierarchical"`` (the default) series are screened first (one Simes p-value per
+series from its series-level tests, change point, trend and user splits, each a test of "no
+change anywhere in the series"; Benjamini-Hochberg across series), and only the tests of
+selected series are adjusted, within their series (Yekutieli's hierarchical procedure);
+``family="all"`` is one Benjamini-Hochberg pass over every test in the family.
 
 Example:
     >>> from framing.aggregate.load import load_labelled
@@ -50,6 +62,8 @@ from framing.aggregate.stats import (
 )
 
 TESTS = ("adjacent", "before_after", "changepoint", "trend")
+#: How the false-discovery family is formed (see :func:`detect_shifts`).
+FAMILIES = ("hierarchical", "all")
 #: With more groups than this, group comparisons are one-versus-rest instead of all pairs.
 MAX_PAIR_GROUPS = 60
 REST = "(all others)"
@@ -66,10 +80,19 @@ class ShiftSettings:
     n_permutations: int = 999
     split_at: tuple[str, ...] = ()
     tests: tuple[str, ...] = TESTS
+    family: str = "hierarchical"
+    min_use: float = 0.05
     random_state: int = 0
 
     def __post_init__(self) -> None:
         from framing.errors import Errors, FramingError
+
+        if self.family not in FAMILIES:
+            raise FramingError(Errors.E502.format(
+                detail=f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}"))
+        if not 0 <= self.min_use < 0.5:
+            raise FramingError(Errors.E502.format(
+                detail=f"min_use must be in [0, 0.5), got {self.min_use}"))
 
         if not 0 < self.alpha < 1:
             raise FramingError(Errors.E502.format(detail=f"alpha must be in (0, 1), got "
@@ -172,28 +195,103 @@ def detect_shifts(data: LabelledData, settings: ShiftSettings | None = None,
     split_codes = _split_codes(data, st.split_at)
     comps: list[dict[str, Any]] = []
     trends: list[dict[str, Any]] = []
-    for s in series:
-        c, t = _test_series(s, data, st, split_codes, rng)
+    for i, s in enumerate(series):
+        c, t = _test_series(s, data, st, split_codes, rng, i)
         comps += c
         trends += t
     cols = _shift_columns(data)
     df = pd.concat([_finish_comparisons(comps, st), pd.DataFrame(trends)], ignore_index=True)
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df = df.reindex(columns=cols)
     df["testable"] = df["testable"].fillna(True).astype(bool)
-    pv = np.where(df["testable"].to_numpy(), df["p_value"].to_numpy(float), np.nan)
-    df["q_value"] = benjamini_hochberg(pv)
+    sid = df["series"].to_numpy(np.int64)
+    pooled = np.array([s.k.sum() / s.n.sum() if s.n.sum() > 0 else np.nan for s in series])
+    used = (pooled >= st.min_use) & (pooled <= 1 - st.min_use)
+    df["pooled_share"] = pooled[sid]
+    df["in_family"] = df["testable"].to_numpy() & used[sid]
+    _adjust(df, sid, len(series), st)
     df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
-    return df
+    return df.reindex(columns=cols)
+
+
+def _adjust(df: pd.DataFrame, sid: NDArray[np.int64], n_series: int, st: ShiftSettings) -> None:
+    """Fill ``q_value`` (and ``q_series``) for the tests in the family (``in_family``).
+
+    ``all``: Benjamini-Hochberg across every test in the family. ``hierarchical``: each series
+    (group x frame, or group x stance label) first gets one p-value, the Simes combination of
+    its series-level tests, and the series are screened with Benjamini-Hochberg (``q_series``); then
+    the tests of each selected series are adjusted with Benjamini-Hochberg within that series
+    (the hierarchical procedure of Yekutieli 2008, whose error over the whole tree stays close
+    to ``alpha``), so the number of series, not the number of tests, sets the bar. The series
+    p-value combines only the series-level tests (change point, trend, user splits);
+    adjacent-period tests are parts of the same hypothesis and are adjusted in the second
+    stage. Tests outside the family get NaN.
+    """
+    p = np.where(df["in_family"].to_numpy(), df["p_value"].to_numpy(float), np.nan)
+    if st.family == "all":
+        df["q_series"] = np.nan
+        df["q_value"] = benjamini_hochberg(p)
+        return
+    # the series-level tests test "no change anywhere in this series" (the adjacent tests are
+    # its parts), so they screen the series; a series without one is screened by what it has
+    series_test = df["test"].isin(["changepoint", "trend", "before_after"]).to_numpy()
+    ok = np.isfinite(p)
+    has_series_test = np.zeros(n_series, bool)
+    has_series_test[sid[ok & series_test]] = True
+    screen = ok & (series_test | ~has_series_test[sid])
+    simes = _grouped_simes(p, sid, screen, n_series)
+    within = _grouped_bh(p, sid)
+    q_series = benjamini_hochberg(simes)
+    qs = q_series[sid]
+    q = np.where(qs < st.alpha, within, np.fmax(within, qs))
+    df["q_series"] = qs
+    df["q_value"] = np.where(np.isfinite(p), q, np.nan)
+
+
+def _grouped_simes(p: NDArray[np.float64], group: NDArray[np.int64], use: NDArray[np.bool_],
+                   n_groups: int) -> NDArray[np.float64]:
+    """Simes' combined p-value ``min_i p_(i) m / i`` of each group's p-values where ``use``
+    (NaN for a group with none), for all groups at once."""
+    out = np.full(n_groups, np.nan)
+    idx = np.flatnonzero(use)
+    if not len(idx):
+        return out
+    g, pv = group[idx], p[idx]
+    order = np.lexsort((pv, g))
+    g, pv = g[order], pv[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    m = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, m) + 1
+    out[g[starts]] = np.minimum.reduceat(pv * np.repeat(m, m) / rank, starts)
+    return out
+
+
+def _grouped_bh(p: NDArray[np.float64], group: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Benjamini-Hochberg q-values within each group (finite p-values only; NaN elsewhere),
+    for all groups at once: the same numbers as :func:`benjamini_hochberg` per group."""
+    out = np.full(len(p), np.nan)
+    idx = np.flatnonzero(np.isfinite(p))
+    if not len(idx):
+        return out
+    g, pv = group[idx], p[idx]
+    order = np.lexsort((pv, g))
+    g, pv, idx = g[order], pv[order], idx[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    m = np.diff(np.r_[starts, len(g)])
+    rank = np.arange(len(g)) - np.repeat(starts, m) + 1
+    raw = pv * np.repeat(m, m) / rank
+    # step-up: the running minimum from the largest p down, within each group
+    rev = pd.Series(raw[::-1]).groupby(g[::-1]).cummin().to_numpy()[::-1]
+    out[idx] = np.clip(rev, 0.0, 1.0)
+    return out
 
 
 def _shift_columns(data: LabelledData) -> list[str]:
     return [*data.by, "measure", "frame", "target", "label", "test", "period_before",
             "period_after", "before_start", "after_end", "n_before", "k_before", "share_before",
             "n_after", "k_after", "share_after", "diff", "diff_low", "diff_high", "log_or",
-            "direction", "statistic", "p_value", "p_min", "testable", "method", "corrected",
-            "q_value", "significant"]
+            "direction", "statistic", "p_value", "p_min", "testable", "pooled_share",
+            "in_family", "method", "corrected", "q_series", "q_value", "significant"]
 
 
 def _split_codes(data: LabelledData, split_at: Sequence[str]) -> list[int]:
@@ -214,7 +312,8 @@ def _split_codes(data: LabelledData, split_at: Sequence[str]) -> list[int]:
 
 
 def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes: list[int],
-                 rng: np.random.Generator) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                 rng: np.random.Generator, s_id: int = 0
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Comparisons of one series as column arrays (p-values filled in later, vectorised over
     all series) and its trend row."""
     per = np.asarray(data.periods, dtype=object)
@@ -284,7 +383,7 @@ def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes:
                     nea=span_sum(s.n_eff, A0, A1), kea=span_sum(s.k_eff, A0, A1),
                     tpr=[s.rates[0] if s.rates else nan] * m,
                     fpr=[s.rates[1] if s.rates else nan] * m,
-                    p_value=pvals, statistic=stats, method=hows)
+                    p_value=pvals, statistic=stats, method=hows, series=[s_id] * m)
         comps.append(cols)
     trends = []
     if "trend" in st.tests:
@@ -293,7 +392,8 @@ def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes:
             trends.append(_trend_row({**{c: data.groups.iat[s.group, i]
                                          for i, c in enumerate(data.by)},
                                       "measure": s.measure, "frame": s.frame,
-                                      "target": s.target, "label": s.label}, s, tr, data, st))
+                                      "target": s.target, "label": s.label}, s, tr, data, st)
+                          | {"series": s_id})
     return comps, trends
 
 

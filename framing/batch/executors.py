@@ -284,9 +284,9 @@ class DaskBackend:
                  cluster: str | None = None, workers: int = 1, progress: bool = True) -> None:
         try:
             from distributed import Client, LocalCluster
-        except ImportError as e:  # pragma: no cover - a dependency, but be kind
-            raise FramingError(Errors.E607.format(address=scheduler or cluster,
-                                                  detail=e)) from None
+        except ImportError as e:  # an optional extra: framing[dask]
+            option = "--dask-cluster local" if cluster is not None else "--scheduler"
+            raise FramingError(Errors.E510.format(option=option, detail=e)) from None
         self.load_kwargs = load_kwargs
         self._cluster: Any = None
         self._own_client = True

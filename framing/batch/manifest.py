@@ -204,7 +204,7 @@ def _default_models(load_kwargs: dict[str, Any]) -> dict[str, Any]:
     if load_kwargs.get("stance_model") is None:
         out["default_stance_model"] = describe_path(stance) if stance is not None else None
     try:
-        from framing.train.transformer import resolve_precision
+        from framing.models.inference import resolve_precision
 
         out["precision"] = resolve_precision()
     except FramingError as e:  # a bad $FRAMING_PRECISION: framing.load reports it

@@ -1,15 +1,20 @@
-"""Helpers shared by the thin CLI modules: error handling and consoles."""
+"""Helpers shared by the thin CLI modules: error handling, consoles, and the choices and
+option declarations every command uses the same way (``--model``, ``--codebook``,
+``--target``, ``--format`` ...)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from framing.errors import FramingError
+from framing.models.registry import tasks
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,3 +37,54 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+# ----- choices and options shared by the commands (Typer turns an Enum into a checked choice)
+class Format(str, Enum):
+    """Output format of a command."""
+
+    pretty = "pretty"
+    json = "json"
+
+
+class Method(str, Enum):
+    """How a classifier is trained."""
+
+    transformer = "transformer"
+    tfidf = "tfidf"
+
+
+class Level(str, Enum):
+    """What a row is: a sentence or a whole document."""
+
+    sentence = "sentence"
+    document = "document"
+
+
+class Pooling(str, Enum):
+    """How window scores of a long text pool into one."""
+
+    max = "max"
+    mean = "mean"
+
+
+#: The classifier tasks (those registered when the CLI is imported: frames, stance, ...).
+Task = Enum("Task", {t: t for t in tasks()}, type=str)  # type: ignore[misc]
+
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", "-m", help="Trained frame model directory (default: the built default model).")]
+ModelDirOpt = Annotated[Path, typer.Option("--model", "-m", help="Trained model directory.")]
+CodebookOpt = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook file.")]
+TargetOpt = Annotated[list[str] | None, typer.Option(
+    "--target", help="A stance target (free text) for every document; repeatable.")]
+StanceModelOpt = Annotated[str | None, typer.Option(
+    "--stance-model", help="Stance model directory (default: the built default stance model).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+TextFieldOpt = Annotated[str | None, typer.Option(
+    help="Column holding the text [default: text].")]
+LabelsFieldOpt = Annotated[str | None, typer.Option(
+    help="Column holding the frame labels [default: labels].")]
+TargetFieldOpt = Annotated[str | None, typer.Option(
+    help="Column holding the stance target [default: target].")]
+StanceFieldOpt = Annotated[str | None, typer.Option(
+    help="Column holding the stance label [default: stance].")]

@@ -37,6 +37,10 @@ def aggregate_cli(
     error_rates: Annotated[Path | None, typer.Option(
         "--error-rates", help="JSON {label: {tp, fp, fn, tn}} counted on labelled dev "
                               "data.")] = None,
+    validation: Annotated[list[Path] | None, typer.Option(
+        "--validation", help="Labelled validation sample for --correct: `framing label` output "
+                             "of documents with gold labels; all of it gives the error rates "
+                             "and each label's correction is cross-validated on it.")] = None,
     alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
     min_effect: Annotated[float, typer.Option(
         "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
@@ -52,17 +56,19 @@ def aggregate_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
 ) -> None:
     """Shares with intervals, shift tests (BH-adjusted), group differences and vocabulary."""
-    if correct and model is None and error_rates is None:
+    if correct and model is None and error_rates is None and not validation:
         raise FramingError(Errors.E502.format(
-            detail="--correct needs --model DIR (metrics.json with error_rates) or "
-                   "--error-rates FILE"))
+            detail="--correct needs --validation FILE, --model DIR (metrics.json with "
+                   "error_rates) or --error-rates FILE"))
     from framing.aggregate import aggregate  # heavy (pandas, scikit-learn, matplotlib): on use
+    from framing.aggregate.settings import AggregateSettings
 
-    est = aggregate(labeled, out, by=by or ["outlet"], freq=freq, unit=unit,
-                    labels_from=labels_from, correct=correct, model=model,
-                    error_rates=error_rates, alpha=alpha, min_effect=min_effect,
-                    split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
-                    n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    settings = AggregateSettings(
+        by=tuple(by or ["outlet"]), freq=freq, unit=unit, labels_from=labels_from, alpha=alpha,
+        min_effect=min_effect, split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
+        n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+    est = aggregate(labeled, out, settings, correct=correct, model=model,
+                    error_rates=error_rates, validation=list(validation) if validation else None)
     s = est.summary_
     err_console.print(
         f"aggregated {s['documents']} documents ({s['undated']} undated) into {s['groups']} "
@@ -73,7 +79,8 @@ def aggregate_cli(
     if s["correction"]:
         c = s["correction"]
         err_console.print(f"corrected {len(c['corrected'])} label(s) with error rates from "
-                          f"{c['source']}; not corrected: {len(c['not_corrected'])}",
+                          f"{c['source']}; not corrected: {len(c['not_corrected'])}; "
+                          f"unreliable: {len(c['unreliable'])} (see summary.json)",
                           highlight=False, soft_wrap=True)
     if quiet:
         return

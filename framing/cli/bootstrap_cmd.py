@@ -79,7 +79,7 @@ def fit_cli(
     from framing.codebook import Codebook
     from framing.errors import Errors, FramingError
     from framing.guard import check_outputs, check_replaceable
-    from framing.train.data import read_labelled
+    from framing.models.frames.data import read_labelled
 
     if out.suffix.lower() != ".json":
         raise FramingError(Errors.E856.format(detail=f"--out must be a .json file, got '{out}'"))

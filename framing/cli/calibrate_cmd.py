@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from framing.cli._common import console, handle_errors
+from framing.cli._common import (
+    Format,
+    FormatOpt,
+    LabelsFieldOpt,
+    ModelDirOpt,
+    TextFieldOpt,
+    console,
+    handle_errors,
+)
 
 
 @handle_errors
@@ -17,7 +25,7 @@ def calibrate_cli(
     data: Annotated[Path, typer.Argument(
         help="Labelled sample of the texts the model will read (.jsonl / .csv / .tsv / "
              ".parquet with 'text' and 'labels'); a few hundred rows.")],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Trained model directory.")],
+    model: ModelDirOpt,
     label: Annotated[list[str] | None, typer.Option(
         "--label", "-l", help="Label to gate (repeatable; default: every label with at least "
                               "10 positive and 10 negative rows).")] = None,
@@ -26,20 +34,17 @@ def calibrate_cli(
     beta: Annotated[float, typer.Option(
         "--beta", help="The bars maximise F-beta: 1 = F1; below 1 weighs precision more "
                        "(fewer texts flagged that lack the label), e.g. 0.5.")] = 1.0,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
-    text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
-    labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
+    fmt: FormatOpt = Format.pretty,
+    text_field: TextFieldOpt = None,
+    labels_field: LabelsFieldOpt = None,
 ) -> None:
     """Gate a model for a new domain: per label, how sure the classifier must be when the rules
     found strong, weak or no evidence. Writes the gates into the model and its card."""
-    from framing.errors import FramingError
-    from framing.train.calibrate import calibrate
+    from framing.models.frames.calibrate import calibrate
 
-    if fmt not in ("pretty", "json"):
-        raise FramingError("[E203] --format must be 'pretty' or 'json'.")
-    rep = calibrate(data, model, labels=label or None, out=out, text_field=text_field,
-                    labels_field=labels_field, beta=beta)
-    if fmt == "json":
+    rep = calibrate(data, model, labels=label or None, out=out, text_field=text_field or "text",
+                    labels_field=labels_field or "labels", beta=beta)
+    if fmt is Format.json:
         typer.echo(json.dumps(rep, indent=1, ensure_ascii=False))
         return
     t = Table(title=f"Calibrated {out or model} on {rep['rows']} rows of {data.name} "

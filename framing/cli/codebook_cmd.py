@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from framing.cli._common import EXIT_USAGE, console, err_console, handle_errors
+from framing.cli._common import (
+    EXIT_USAGE,
+    Format,
+    FormatOpt,
+    console,
+    err_console,
+    handle_errors,
+)
 from framing.codebook import Codebook, validate_file
 
 app = typer.Typer(no_args_is_help=True, help="Show or check a codebook.")
@@ -20,11 +27,11 @@ app = typer.Typer(no_args_is_help=True, help="Show or check a codebook.")
 def show_cli(
     codebook: Annotated[Path | None, typer.Option(
         "--codebook", "-c", help="Codebook file (default: the shipped one).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
+    fmt: FormatOpt = Format.pretty,
 ) -> None:
     """Print the frames (with parents, descriptions, pattern counts) and the stance targets."""
     cb = Codebook.load(codebook) if codebook else Codebook.default()
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(cb.to_dict(), indent=1, ensure_ascii=False))
         return
     t = Table(title=f"Codebook {cb.name} {cb.version} ({len(cb.frames)} frames)",

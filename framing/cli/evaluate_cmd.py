@@ -1,4 +1,6 @@
-"""``framing evaluate``: precision, recall and F1 of a trained model on labelled data."""
+"""``framing evaluate``: precision, recall and F1 of a trained model (any task; the model
+directory says which) on labelled data. An option the model's task does not have is
+``[E413]``."""
 
 from __future__ import annotations
 
@@ -9,8 +11,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from framing.cli._common import console, handle_errors
-from framing.errors import FramingError
+from framing.cli._common import (
+    Format,
+    FormatOpt,
+    LabelsFieldOpt,
+    Level,
+    ModelDirOpt,
+    StanceFieldOpt,
+    TargetFieldOpt,
+    Task,
+    TextFieldOpt,
+    console,
+    handle_errors,
+)
+from framing.errors import Errors, FramingError
 
 
 def _metrics_table(title: str, rep: dict[str, Any], others: dict[str, dict[str, Any]]
@@ -53,40 +67,62 @@ def _cooc_table(labels: list[str], counts: Any, scorer: str) -> Table:
     return t
 
 
+def _label_table(title: str, rep: dict[str, Any]) -> Table:
+    """A single-label report (stance and other label tasks) as a table."""
+    extra = f", F-avg {rep['f_avg']:.3f}" if "f_avg" in rep else ""
+    t = Table(title=f"{title}: accuracy {rep['accuracy']:.3f}, macro-F1 "
+                    f"{rep['macro_f1']:.3f}{extra}, n {rep['n']}", title_justify="left")
+    t.add_column("label", style="bold")
+    for col in ("precision", "recall", "F1", "support"):
+        t.add_column(col, justify="right")
+    for lab, m in rep["per_label"].items():
+        t.add_row(lab, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                  str(m["support"]))
+    return t
+
+
 @handle_errors
 def evaluate_cli(
     data: Annotated[Path, typer.Argument(
-        help="Labelled data (.jsonl / .csv / .tsv / .parquet with 'text' and 'labels').")],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Trained model directory.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
+        help="Labelled rows (.jsonl / .csv / .tsv / .parquet): frames: 'text' and 'labels'; "
+             "stance: 'text', 'target' and 'stance'.")],
+    model: ModelDirOpt,
+    fmt: FormatOpt = Format.pretty,
+    task: Annotated[Task | None, typer.Option(
+        help="Check that the model is of this task [default: the model's own].")] = None,
     compare_rules: Annotated[bool, typer.Option(
-        "--compare-rules", help="Also score the rule layer alone and the rules+classifier "
-                                "fusion.")] = False,
-    batch_size: Annotated[int, typer.Option(
+        "--compare-rules", help="frames: also score the rule layer alone and the "
+                                "rules+classifier fusion.")] = False,
+    level: Annotated[Level | None, typer.Option(
+        help="stance: score rows as one input each (sentence) or split into sentences and "
+             "pooled like the Analyzer (document) [default: sentence].")] = None,
+    batch_size: Annotated[int | None, typer.Option(
         help="Windows per inference batch (frames: batch-size x 32 padded tokens, more short "
-             "windows, fewer long ones; stance: at most 1,024 padded tokens).")] = 32,
-    text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
-    labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
-    task: Annotated[str, typer.Option(help="frames or stance")] = "frames",
+             "windows, fewer long ones; stance: at most 1,024 padded tokens) [default: frames "
+             "32, stance 64].")] = None,
+    text_field: TextFieldOpt = None,
+    labels_field: LabelsFieldOpt = None,
+    target_field: TargetFieldOpt = None,
+    stance_field: StanceFieldOpt = None,
 ) -> None:
-    """Evaluate a model: micro/macro-F1 and per-label precision, recall, F1 and support."""
-    if task == "stance":
-        import json as _json
+    """Evaluate a model of any task on labelled rows: overall and per-label precision,
+    recall, F1 and support."""
+    from framing.models.model import Model
+    from framing.models.trainer import evaluate
 
-        from framing.stance.evaluate import evaluate_stance
-
-        typer.echo(_json.dumps(evaluate_stance(model, data), indent=1))
+    m = Model.load(model)
+    if task is not None and task.value != m.head.task:
+        raise FramingError(Errors.E416.format(path=model, task=m.head.task, given=task.value))
+    ev = evaluate(data, m, compare_rules=compare_rules or None, level=level,
+                  batch_size=batch_size, text_field=text_field, labels_field=labels_field,
+                  target_field=target_field, stance_field=stance_field)
+    rep = getattr(ev, "report", ev)
+    if fmt is Format.json:
+        typer.echo(json.dumps(rep, ensure_ascii=False, indent=1))
         return
-    if fmt not in ("pretty", "json"):
-        raise FramingError("[E203] --format must be 'pretty' or 'json'.")
-    from framing.train import evaluate
-
-    ev = evaluate(data, model, compare_rules=compare_rules, batch_size=batch_size,
-                  text_field=text_field, labels_field=labels_field)
-    if fmt == "json":
-        typer.echo(json.dumps(ev.report, ensure_ascii=False, indent=1))
+    if not hasattr(ev, "cooccurrence"):
+        console.print(_label_table(f"{model.name} on {data.name}", rep))
         return
-    rep = ev.report
     others: dict[str, dict[str, Any]] = {k: rep[k] for k in ("rules", "fused") if k in rep}
     console.print(_metrics_table(f"{model.name} on {data.name}", rep, others))
     console.print(_cooc_table(ev.labels, ev.cooccurrence("classifier"), "classifier"))

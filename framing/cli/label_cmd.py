@@ -9,7 +9,7 @@ import typer
 
 from framing.batch import DEFAULT_SHARD_SIZE, label
 from framing.batch.label import output_kind
-from framing.cli._common import EXIT_REJECTS, err_console, handle_errors
+from framing.cli._common import EXIT_REJECTS, StanceModelOpt, err_console, handle_errors
 from framing.errors import FramingError
 from framing.ingest import FORMATS, IngestConfig
 
@@ -71,6 +71,7 @@ def label_cli(
         "--strict", help="Exit with 1 when any record was rejected.")] = False,
     target: Annotated[list[str] | None, typer.Option(
         "--target", help="A stance target (free text) for every document; repeatable.")] = None,
+    stance_model: StanceModelOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar; summary only.")] = False,
 ) -> None:
@@ -85,7 +86,7 @@ def label_cli(
                        input_format=input_format, max_chars=max_chars)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
                    "spacy_model": spacy_model, "batch_size": batch_size,
-                   "targets": list(target or [])}
+                   "targets": list(target or []), "stance_model": stance_model}
     from framing._torchless import needs_torch, torch_blocked
 
     try:

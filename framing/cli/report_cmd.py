@@ -49,12 +49,15 @@ def report_cli(
         raise FramingError(Errors.E502.format(
             detail="--correct needs --model DIR or --error-rates FILE"))
     frame_list = [f.strip() for f in frames.split(",") if f.strip()] if frames else None
+    from framing.aggregate.settings import AggregateSettings
     from framing.report import build_report  # heavy (pandas, scikit-learn, matplotlib): on use
 
-    path = build_report(labeled, out, by=by or ["outlet"], freq=freq, frames=frame_list,
-                        unit=unit, labels_from=labels_from, names=names, title=title,
-                        correct=correct, model=model, error_rates=error_rates, alpha=alpha,
-                        min_effect=min_effect, max_findings=max_findings, random_state=seed)
+    settings = AggregateSettings(by=tuple(by or ["outlet"]), freq=freq, unit=unit,
+                                 labels_from=labels_from, alpha=alpha, min_effect=min_effect,
+                                 random_state=seed)
+    path = build_report(labeled, out, settings, frames=frame_list, names=names, title=title,
+                        correct=correct, model=model, error_rates=error_rates,
+                        max_findings=max_findings)
     pngs = sorted(p.name for p in path.parent.glob("*.png"))
     err_console.print(f"wrote {path} ({len(pngs)} charts; tables in {path.parent / 'data'})",
                       highlight=False, soft_wrap=True)

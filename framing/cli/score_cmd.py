@@ -13,7 +13,17 @@ from rich.panel import Panel
 from rich.table import Table
 
 import framing
-from framing.cli._common import console, err_console, handle_errors
+from framing.cli._common import (
+    CodebookOpt,
+    Format,
+    FormatOpt,
+    ModelOpt,
+    StanceModelOpt,
+    TargetOpt,
+    console,
+    err_console,
+    handle_errors,
+)
 from framing.errors import Errors, FramingError
 from framing.ingest import IngestConfig, Reject, read_records
 from framing.types import Article, DocResult
@@ -107,23 +117,17 @@ def score_cli(
     path: Annotated[str | None, typer.Argument(
         help="A .txt or .html file, or '-' for standard input.")] = None,
     text: Annotated[str | None, typer.Option("--text", "-t", help="Score this text.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pretty or json")] = "pretty",
+    fmt: FormatOpt = Format.pretty,
     rules_only: Annotated[bool, typer.Option("--rules-only",
                                              help="Use the rule layer alone.")] = False,
-    model: Annotated[str | None, typer.Option("--model", "-m",
-                                              help="Trained model directory.")] = None,
-    codebook: Annotated[str | None, typer.Option("--codebook", "-c",
-                                                 help="Codebook file.")] = None,
+    model: ModelOpt = None,
+    codebook: CodebookOpt = None,
     spacy_model: Annotated[str | None, typer.Option(
         "--spacy-model", help="A trained spaCy pipeline to use instead of blank English.")] = None,
-    target: Annotated[list[str] | None, typer.Option(
-        "--target", help="A stance target (free text); repeatable.")] = None,
-    stance_model: Annotated[str | None, typer.Option(
-        "--stance-model", help="Stance model directory (default: the built default).")] = None,
+    target: TargetOpt = None,
+    stance_model: StanceModelOpt = None,
 ) -> None:
     """Score one text: frames, stance and the sentences and phrases that show them."""
-    if fmt not in ("pretty", "json"):
-        raise FramingError("[E203] --format must be 'pretty' or 'json'.")
     art = read_one(path, text)
     analyzer = framing.load(model, rules_only=rules_only, codebook=codebook,
                             spacy_model=spacy_model, targets=target or (),
@@ -132,7 +136,7 @@ def score_cli(
         err_console.print("[yellow]note:[/] no stance model (it needs `make model` or "
                           "--stance-model, and is off with --rules-only); stance is empty.")
     res = analyzer(art)
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(res.to_dict(), ensure_ascii=False, indent=1))
     else:
         render(res, analyzer.codebook)

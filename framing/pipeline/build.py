@@ -2,7 +2,9 @@
 
 Default: ``spacy.blank("en")`` + ``line_breaks`` + ``sentencizer`` (spaCy's punctuation rule
 on arrays, :mod:`framing.pipeline.sentencizer`) + ``framing_lemmatizer``
-(lookup tables from spacy-lookups-data) + ``frame_ruler``. Name a trained spaCy pipeline
+(lookup tables from spacy-lookups-data) + ``frame_ruler``; with a frame model,
+``frame_classifier``; with a stance model, ``stance_cues`` and ``stance_detector``, so that
+stance reads the same Doc (one parse per document). Name a trained spaCy pipeline
 (``spacy_model="en_core_web_sm"``) to use its sentence boundaries and lemmas instead.
 
 Example:
@@ -13,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import spacy
 from spacy.language import Language
@@ -23,15 +25,20 @@ from framing.errors import Errors, FramingError
 from framing.pipeline import lemmatizer as _lemmatizer  # noqa: F401  (registers factory)
 from framing.pipeline import linebreaks as _linebreaks  # noqa: F401
 from framing.pipeline import sentencizer as _sentencizer  # noqa: F401
+from framing.pipeline.blank import MAX_LENGTH, blank_nlp
 from framing.pipeline.ruler import FrameRuler
 
-#: spaCy refuses texts longer than this by default (1e6); long speeches and reports exceed it.
-MAX_LENGTH = 5_000_000
+if TYPE_CHECKING:
+    from framing.models.frames.model import FrameModel
+    from framing.models.stance.model import StanceModel
+
 
 
 def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
-              doc_pooling: str = "any") -> Language:
-    """A ready pipeline with the rule layer; see the module docstring."""
+              doc_pooling: str = "any", classifier: FrameModel | None = None,
+              stance_model: StanceModel | None = None) -> Language:
+    """A ready pipeline with the rule layer, and the classifier and stance components of the
+    models given; see the module docstring."""
     if spacy_model:
         try:
             nlp = spacy.load(spacy_model, exclude=["ner"])
@@ -41,7 +48,7 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
                 not nlp.has_pipe("sentencizer"):
             nlp.add_pipe("sentencizer", first=True)
     else:
-        nlp = spacy.blank("en")
+        nlp = blank_nlp()
         nlp.add_pipe("line_breaks")
         nlp.add_pipe("framing_sentencizer", name="sentencizer")  # spaCy's rule, on arrays
         nlp.add_pipe("framing_lemmatizer")
@@ -53,6 +60,20 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
     else:
         ruler.initialize()
     nlp.max_length = MAX_LENGTH
+    if classifier is not None:
+        from framing.pipeline.classifier import FrameClassifier
+
+        clf = nlp.add_pipe("frame_classifier", after="frame_ruler",
+                           config={"model": str(classifier.path)})
+        assert isinstance(clf, FrameClassifier)
+        clf.set_model(classifier)
+    if stance_model is not None:
+        from framing.pipeline.stance import StanceDetector
+
+        nlp.add_pipe("stance_cues")
+        det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path)})
+        assert isinstance(det, StanceDetector)
+        det.set_model(stance_model)
     return nlp
 
 

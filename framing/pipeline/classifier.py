@@ -11,8 +11,8 @@ It runs after ``frame_ruler`` and sets:
   text of another kind), pooled the same way;
 * ``doc._.fused_sentence_scores`` / ``doc._.fused_doc_scores``: rules + classifier, per label
   ``sigmoid(w . [logit(p), r, r > 0] + b)`` with coefficients fitted on dev data at train time
-  (see :mod:`framing.train.fusion`); a child frame's fused score lifts its parent's, as in the
-  rule layer. For a sentence-level model a document's fused score is the maximum of its
+  (see :mod:`framing.models.frames.fusion`); a child frame's fused score lifts its parent's,
+  as in the rule layer. For a sentence-level model a document's fused score is the maximum of its
   sentences' fused scores (a document uses a frame when one of its sentences does, judged with
   the sentence thresholds); a document-level model fuses its document probability with the rule
   layer's document score.
@@ -47,8 +47,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from framing.errors import Errors, FramingError
-from framing.train.model import FrameModel
-from framing.train.windows import pool
+from framing.models.frames.model import FrameModel
+from framing.models.inference import mixed_margin, pool, rescore_mixed
+from framing.pipeline.component import batched
 
 for _ext in ("clf_sentence_scores", "clf_doc_scores", "fused_sentence_scores",
              "fused_doc_scores"):
@@ -68,7 +69,8 @@ def _sentences(doc: Doc) -> list[tuple[int, int, dict[str, float]]]:
 
 
 class FrameClassifier:
-    """Scores sentences and documents with a :class:`~framing.train.FrameModel` and fuses the
+    """Scores sentences and documents with a :class:`~framing.models.frames.FrameModel` and
+    fuses the
     scores with the rule layer's; see the module docstring."""
 
     def __init__(self, nlp: Language, name: str = "frame_classifier", *,
@@ -118,18 +120,9 @@ class FrameClassifier:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        buf: list[Doc] = []
-        n_sents = 0
-        for doc in stream:
-            buf.append(doc)
-            n_sents += max(1, len(doc._.frame_sentences or ()))
-            if len(buf) >= batch_size or n_sents >= self.max_sentences:
-                self._process(buf)
-                yield from buf
-                buf, n_sents = [], 0
-        if buf:
-            self._process(buf)
-            yield from buf
+        """Docs in batches of ``batch_size``, or fewer with ``max_sentences`` sentences."""
+        return batched(stream, self._process, batch_size,
+                       lambda d: max(1, len(d._.frame_sentences or ())), self.max_sentences)
 
     def _lift(self, scores: np.ndarray) -> np.ndarray:
         for child, parent in self._lifts:
@@ -178,15 +171,13 @@ class FrameClassifier:
     def _mixed(self, fm: FrameModel, texts: list[str], r: np.ndarray) -> np.ndarray:
         """``mixed`` precision: bf16 for every sentence, fp32 again for those whose classifier
         or fused decisions lie within the margin (the labels of fp32; see
-        :func:`framing.train.transformer.resolve_precision`)."""
-        from framing.train.transformer import mixed_margin
-
-        probs = fm.predict_proba(texts, batch_size=self.batch_size, precision="bf16")
-        redo = np.flatnonzero(fm.undecided(probs, r, mixed_margin(), lift=self._lift))
-        if len(redo):
-            probs[redo] = fm.predict_proba([texts[i] for i in redo], batch_size=self.batch_size,
-                                           precision="fp32")
-        self.rechecked += len(redo)
+        :func:`framing.models.inference.rescore_mixed`)."""
+        margin = mixed_margin()
+        probs, redone = rescore_mixed(
+            lambda items, prec: fm.predict_proba(items, batch_size=self.batch_size,
+                                                 precision=prec),
+            texts, lambda p: fm.undecided(p, r, margin, lift=self._lift))
+        self.rechecked += redone
         self.scored += len(texts)
         return probs
 

@@ -1,310 +1,256 @@
-"""Stance components: ``stance_cues`` (explicit stance cues as rules) and ``stance_detector``
-(the stance model toward configured targets).
+"""The ``stance_detector`` spaCy component: document-level stance toward free-text targets,
+with the sentences that show it, on the same Doc as the rest of the pipeline.
 
-``stance_cues`` applies the patterns of ``framing/resources/stance_cues.jsonl`` (rules are data:
-one JSON object per line with ``id``, ``type``, ``polarity``, ``weight`` and either ``phrases``
-(matched on lower-case text) or a spaCy Matcher token ``pattern``). Cue types:
+Targets: ``doc._.stance_targets`` when set (the Analyzer sets each document's targets on its
+Doc before ``nlp.pipe``: the codebook's targets of its issue and the user's), else the
+component's configured ``targets``. Result: ``doc._.stance``, one
+:class:`~framing.types.StanceResult` per target, in target order.
 
-* ``prescriptive``: the author says what should happen ("should", "must", "ought to", "it's time
-  to", "leave it to", "let the ...", "we urge"); negated forms ("should not", "must never",
-  "should no longer", "time to end") are patterns of their own with polarity -1;
-* ``evaluative``: the author judges ("support", "a good idea" +1; "wrong", "a mistake",
-  "oppose", "misguided" -1). A negator ("not", "n't", "never", "no", "hardly", "nor") within
-  ``negation_window`` tokens before the cue in the same sentence flips its polarity ("not a
-  mistake" is +1, "do not support" is -1);
-* ``reported``: attribution ("supporters say", "critics argue", "said Smith", "according to"):
-  the stance in that sentence may belong to someone else, not the author.
+Steps for each document:
 
-Where matches overlap, the longest wins (so "should not" is one -1 cue, not "should" +1 as
-well). Per sentence: ``pos`` and ``neg`` are the noisy-OR of the weights of the +1 and -1 cues,
-``strength = max(pos, neg)``, ``polarity`` is +1, -1 or 0 (``pos`` vs ``neg``), and
-``reported`` says whether an attribution cue occurs. Cue polarity is the direction of the
-sentence's own claim ("X should happen" / "X is wrong"), not a stance toward any target: the
-stance model relates the sentence to the target, and the pooling step uses ``strength`` and
-``reported`` to decide how much a sentence speaks for the author (see
-:mod:`framing.stance.pooling`).
-
-Results: span group ``doc.spans["stance_cues"]`` (label = cue type, ``id_`` = pattern id) and
-``doc._.stance_cue_sentences``: one plain-JSON dict per non-blank sentence with ``start``,
-``end`` (characters), ``tok_start``, ``tok_end``, ``pos``, ``neg``, ``strength``, ``polarity``,
-``reported`` and ``cues`` (``[start_char, end_char, pattern id, type, polarity, weight,
-negated]``).
+1. **Units.** The sentences of the ``stance_cues`` component (:mod:`framing.pipeline.
+   stance_cues`; without it, the non-blank ``doc.sents``), stripped of surrounding space;
+   blank units and units without a letter are dropped. A sentence longer than
+   ``max_unit_chars`` characters is cut into overlapping windows at spaces (``unit_window``
+   characters, overlapping by a quarter), each a unit of its own with its own offsets, so one
+   strong passage of a run-on sentence still counts on its own.
+2. **Scoring.** Every (target, unit) pair of every document of a batch is scored by the stance
+   model (:class:`~framing.models.stance.StanceModel`) in one call (length-sorted batches,
+   dynamic padding).
+3. **Pooling.** :class:`~framing.models.stance.pooling.PoolingRule` (tuned on dev documents,
+   stored in the model) turns the unit probabilities and cue features into the document's
+   label and score: one strong sentence can carry the document; conflicts are settled by
+   evidence mass; a relevance gate answers ``none`` for targets the document does not discuss.
+4. **Evidence.** The winner's carrying units (``source="stance_model"``, ``score`` = the unit's
+   cue-weighted strength) and the stance cues inside them (``source="stance_cue:<pattern
+   id>"``, ``score`` = the cue weight); ``frame`` holds the stance label they support; offsets
+   index the original text. A ``none`` result has no evidence.
 
 Example:
     >>> from framing.pipeline.stance import build_stance_nlp
     >>> nlp = build_stance_nlp()
-    >>> doc = nlp("Drug policy should not be run from Washington. It is time to let states decide.")
-    >>> [(s["polarity"], [c[2] for c in s["cues"]]) for s in doc._.stance_cue_sentences]
-    [(-1, ['cue.modal_not']), (1, ['cue.time_to'])]
+    >>> nlp.add_pipe("stance_detector", config={"model": "models/stance-default"}
+    ...              )                                                 # doctest: +SKIP
+    >>> doc = nlp.make_doc("Leave drug policy to the states.")       # doctest: +SKIP
+    >>> doc._.stance_targets = ["states deciding their own drug policy"]  # doctest: +SKIP
+    >>> nlp(doc)._.stance[0].label                                    # doctest: +SKIP
+    'favor'
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from importlib import resources
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from framing.errors import Errors, FramingError
+from framing.models.stance.data import check_target
+from framing.models.stance.pooling import SentenceCue
+from framing.pipeline import stance_cues as _stance_cues  # noqa: F401  (registers the factory)
+from framing.pipeline.component import batched
+from framing.types import CueMatch, Evidence, StanceResult
 
-SPANS_KEY = "stance_cues"
-CUE_TYPES = ("prescriptive", "evaluative", "reported")
-NEGATORS = frozenset({"not", "n't", "n’t", "never", "no", "hardly", "nor", "neither", "nothing",
-                      "nobody", "without"})
-_CUE_FILE = "stance_cues.jsonl"
+MAX_UNIT_CHARS = 600
+UNIT_WINDOW = 400
+_LETTER = re.compile(r"[^\W\d_]")
 
-if not Doc.has_extension("stance_cue_sentences"):
-    Doc.set_extension("stance_cue_sentences", default=None)
-if not Doc.has_extension("stance"):
-    Doc.set_extension("stance", default=None)
+for _ext in ("stance", "stance_targets"):
+    if not Doc.has_extension(_ext):
+        Doc.set_extension(_ext, default=None)
 
-
-def default_cues_path() -> Path:
-    """Filesystem path of the shipped cue file."""
-    return Path(str(resources.files("framing") / "resources" / _CUE_FILE))
+_NLP: Language | None = None
 
 
-def check_cues(rows: Sequence[tuple[str, Any]]) -> list[str]:
-    """Every problem of located cue objects (``(where, obj)``); empty when valid."""
-    problems: list[str] = []
-    seen: set[str] = set()
-    for where, c in rows:
-        if not isinstance(c, dict):
-            problems.append(f"{where}: expected an object")
-            continue
-        cid = c.get("id")
-        if not isinstance(cid, str) or not cid:
-            problems.append(f"{where}: missing 'id'")
-        elif cid in seen:
-            problems.append(f"{where}: duplicate id '{cid}'")
-        else:
-            seen.add(cid)
-        unknown = set(c) - {"id", "type", "polarity", "weight", "phrases", "pattern", "note"}
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {sorted(unknown)}")
-        if c.get("type") not in CUE_TYPES:
-            problems.append(f"{where}: 'type' must be one of {CUE_TYPES}, found {c.get('type')!r}")
-        pol = c.get("polarity")
-        want = (0,) if c.get("type") == "reported" else (1, -1)
-        if pol not in want:
-            problems.append(f"{where}: 'polarity' must be one of {want} for type "
-                            f"{c.get('type')!r}, found {pol!r}")
-        w = c.get("weight", 0.5)
-        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 < w <= 1:
-            problems.append(f"{where}: 'weight' must be in (0, 1], found {w!r}")
-        has_ph, has_pat = "phrases" in c, "pattern" in c
-        if has_ph == has_pat:
-            problems.append(f"{where}: give exactly one of 'phrases' or 'pattern'")
-        elif has_ph:
-            ph = c["phrases"]
-            if not isinstance(ph, list) or not ph or not all(
-                    isinstance(s, str) and s.strip() for s in ph):
-                problems.append(f"{where}: 'phrases' must be a non-empty list of strings")
-        else:
-            pat = c["pattern"]
-            if not isinstance(pat, list) or not pat or not all(isinstance(t, dict) for t in pat):
-                problems.append(f"{where}: 'pattern' must be a non-empty list of token objects")
-    return problems
+@dataclass
+class Unit:
+    """A scored piece of a document: char offsets into the text, and its sentence's cues."""
+
+    start: int
+    end: int
+    text: str
+    cue: SentenceCue
+    cues: list[CueMatch]
 
 
-def read_cues(path: str | Path) -> list[dict[str, Any]]:
-    """Read and validate a cue JSONL file; ``[E708]`` lists every problem with its line."""
-    p = Path(path)
-    if not p.is_file():
-        raise FramingError(Errors.E708.format(path=p, n=1, problems="  - the file does not exist"))
-    rows: list[tuple[str, Any]] = []
-    problems: list[str] = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((f"line {n}", json.loads(line)))
-        except json.JSONDecodeError as e:
-            problems.append(f"line {n}: invalid JSON ({e.msg})")
-    problems += check_cues(rows)
-    if problems:
-        raise FramingError(Errors.E708.format(path=p, n=len(problems),
-                                              problems="\n".join(f"  - {x}" for x in problems)))
-    return [c for _, c in rows]
+def _windows(start: int, text: str, size: int) -> list[tuple[int, int]]:
+    """Overlapping character windows of ``text`` cut at spaces (offsets relative to doc)."""
+    out: list[tuple[int, int]] = []
+    step = max(1, size * 3 // 4)
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(n, pos + size)
+        if end < n:
+            cut = text.rfind(" ", pos + size // 2, end)
+            end = cut if cut > pos else end
+        out.append((start + pos, start + end))
+        if end >= n:
+            break
+        nxt = pos + step
+        sp = text.find(" ", nxt)
+        pos = sp + 1 if 0 <= sp < end else min(nxt, end)
+    return out
 
 
-def _noisy_or(ws: Iterable[float]) -> float:
-    miss = 1.0
-    for w in ws:
-        miss *= 1.0 - w
-    return 1.0 - miss
-
-
-class StanceCues:
-    """Marks stance cue spans and per-sentence cue polarity; see the module docstring."""
-
-    def __init__(self, nlp: Language, name: str = "stance_cues", *, cues: str | None = None,
-                 negation_window: int = 3, spans_key: str = SPANS_KEY) -> None:
-        if negation_window < 0:
-            raise ValueError(f"negation_window must be 0 or more, got {negation_window}")
-        self.nlp = nlp
-        self.name = name
-        self.negation_window = negation_window
-        self.spans_key = spans_key
-        self._path = cues
-        self._cues: list[dict[str, Any]] | None = None
-        self._matchers: tuple[Matcher, PhraseMatcher] | None = None
-
-    @property
-    def cues(self) -> list[dict[str, Any]]:
-        """The cue patterns in use (loaded lazily from the configured or shipped file)."""
-        if self._cues is None:
-            self._cues = read_cues(self._path or default_cues_path())
-        return self._cues
-
-    def set_cues(self, cues: Sequence[dict[str, Any]]) -> None:
-        """Replace the cue patterns (validated; recompiled on the next call)."""
-        problems = check_cues([(f"cues[{i}]", c) for i, c in enumerate(cues)])
-        if problems:
-            raise FramingError(Errors.E708.format(
-                path="<memory>", n=len(problems), problems="\n".join(f"  - {x}"
-                                                                    for x in problems)))
-        self._cues = [dict(c) for c in cues]
-        self._matchers = None
-
-    def _build(self) -> tuple[Matcher, PhraseMatcher]:
-        matcher = Matcher(self.nlp.vocab, validate=True)
-        phrase = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        for c in self.cues:
-            if "pattern" in c:
-                try:
-                    matcher.add(c["id"], [c["pattern"]])
-                except Exception as e:  # spaCy's MatchPatternError for a bad token pattern
-                    raise FramingError(Errors.E708.format(
-                        path=self._path or default_cues_path(), n=1,
-                        problems=f"  - cue '{c['id']}': {e}")) from None
-            else:
-                phrase.add(c["id"], [self.nlp.make_doc(s) for s in c["phrases"]])
-        self._by_id = {c["id"]: c for c in self.cues}
-        return matcher, phrase
-
-    def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *,
-                   nlp: Language | None = None) -> None:
-        self._matchers = self._build()
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self._matchers is None:
-            self._matchers = self._build()
-        matcher, phrase = self._matchers
-        strings = self.nlp.vocab.strings
-        raw = [(strings[k], s, e) for k, s, e in matcher(doc)] if len(matcher) else []
-        raw += [(strings[k], s, e) for k, s, e in phrase(doc)] if len(phrase) else []
-        # the longest match wins where matches overlap ("should not" over "should")
-        raw.sort(key=lambda m: (-(m[2] - m[1]), m[1], m[0]))
-        taken = [False] * len(doc)
-        kept: list[tuple[str, int, int]] = []
-        for pid, s, e in raw:
-            if any(taken[s:e]):
-                continue
-            for i in range(s, e):
-                taken[i] = True
-            kept.append((pid, s, e))
-        kept.sort(key=lambda m: (m[1], m[2]))
+def doc_units(doc: Doc, max_unit_chars: int = MAX_UNIT_CHARS,
+              unit_window: int = UNIT_WINDOW) -> list[Unit]:
+    """The units of a processed Doc (step 1 of the module docstring)."""
+    text = doc.text
+    sents: list[dict[str, Any]] | None = doc._.stance_cue_sentences
+    if sents is None:
         if doc.has_annotation("SENT_START"):
-            sents = [s for s in doc.sents if not all(t.is_space for t in s)]
+            spans = [(s.start_char, s.end_char) for s in doc.sents]
         else:
-            sents = [doc[:]] if len(doc) else []
-        out: list[dict[str, Any]] = []
-        group: list[Span] = []
-        k = 0
-        for sent in sents:
-            while k < len(kept) and kept[k][1] < sent.start:
-                k += 1
-            cues: list[list[Any]] = []
-            j = k
-            while j < len(kept) and kept[j][1] < sent.end:
-                pid, s, e = kept[j]
-                j += 1
-                if e > sent.end:
-                    continue
-                c = self._by_id[pid]
-                pol = int(c["polarity"])
-                negated = False
-                if c["type"] == "evaluative" and self.negation_window:
-                    lo = max(sent.start, s - self.negation_window)
-                    if any(t.lower_ in NEGATORS for t in doc[lo:s]):
-                        pol, negated = -pol, True
-                span = Span(doc, s, e, label=c["type"], span_id=pid)
-                group.append(span)
-                cues.append([span.start_char, span.end_char, pid, c["type"], pol,
-                             float(c.get("weight", 0.5)), negated])
-            k = j
-            pos = _noisy_or(w for *_, ctype, p, w, _neg in cues if p > 0)
-            neg = _noisy_or(w for *_, ctype, p, w, _neg in cues if p < 0)
-            out.append({"start": sent.start_char, "end": sent.end_char,
-                        "tok_start": sent.start, "tok_end": sent.end,
-                        "pos": round(pos, 6), "neg": round(neg, 6),
-                        "strength": round(max(pos, neg), 6),
-                        "polarity": 1 if pos > neg else (-1 if neg > pos else 0),
-                        "reported": any(c[3] == "reported" for c in cues), "cues": cues})
-        doc.spans[self.spans_key] = group
-        doc._.stance_cue_sentences = out
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        for doc in stream:
-            yield self(doc)
-
-    # ----- serialisation -------------------------------------------------------------------
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "cues.jsonl").write_text(
-            "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in self.cues),
-            encoding="utf-8")
-        (path / "cfg.json").write_text(json.dumps(
-            {"negation_window": self.negation_window, "spans_key": self.spans_key}, indent=1))
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> StanceCues:
-        path = Path(path)
-        self._cues = read_cues(path / "cues.jsonl")
-        self._matchers = None
-        cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
-        self.negation_window = int(cfg["negation_window"])
-        self.spans_key = str(cfg["spans_key"])
-        return self
+            spans = [(0, len(text))] if text else []
+        sents = [{"start": s, "end": e, "cues": []} for s, e in spans]
+    units: list[Unit] = []
+    for s in sents:
+        seg = text[s["start"]:s["end"]]
+        stripped = seg.strip()
+        if not stripped or not _LETTER.search(stripped):
+            continue
+        start = s["start"] + len(seg) - len(seg.lstrip())
+        cue = SentenceCue.from_dict(s)
+        pieces = [(start, start + len(stripped))]
+        if len(stripped) > max_unit_chars:
+            pieces = _windows(start, stripped, unit_window)
+        for a, b in pieces:
+            piece = text[a:b].strip()
+            if not piece:
+                continue
+            a += len(text[a:b]) - len(text[a:b].lstrip())
+            b = a + len(piece)
+            cues = [CueMatch(*c) for c in s.get("cues", []) if a <= c[0] and c[1] <= b]
+            units.append(Unit(a, b, piece, cue, cues))
+    return units
 
 
-@Language.factory(
-    "stance_cues",
-    assigns=["doc._.stance_cue_sentences", "doc.spans"],
-    default_config={"cues": None, "negation_window": 3, "spans_key": SPANS_KEY},
-)
-def make_stance_cues(nlp: Language, name: str, cues: str | None, negation_window: int,
-                     spans_key: str) -> StanceCues:
-    """Factory: ``nlp.add_pipe("stance_cues")`` after a sentence splitter (optionally
-    ``config={"cues": "my_cues.jsonl"}``)."""
-    return StanceCues(nlp, name, cues=cues, negation_window=negation_window,
-                      spans_key=spans_key)
+def _target_text(t: Any, i: int) -> str:
+    return check_target(getattr(t, "text", t), f"#{i + 1}")
 
 
+def _score(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequence[str]],
+           batch_size: int) -> Any:
+    """Probabilities of every (target, unit) pair: per document, per target, per unit."""
+    pairs = [(t, u.text) for units, ts in zip(per_doc, tgts, strict=True) for t in ts
+             for u in units]
+    return model.predict_proba(pairs, batch_size=batch_size)
+
+
+def _relevance(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequence[str]],
+               needed: bool) -> list[dict[str, float]] | None:
+    """Per document, ``{target: largest cosine similarity to one of its units}``; None when the
+    model has no relevance encoder or nothing ``needed`` it. Each unit and each distinct
+    target is embedded once."""
+    enc = getattr(model, "relevance", None)
+    if enc is None or not needed:
+        return None
+    texts = [u.text for units in per_doc for u in units]
+    targets = sorted({t for ts in tgts for t in ts})
+    sims = enc.relevance(targets, texts) if texts and targets else None
+    col = {t: i for i, t in enumerate(targets)}
+    out: list[dict[str, float]] = []
+    pos = 0
+    for units, ts in zip(per_doc, tgts, strict=True):
+        n = len(units)
+        out.append({t: float(sims[col[t], pos:pos + n].max()) if n and sims is not None
+                    else 0.0 for t in ts})
+        pos += n
+    return out
+
+
+def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[Sequence[Any]],
+                    batch_size: int = 64) -> list[list[StanceResult]]:
+    """Stance of each processed Doc toward each of its own targets (strings, or codebook
+    :class:`~framing.codebook.Target` objects), in target order; all (target, sentence) pairs
+    of the batch are scored in one model call. The Docs should have been through
+    ``stance_cues`` (else no cue features)."""
+    if len(targets_per_doc) != len(docs):
+        raise ValueError(f"{len(docs)} docs but {len(targets_per_doc)} target lists")
+    tgts = [list(dict.fromkeys(_target_text(t, i) for i, t in enumerate(ts)))
+            for ts in targets_per_doc]
+    per_doc = [doc_units(d) for d in docs]
+    probs = _score(model, per_doc, tgts, batch_size)
+    rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold))
+    out: list[list[StanceResult]] = []
+    pos = 0
+    for k, (doc, units, ts) in enumerate(zip(docs, per_doc, tgts, strict=True)):
+        res: list[StanceResult] = []
+        cues = [u.cue for u in units]
+        text = doc.text  # Doc.text is rebuilt from the tokens on every access
+        for t in ts:
+            p = probs[pos:pos + len(units)]
+            pos += len(units)
+            d = model.pooling.pool(p, model.labels, cues, rel[k].get(t) if rel else None)
+            ev: list[Evidence] = []
+            if d.label != "none":
+                for i, s in zip(d.evidence, d.strengths, strict=True):
+                    u = units[i]
+                    ev.append(Evidence(u.start, u.end, u.text, d.label, "stance_model",
+                                       round(s, 4)))
+                    ev += [Evidence(c.start, c.end, text[c.start:c.end], d.label,
+                                    f"stance_cue:{c.pattern}", c.weight) for c in u.cues]
+            res.append(StanceResult(target=t, label=d.label, score=round(d.score, 6),
+                                    evidence=ev))
+        out.append(res)
+    return out
+
+
+def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
+                    batch_size: int = 64) -> list[list[StanceResult]]:
+    """:func:`stance_for_each` with the same targets for every Doc."""
+    return stance_for_each(model, docs, [targets] * len(docs), batch_size)
+
+
+def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
+               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True
+               ) -> list[tuple[Any, list[SentenceCue], float | None]]:
+    """Per (document, target) row: the unit probabilities, cue features and relevance (None
+    without a relevance encoder, or with ``relevance=False``) that the pooling rule sees (to
+    tune :class:`~framing.models.stance.pooling.PoolingRule` on dev documents, and to
+    evaluate)."""
+    nlp = nlp or _stance_nlp()
+    per_doc = [doc_units(d) for d in nlp.pipe(texts)]
+    tgts = [[check_target(t, f"row {i + 1}")] for i, t in enumerate(targets)]
+    probs = _score(model, per_doc, tgts, batch_size)
+    rel = _relevance(model, per_doc, tgts, relevance)
+    out = []
+    pos = 0
+    for i, units in enumerate(per_doc):
+        out.append((probs[pos:pos + len(units)], [u.cue for u in units],
+                    rel[i][tgts[i][0]] if rel is not None else None))
+        pos += len(units)
+    return out
+
+
+def targets_for(codebook: Any, meta: dict[str, Any] | None = None,
+                extra: Sequence[str] = ()) -> list[str]:
+    """The targets to score a document against: the codebook's default targets of the
+    document's issue (``meta["issue"]``; none when the document has no issue) followed by the
+    ``extra`` free-text targets (``--target``), duplicates dropped."""
+    issue = (meta or {}).get("issue")
+    own = [t.text for t in getattr(codebook, "targets", []) if issue and t.issue == issue]
+    return list(dict.fromkeys([*own, *(check_target(t, f"--target #{i + 1}")
+                                       for i, t in enumerate(extra))]))
+
+
+# ----- the component -----------------------------------------------------------------------
 class StanceDetector:
-    """Runs a stance model toward fixed targets and sets ``doc._.stance`` (a list of
-    :class:`~framing.types.StanceResult` dicts, one per target, in target order).
-
-    Put it after ``stance_cues`` (whose sentences and cues it uses; without it, the non-blank
-    ``doc.sents`` and no cues). Sentences of a batch of documents are scored together. See
-    :func:`framing.stance.document.stance_for_docs` for the rule that pools sentences.
-    """
+    """Runs a stance model toward each Doc's targets and sets ``doc._.stance``; see the module
+    docstring. Put it after ``stance_cues`` (whose sentences and cues it uses). Documents of a
+    batch (``batch_size`` of ``nlp.pipe``) are scored together."""
 
     def __init__(self, nlp: Language, name: str = "stance_detector", *,
                  model: str | None = None, targets: Sequence[str] = (),
-                 batch_size: int = 64, max_docs: int = 32) -> None:
+                 batch_size: int = 64) -> None:
         self.nlp = nlp
         self.name = name
         self.batch_size = batch_size
-        self.max_docs = max_docs
         self._model_path = model
         self._model: Any = None
         self.targets: list[str] = []
@@ -312,22 +258,30 @@ class StanceDetector:
 
     @property
     def model(self) -> Any:
-        """The :class:`~framing.stance.model.StanceModel` (loaded on first use)."""
+        """The :class:`~framing.models.stance.StanceModel` (loaded on first use: the configured
+        directory, else the default stance model)."""
         if self._model is None:
-            from framing.stance.model import StanceModel, default_stance_model
+            from framing.models.directory import default_dir, is_built
+            from framing.models.stance.model import StanceModel
 
-            self._model = (StanceModel.load(self._model_path) if self._model_path
-                           else default_stance_model())
+            path: str | Path | None = self._model_path
+            if not path:
+                path = default_dir("stance")
+                if path is None or not is_built(path):
+                    from framing.errors import Errors, FramingError
+
+                    raise FramingError(Errors.E709.format(
+                        path=path if path is not None else
+                        "($FRAMING_DEFAULT_STANCE_MODEL=none)"))
+            self._model = StanceModel.load(path)
         return self._model
 
     def set_model(self, model: Any) -> None:
-        """Use an already loaded :class:`~framing.stance.model.StanceModel`."""
+        """Use an already loaded :class:`~framing.models.stance.StanceModel`."""
         self._model = model
 
     def set_targets(self, targets: Sequence[str]) -> None:
-        """Replace the targets (free text; duplicates dropped, order kept)."""
-        from framing.stance.data import check_target
-
+        """Replace the default targets (free text; duplicates dropped, order kept)."""
         self.targets = list(dict.fromkeys(check_target(t, f"#{i + 1}")
                                           for i, t in enumerate(targets)))
 
@@ -340,27 +294,20 @@ class StanceDetector:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 32) -> Iterator[Doc]:
-        buf: list[Doc] = []
-        for doc in stream:
-            buf.append(doc)
-            if len(buf) >= self.max_docs:
-                self._process(buf)
-                yield from buf
-                buf = []
-        if buf:
-            self._process(buf)
-            yield from buf
+        return batched(stream, self._process, batch_size)
 
     def _process(self, docs: list[Doc]) -> None:
-        if not self.targets:
-            for doc in docs:
-                doc._.stance = []
+        per_doc = [d._.stance_targets if d._.stance_targets is not None else self.targets
+                   for d in docs]
+        todo = [i for i, ts in enumerate(per_doc) if ts]
+        for doc in docs:
+            doc._.stance = []
+        if not todo:
             return
-        from framing.stance.document import stance_for_docs
-
-        results = stance_for_docs(self.model, docs, self.targets, batch_size=self.batch_size)
-        for doc, res in zip(docs, results, strict=True):
-            doc._.stance = [r.to_dict() for r in res]
+        results = stance_for_each(self.model, [docs[i] for i in todo],
+                                  [per_doc[i] for i in todo], batch_size=self.batch_size)
+        for i, res in zip(todo, results, strict=True):
+            docs[i]._.stance = res
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """Write the model directory and ``targets.json`` to ``path``."""
@@ -369,7 +316,7 @@ class StanceDetector:
         (path / "targets.json").write_text(json.dumps(self.targets, ensure_ascii=False))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> StanceDetector:
-        from framing.stance.model import StanceModel
+        from framing.models.stance.model import StanceModel
 
         path = Path(path)
         self.set_model(StanceModel.load(path / "model"))
@@ -380,26 +327,40 @@ class StanceDetector:
 @Language.factory(
     "stance_detector",
     assigns=["doc._.stance"],
-    default_config={"model": None, "targets": [], "batch_size": 64, "max_docs": 32},
+    default_config={"model": None, "targets": [], "batch_size": 64},
 )
 def make_stance_detector(nlp: Language, name: str, model: str | None, targets: list[str],
-                         batch_size: int, max_docs: int) -> StanceDetector:
+                         batch_size: int) -> StanceDetector:
     """Factory: ``nlp.add_pipe("stance_detector", config={"model": DIR, "targets": [...]})``
     after ``stance_cues``; ``model`` None uses the default stance model."""
-    return StanceDetector(nlp, name, model=model, targets=targets, batch_size=batch_size,
-                          max_docs=max_docs)
+    return StanceDetector(nlp, name, model=model, targets=targets, batch_size=batch_size)
 
 
 def build_stance_nlp(cues: str | None = None) -> Language:
     """A light pipeline for stance alone: blank English + ``line_breaks`` + ``sentencizer`` +
     ``stance_cues`` (the same sentence boundaries as the Analyzer's default pipeline)."""
     from framing.pipeline import linebreaks as _linebreaks  # noqa: F401  (registers factory)
-    from framing.pipeline.build import MAX_LENGTH
+    from framing.pipeline.blank import MAX_LENGTH, blank_nlp
 
-    nlp = spacy.blank("en")
+    nlp = blank_nlp()
     nlp.add_pipe("line_breaks")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("stance_cues", config={"cues": cues})
     nlp.initialize()
     nlp.max_length = MAX_LENGTH
     return nlp
+
+
+def _stance_nlp() -> Language:
+    global _NLP
+    if _NLP is None:
+        _NLP = build_stance_nlp()
+    return _NLP
+
+
+def document_stance(model: Any, text: str | Doc, targets: Sequence[Any],
+                    nlp: Language | None = None, batch_size: int = 64) -> list[StanceResult]:
+    """Stance of one document toward each target (see the module docstring). ``text`` is a
+    string (processed with ``nlp``, default: :func:`build_stance_nlp`) or a processed Doc."""
+    doc = text if isinstance(text, Doc) else (nlp or _stance_nlp())(text)
+    return stance_for_docs(model, [doc], targets, batch_size=batch_size)[0]

@@ -1,7 +1,9 @@
 """``build_report``: charts (PNG) and one self-contained ``report.html``.
 
 The page has no external resources: CSS is inline and the charts are embedded as base64 PNGs,
-so it opens offline and can be mailed as one file. The PNGs are also written next to it for
+so it opens offline and can be mailed as one file. Its markup is a Jinja2 template shipped with
+the package (``framing/report/templates/report.html.j2``, autoescaped); this module computes
+the charts and the values the template shows. The PNGs are also written next to it for
 slides, and the aggregate tables go to ``data/``.
 
 Example:
@@ -15,13 +17,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup
 
 from framing.aggregate.describe import (
     describe_finding,
@@ -36,6 +40,7 @@ from framing.aggregate.describe import (
 )
 from framing.aggregate.estimator import FrameShareEstimator, aggregate
 from framing.aggregate.load import Source
+from framing.aggregate.settings import AggregateSettings
 from framing.errors import Errors, FramingError
 from framing.guard import check_outputs
 from framing.report import plots
@@ -44,16 +49,17 @@ from framing.report.style import FONT_STACK, PALETTE, STANCE_COLOURS, colour_map
 from framing.version import __version__
 
 
-def build_report(labeled: Source, out: str | Path, *, by: Sequence[str] = ("outlet",),
-                 freq: str = "year", frames: Sequence[str] | None = None,
-                 unit: str = "document", labels_from: str = "auto",
+def build_report(labeled: Source, out: str | Path, settings: AggregateSettings | None = None,
+                 *, frames: Sequence[str] | None = None,
                  names: Mapping[str, str] | str | Path | None = None, title: str | None = None,
                  correct: bool = False, model: str | Path | None = None,
                  error_rates: str | Path | None = None, max_findings: int = 8,
                  max_panels: int = 9, estimator: FrameShareEstimator | None = None,
-                 **kwargs: Any) -> Path:
+                 **overrides: Any) -> Path:
     """Aggregate ``labeled`` (unless a fitted ``estimator`` is given) and write the report.
 
+    ``settings`` and keyword ``overrides`` of its fields (``by=["outlet"]``, ``freq="year"``)
+    are the aggregation's (:class:`~framing.aggregate.settings.AggregateSettings`);
     ``frames`` limits the overview charts to these frame ids (findings always show);
     ``names`` maps group values to display names (a dict, or a JSON file such as
     ``corpora/collection/outlets.json``). Returns the path of ``report.html``.
@@ -61,11 +67,11 @@ def build_report(labeled: Source, out: str | Path, *, by: Sequence[str] = ("outl
     out_d = Path(out)
     if isinstance(labeled, str | Path):
         check_outputs([labeled], {"report": out_d / "report.html"})
+    cfg = AggregateSettings.resolve(settings, **overrides)
     out_d.mkdir(parents=True, exist_ok=True)
     if estimator is None:
-        est = aggregate(labeled, out_d / "data", by=by, freq=freq, unit=unit,
-                        labels_from=labels_from, correct=correct, model=model,
-                        error_rates=error_rates, **kwargs)
+        est = aggregate(labeled, out_d / "data", cfg, correct=correct, model=model,
+                        error_rates=error_rates)
     else:
         est = estimator
         est.save(out_d / "data")
@@ -105,10 +111,10 @@ class _Report:
         return [self.gkey.get(tuple(str(v) for v in r), -1)
                 for r in df[cols].itertuples(index=False)]
 
-    def _img(self, path: Path, alt: str) -> str:
+    def _img(self, path: Path, alt: str) -> dict[str, str]:
+        """A chart for the template: its alt text and the PNG as a data URI."""
         b64 = base64.b64encode(path.read_bytes()).decode("ascii")
-        return (f'<img class="chart" alt="{html.escape(alt)}" '
-                f'src="data:image/png;base64,{b64}">')
+        return {"alt": alt, "src": f"data:image/png;base64,{b64}"}
 
     # ---- charts -------------------------------------------------------------------------
     def _finding_charts(self, findings: list[dict[str, Any]]) -> list[Path]:
@@ -175,7 +181,8 @@ class _Report:
         pooled = replace(d, by=("_all",), groups=pd.DataFrame({"_all": ["all"]}),
                          group=np.zeros_like(d.group))
         t = frame_shares(pooled, n_bootstrap=self.est.config_.n_bootstrap,
-                         error_rates=self.est.error_rates_, conf=self.est.config_.conf)
+                         error_rates=self.est.error_rates_, conf=self.est.config_.conf,
+                         correction=self.est.config_.correction)
         return t.assign(_g=-1)
 
     def _overview(self, findings: list[dict[str, Any]]) -> Path | None:
@@ -302,44 +309,38 @@ class _Report:
               evidence: list[dict[str, list[Quote]]], overview: Path | None,
               heat: Path | None, diff_rows: pd.DataFrame, diff_sig: bool,
               diff_chart: Path | None, stance_chart: Path | None) -> str:
+        """Render the page from ``templates/report.html.j2`` (markup lives in the template; this
+        gathers the values it shows)."""
         est, data, s = self.est, self.data, self.est.summary_
-        e = html.escape
         periods = data.periods
         by_txt = " and ".join(_plural(b) for b in self.by) if self.by else "the collection"
         title = self.title or f"How framing shifts across {by_txt}, and over time"
         corr = " · corrected for classifier error" if s.get("correction") else ""
         src = ", ".join(Path(p).name for p in data.sources)
-        sub = (f"{data.n_documents:,} documents from {e(src)} · {len(data.groups)} groups · "
+        sub = (f"{data.n_documents:,} documents from {src} · {len(data.groups)} groups · "
                f"{span(periods[0], periods[-1]) if periods else 'no dates'} by {data.freq} · "
-               f"share of {self.unit_word} · {e(self._label_source())} labels{corr}")
+               f"share of {self.unit_word} · {self._label_source()} labels{corr}")
         n_sig_diff = int(est.group_diffs_["significant"].sum()) if len(est.group_diffs_) else 0
         kpis = [(f"{data.n_documents:,}", "documents"), (str(len(data.groups)), "groups"),
                 (str(len(periods)), f"{data.freq}s"), (str(len(est.findings_)), "shifts found"),
                 (str(n_sig_diff), "group differences")]
-        parts = [f"""<header class="hero"><div class="wrap">
-<div class="eyebrow">Framing report</div><h1>{e(title)}</h1><p>{sub}</p></div></header>
-<div class="wrap"><div class="kpis">""" + "".join(
-            f'<div class="kpi"><b>{v}</b><span>{e(k)}</span></div>' for v, k in kpis)
-            + "</div>"]
-        parts.append(self._findings_html(findings, f_charts, evidence))
-        if overview is not None:
-            parts.append(f"""<section><h2>Frame shares over time</h2>
-<p class="lede">The frames that moved, and the most common ones, for the largest groups.</p>
-{self._img(overview, "Frame shares over time")}</section>""")
-        if heat is not None or diff_chart is not None:
-            parts.append(self._compare_html(heat, diff_rows, diff_sig, diff_chart))
-        if stance_chart is not None:
-            parts.append(f"""<section><h2>Stance over time</h2>
-<p class="lede">Document-level stance toward each target, where the labels include one.</p>
-{self._img(stance_chart, "Stance over time")}</section>""")
-        parts.append(self._vocab_html())
-        parts.append(self._tests_html())
-        parts.append(self._methods_html())
-        parts.append(f"""<footer>Generated by framing {e(__version__)} on
-{dt.date.today().isoformat()} · tables in <code>data/</code> next to this file</footer>
-</div>""")
-        return _HTML.format(title=e(title), css=_CSS.replace("FONTS", FONT_STACK),
-                            body="\n".join(parts))
+        st = est.config_
+        methods, notes = self._methods()
+        context = {
+            "title": title, "subtitle": sub, "kpis": kpis,
+            "font_stack": Markup(FONT_STACK),  # our constant, and CSS does not decode entities
+            "findings": {"alpha": st.alpha, "min_effect_pts": f"{100 * st.min_effect:.0f}",
+                         "total": len(est.findings_),
+                         "shown": self._findings(findings, f_charts, evidence)},
+            "overview": self._img(overview, "Frame shares over time") if overview else None,
+            "compare": self._compare(heat, diff_rows, diff_sig, diff_chart)
+            if heat is not None or diff_chart is not None else None,
+            "stance": self._img(stance_chart, "Stance over time") if stance_chart else None,
+            "vocab": self._vocab(), "tests": self._tests(), "counts": self._counts(),
+            "methods": methods, "notes": notes, "freq": data.freq,
+            "version": __version__, "date": dt.date.today().isoformat(),
+        }
+        return _template().render(**context)
 
     def _label_source(self) -> str:
         src = self.data.label_sources
@@ -347,24 +348,11 @@ class _Report:
             return next(iter(src))
         return " + ".join(f"{k} ({v})" for k, v in sorted(src.items()))
 
-    def _findings_html(self, findings: list[dict[str, Any]], charts: list[Path],
-                       evidence: list[dict[str, list[Quote]]]) -> str:
-        e = html.escape
-        st = self.est.config_
-        if not findings:
-            return (f'<section><h2>Key findings</h2><p class="lede">No shift met the bar: '
-                    f"no test reached q &lt; {st.alpha} with a change of at least "
-                    f"{100 * st.min_effect:.0f} percentage points. The charts below show the "
-                    f"shares with their intervals.</p></section>")
-        n_all = len(self.est.findings_)
-        more = (f" Showing the first {len(findings)} of {n_all}; all are in "
-                f"<code>data/findings.csv</code>." if n_all > len(findings) else "")
+    def _findings(self, findings: list[dict[str, Any]], charts: list[Path],
+                  evidence: list[dict[str, list[Quote]]]) -> list[dict[str, Any]]:
         items = []
         vocab = self.est.vocab_
-        for i, (f, chart, ev) in enumerate(zip(findings, charts, evidence, strict=True), start=1):
-            up = f["share_after"] > f["share_before"]
-            badge = ('<span class="badge up">▲ rising</span>' if up
-                     else '<span class="badge down">▼ falling</span>')
+        for f, chart, ev in zip(findings, charts, evidence, strict=True):
             g = self.gkey[tuple(str(f[k]) for k in self.by)]
             pb, pa = str(f["period_before"]), str(f["period_after"])
             if f.get("pattern") == "trend":
@@ -374,129 +362,104 @@ class _Report:
                 la = span(self.data.periods[min(mid + 1, idx[pa])], pa)
             else:
                 lb, la = span(str(f["before_start"]), pb), span(pa, str(f["after_end"]))
-            ci = (f"change {100 * f['diff']:+.0f} points (95% CI {100 * f['diff_low']:+.0f} to "
-                  f"{100 * f['diff_high']:+.0f}), log odds ratio {f['log_or']:+.2f}, "
-                  f"{fmt_q(float(f['q_value']))}, {e(str(f['test']))} test")
-            quotes = ""
+            quotes = None
             if ev["before"] or ev["after"]:
-                cols = []
-                for side, lab in (("before", lb), ("after", la)):
-                    qs = "".join(
-                        f'<blockquote>“{e(q.text)}”<span class="src">{e(q.title or q.doc_id)}'
-                        f' · {e(q.date or "")}</span></blockquote>' for q in ev[side])
-                    if not qs:
-                        qs = '<p class="none">No example in these periods.</p>'
-                    cols.append(f'<div><h4>{"Before" if side == "before" else "After"} '
-                                f"({e(lab)})</h4>{qs}</div>")
                 what = ("sentences with this stance" if f["measure"] == "stance"
-                        else f"sentences using {e(frame_name(str(f['frame'])))} framing")
-                quotes = (f'<div class="ev-head">Example {what}</div>'
-                          f'<div class="evidence">{"".join(cols)}</div>')
-            terms = ""
+                        else f"sentences using {frame_name(str(f['frame']))} framing")
+                quotes = {"what": what, "columns": [
+                    {"heading": "Before" if side == "before" else "After", "span": lab,
+                     "quotes": [{"text": q.text, "source": q.title or q.doc_id,
+                                 "date": q.date or ""} for q in ev[side]]}
+                    for side, lab in (("before", lb), ("after", la))]}
+            terms: list[str] = []
             if f["measure"] == "frame" and len(vocab):
                 mask = (vocab["scope"] == "group_frame") & (vocab["frame"] == f["frame"])
                 for c in self.by:
                     mask &= vocab[c].astype(str) == str(f[c])
-                tw = vocab[mask].head(10)["term"].tolist()
-                if tw:
-                    terms = (f'<div class="terms"><span class="t-lab">Words that set these '
-                             f"sentences apart from other {e(self.by[0])}s':</span>"
-                             + "".join(f"<span>{e(t)}</span>" for t in tw) + "</div>")
-            items.append(f"""<article class="finding">
-<div class="f-meta"><span class="num">{i}</span>{badge}<span class="chip">{e(self.glabel[g])}</span>
-</div><p class="claim">{e(f["description"])}</p><p class="stats">{ci}</p>
-{self._img(chart, headline(f))}{quotes}{terms}</article>""")
-        return (f"""<section><h2>Key findings</h2><p class="lede">Shifts with q &lt;
-{st.alpha} (Benjamini-Hochberg) and a change of at least {100 * st.min_effect:.0f} percentage
-points, strongest evidence first.{more}</p>""" + "".join(items) + "</section>")
+                terms = vocab[mask].head(10)["term"].tolist()
+            items.append({
+                "up": f["share_after"] > f["share_before"], "group": self.glabel[g],
+                "description": f["description"], "diff": f["diff"], "diff_low": f["diff_low"],
+                "diff_high": f["diff_high"], "log_or": f["log_or"],
+                "q_text": fmt_q(float(f["q_value"])), "test": str(f["test"]),
+                "chart": self._img(chart, headline(f)), "evidence": quotes, "terms": terms,
+                "by0": self.by[0] if self.by else "group"})
+        return items
 
-    def _compare_html(self, heat: Path | None, rows: pd.DataFrame, sig: bool,
-                      chart: Path | None) -> str:
-        e = html.escape
-        out = ['<section><h2>How groups compare</h2><p class="lede">All periods pooled. '
-               "Pairs differ in the first grouping field and agree on the others.</p>"]
-        if heat is not None:
-            out.append(self._img(heat, "Group by frame heatmap"))
-        if chart is not None:
-            note = ("" if sig else '<p class="none">No difference is significant; the largest '
-                    "ones are shown for orientation.</p>")
-            out.append(f'<div class="spacer"></div>{note}{self._img(chart, "Group differences")}')
-            trs = []
-            a = self.by[0]
-            for r in rows.to_dict("records"):
-                ctx = "".join(f" · {e(str(r[f'{c}_a']).replace('_', ' '))}" for c in self.by[1:])
-                trs.append(
-                    f"<tr><td>{e(pretty_value(r[f'{a}_a'], self.names))}</td>"
-                    f"<td>{e(pretty_value(r[f'{a}_b'], self.names))}</td>"
-                    f"<td>{e(frame_title(str(r['frame'])))}{ctx}</td>"
-                    f'<td class="num">{100 * r["share_a"]:.0f}%</td>'
-                    f'<td class="num">{100 * r["share_b"]:.0f}%</td>'
-                    f'<td class="num">{100 * r["diff"]:+.0f} ({100 * r["diff_low"]:+.0f} to '
-                    f'{100 * r["diff_high"]:+.0f})</td>'
-                    f'<td class="num">{e(fmt_q(float(r["q_value"])))}</td></tr>')
-            out.append("<table><thead><tr><th>First</th><th>Second</th><th>Frame</th>"
-                       '<th class="num">First</th><th class="num">Second</th>'
-                       '<th class="num">Difference, pts (95% CI)</th><th class="num">q</th>'
-                       "</tr></thead><tbody>" + "".join(trs) + "</tbody></table>")
-        out.append("</section>")
-        return "".join(out)
+    def _compare(self, heat: Path | None, rows: pd.DataFrame, sig: bool,
+                 chart: Path | None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "heatmap": self._img(heat, "Group by frame heatmap") if heat is not None else None,
+            "chart": self._img(chart, "Group differences") if chart is not None else None,
+            "significant": sig, "rows": []}
+        if chart is None:
+            return out
+        a = self.by[0]
+        for r in rows.to_dict("records"):
+            ctx = "".join(f" · {str(r[f'{c}_a']).replace('_', ' ')}" for c in self.by[1:])
+            out["rows"].append({
+                "first": pretty_value(r[f"{a}_a"], self.names),
+                "second": pretty_value(r[f"{a}_b"], self.names),
+                "frame": f"{frame_title(str(r['frame']))}{ctx}", "share_a": r["share_a"],
+                "share_b": r["share_b"], "diff": r["diff"], "diff_low": r["diff_low"],
+                "diff_high": r["diff_high"], "q_text": fmt_q(float(r["q_value"]))})
+        return out
 
-    def _vocab_html(self) -> str:
-        e = html.escape
+    def _counts(self) -> dict[str, Any] | None:
+        """Documents per period: all groups, and the largest groups one by one (how much
+        data each share and test rests on)."""
+        d = self.data
+        if not d.periods:
+            return None
+        dated = d.period >= 0
+        n_p = len(d.periods)
+        total = np.bincount(d.period[dated], minlength=n_p)
+        sizes = np.bincount(d.group, minlength=len(d.groups))
+        shown = sorted(np.argsort(-sizes, kind="stable")[:15].tolist())
+        rows = []
+        for g in shown:
+            m = dated & (d.group == g)
+            rows.append({"group": self.glabel[g],
+                         "n": np.bincount(d.period[m], minlength=n_p).tolist()})
+        return {"periods": list(d.periods), "total": total.tolist(), "rows": rows,
+                "more": len(d.groups) - len(shown), "undated": int((~dated).sum()),
+                "unit": self.unit_word}
+
+    def _vocab(self) -> list[dict[str, Any]]:
         v = self.est.vocab_
         if not len(v):
-            return ""
+            return []
         v = v[v["scope"] == "group"]
         if not len(v):
-            return ""
+            return []
         v = v.copy()
         v["_g"] = self._g(v)
         sizes = np.bincount(self.data.group, minlength=len(self.data.groups))
         groups = sorted(set(v["_g"]), key=lambda g: -sizes[g])[:12]
-        rows = []
-        for g in groups:
-            tw = v[v["_g"] == g].head(10)["term"].tolist()
-            rows.append(f"<tr><td><b>{e(self.glabel[g])}</b></td><td class='terms'>"
-                        + "".join(f"<span>{e(t)}</span>" for t in tw) + "</td></tr>")
-        return (f'<section><h2>Distinctive vocabulary</h2><p class="lede">Words and phrases '
-                f"each group uses more than the others (weighted log-odds with an informative "
-                f"Dirichlet prior, z &ge; 1.96). Per-frame lists are in "
-                f"<code>data/vocab.csv</code>.</p><table><tbody>{''.join(rows)}</tbody></table>"
-                "</section>")
+        return [{"group": self.glabel[g], "terms": v[v["_g"] == g].head(10)["term"].tolist()}
+                for g in groups]
 
-    def _tests_html(self) -> str:
-        e = html.escape
+    def _tests(self) -> list[dict[str, Any]]:
         sh = self.est.shifts_
         if not len(sh):
-            return ""
-        sig = sh[sh["significant"]].sort_values("q_value").head(40)
-        if not len(sig):
-            return ""
-        trs = []
-        for r in sig.to_dict("records"):
-            g = self.glabel[self.gkey[tuple(str(r[k]) for k in self.by)]]
-            item = (stance_phrase(str(r["label"]), str(r["target"]))
-                    if r["measure"] == "stance" else frame_title(str(r["frame"])))
-            trs.append(
-                f"<tr><td>{e(g)}</td><td>{e(item)}</td><td>{e(str(r['test']))}</td>"
-                f"<td>{e(span(str(r['before_start']), str(r['period_before'])))} → "
-                f"{e(span(str(r['period_after']), str(r['after_end'])))}</td>"
-                f'<td class="num">{100 * r["share_before"]:.0f}% → {100 * r["share_after"]:.0f}%'
-                f'</td><td class="num">{100 * r["diff"]:+.0f} ({100 * r["diff_low"]:+.0f} to '
-                f'{100 * r["diff_high"]:+.0f})</td><td class="num">{e(fmt_q(r["q_value"]))}'
-                "</td></tr>")
-        return ('<section><h2>Significant shift tests</h2><p class="lede">Every test that passed '
-                "(one shift can pass several tests). All tests, with raw p-values, are in "
-                "<code>data/shifts.csv</code>.</p><table><thead><tr><th>Group</th><th>Item</th>"
-                "<th>Test</th><th>Periods</th><th class='num'>Share</th>"
-                "<th class='num'>Change, pts (95% CI)</th><th class='num'>q</th></tr></thead>"
-                f"<tbody>{''.join(trs)}</tbody></table></section>")
+            return []
+        rows = []
+        for r in sh[sh["significant"]].sort_values("q_value").head(40).to_dict("records"):
+            rows.append({
+                "group": self.glabel[self.gkey[tuple(str(r[k]) for k in self.by)]],
+                "item": (stance_phrase(str(r["label"]), str(r["target"]))
+                         if r["measure"] == "stance" else frame_title(str(r["frame"]))),
+                "test": str(r["test"]),
+                "before": span(str(r["before_start"]), str(r["period_before"])),
+                "after": span(str(r["period_after"]), str(r["after_end"])),
+                "share_before": r["share_before"], "share_after": r["share_after"],
+                "diff": r["diff"], "diff_low": r["diff_low"], "diff_high": r["diff_high"],
+                "q_text": fmt_q(r["q_value"])})
+        return rows
 
-    def _methods_html(self) -> str:
-        e = html.escape
+    def _methods(self) -> tuple[list[tuple[str, str]], list[str]]:
         s = self.est.summary_
-        lis = [f"<li><b>{e(k.capitalize())}:</b> {e(str(v))}</li>"
-               for k, v in s["methods"].items()]
+        methods = [(k.capitalize(), str(v)) for k, v in s["methods"].items()]
         notes = [f"{s['tests']:,} shift tests, {s['tests_in_bh_family']:,} of them able to "
                  f"reach significance at their counts (the Benjamini-Hochberg family)."]
         if s["undated"]:
@@ -508,13 +471,25 @@ points, strongest evidence first.{more}</p>""" + "".join(items) + "</section>")
                          f"{', '.join(c['corrected']) or 'none'}; not corrected: "
                          + (", ".join(f"{k} ({v})" for k, v in c["not_corrected"].items())
                             or "none") + ".")
+            if c.get("unreliable"):
+                notes.append("Corrections resting on little labelled data (treat with care): "
+                             + ", ".join(f"{k} ({v})" for k, v in c["unreliable"].items())
+                             + ".")
         else:
             notes.append("Shares are as labelled; classifier errors are not corrected (use "
-                         "--correct with dev error rates).")
+                         "--correct with a labelled validation sample or error rates).")
         notes.append("A shift is a statistical regularity in the labels, not a cause; check the "
                      "example sentences before quoting a finding.")
-        return ("<section class='methods'><h2>Methods and caveats</h2><ul>" + "".join(lis)
-                + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul></section>")
+        return methods, notes
+
+
+@lru_cache(maxsize=1)
+def _template() -> Template:
+    """The page template, from the package data (``framing/report/templates``); autoescaped,
+    and undefined values are errors rather than empty strings."""
+    env = Environment(loader=PackageLoader("framing.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.get_template("report.html.j2")
 
 
 def _plural(word: str) -> str:
@@ -523,72 +498,3 @@ def _plural(word: str) -> str:
     if w.endswith("s"):
         return w
     return w[:-1] + "ies" if w.endswith("y") and w[-2:-1] not in "aeiou" else w + "s"
-
-
-_HTML = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title><style>{css}</style></head>
-<body>{body}</body></html>
-"""
-
-_CSS = """
-:root{--ink:#1f2933;--muted:#66717e;--line:#e4e7eb;--accent:#1d4e89;--up:#1d7a5a;
---down:#b8412f;--bg:#f3f5f8}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.55 FONTS;
--webkit-font-smoothing:antialiased}
-.wrap{max-width:1160px;margin:0 auto;padding:0 32px}
-.hero{background:linear-gradient(120deg,#0f2d52,#1d4e89);color:#fff;padding:38px 0 58px}
-.hero .eyebrow{text-transform:uppercase;letter-spacing:.12em;font-size:12px;color:#9fc0e6;
-font-weight:700;margin-bottom:8px}
-.hero h1{font-size:31px;line-height:1.2;margin:0 0 10px;letter-spacing:-.01em;max-width:900px}
-.hero p{margin:0;color:#d3e0ef;font-size:14.5px}
-.kpis{display:grid;grid-template-columns:repeat(5,1fr);gap:14px;margin:-34px 0 26px}
-.kpi{background:#fff;border-radius:12px;padding:16px 20px;box-shadow:0 1px 2px rgba(16,24,40,.06),
-0 2px 8px rgba(16,24,40,.07)}
-.kpi b{display:block;font-size:27px;line-height:1.15;color:var(--accent)}
-.kpi span{color:var(--muted);font-size:12.5px;text-transform:uppercase;letter-spacing:.05em}
-section{background:#fff;border-radius:14px;padding:28px 34px;margin:0 0 24px;
-box-shadow:0 1px 2px rgba(16,24,40,.05),0 2px 8px rgba(16,24,40,.06)}
-h2{font-size:22px;margin:0 0 4px;letter-spacing:-.01em}
-h4{margin:0 0 8px;font-size:12.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
-.lede{color:var(--muted);margin:0 0 20px;max-width:860px}
-.finding{border-top:1px solid var(--line);padding:24px 0 26px}
-.finding:first-of-type{border-top:none;padding-top:6px}
-.f-meta{display:flex;align-items:center;gap:10px;margin-bottom:8px}
-.num{font-variant-numeric:tabular-nums}
-.f-meta .num{display:inline-flex;width:26px;height:26px;border-radius:50%;background:var(--accent);
-color:#fff;font-weight:700;font-size:13px;align-items:center;justify-content:center}
-.badge{display:inline-block;padding:3px 10px;border-radius:999px;font-size:12px;font-weight:700}
-.badge.up{background:#e2f3ea;color:var(--up)}.badge.down{background:#f9e5e1;color:var(--down)}
-.chip{background:#eef2f7;color:#33475b;border-radius:6px;padding:3px 9px;font-size:12.5px;
-font-weight:600}
-.claim{font-size:19px;font-weight:600;line-height:1.42;margin:4px 0 6px;max-width:980px}
-.stats{color:var(--muted);font-size:13px;margin:0 0 14px}
-img.chart{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:10px}
-.finding img.chart{max-width:940px}
-.ev-head{margin:18px 0 10px;font-weight:700;font-size:14px}
-.evidence{display:grid;grid-template-columns:1fr 1fr;gap:22px}
-blockquote{margin:0 0 10px;padding:10px 14px;border-left:3px solid #b9c7d8;background:#f8fafc;
-font-size:14px;border-radius:0 8px 8px 0}
-blockquote .src{display:block;color:var(--muted);font-size:12px;margin-top:5px}
-.none{color:var(--muted);font-size:13.5px;font-style:italic}
-.terms{margin-top:12px}
-.terms span{display:inline-block;background:#eef3f9;color:#1d4e89;border-radius:6px;
-padding:2px 8px;margin:0 6px 6px 0;font-size:13px}
-.terms span.t-lab{background:none;color:var(--muted);padding-left:0}
-.spacer{height:22px}
-table{border-collapse:collapse;width:100%;font-size:13.5px;margin-top:16px}
-th{text-align:left;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);
-padding:8px 10px;font-size:12.5px;text-transform:uppercase;letter-spacing:.04em}
-td{border-bottom:1px solid var(--line);padding:8px 10px;vertical-align:top}
-td.num,th.num{text-align:right;white-space:nowrap}
-.methods li{margin-bottom:6px;color:#3e4c59}
-code{background:#eef2f7;border-radius:4px;padding:1px 5px;font-size:12.5px}
-footer{color:var(--muted);font-size:12.5px;text-align:center;margin:8px 0 40px}
-@media (max-width:800px){.kpis{grid-template-columns:repeat(2,1fr)}
-.evidence{grid-template-columns:1fr}}
-@media print{body{background:#fff}section{box-shadow:none;border:1px solid var(--line);
-break-inside:avoid}.hero{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
-"""

@@ -1,57 +1,52 @@
-"""Stance toward free-text targets: favor, against or none, with the sentences that show it.
-
-* :func:`train_stance` fine-tunes a cross-encoder (``[CLS] target [SEP] text [SEP]``) or fits
-  the TF-IDF baseline on rows with ``text``, ``target`` and ``stance``, and writes a model
-  directory (:class:`StanceModel` loads and validates it);
-* :func:`document_stance` / :func:`stance_for_docs` score every sentence of a document toward
-  each target and pool them so that one strong sentence can carry the document
-  (:class:`PoolingRule`), returning :class:`~framing.types.StanceResult` records with evidence;
-* :func:`evaluate_stance` reports accuracy, macro-F1 and F-avg (SemEval-2016 Task 6);
-* the ``stance_cues`` and ``stance_detector`` spaCy components live in
-  :mod:`framing.pipeline.stance`.
+"""Former home of the stance models, kept as an alias of :mod:`framing.models.stance` and
+:mod:`framing.pipeline.stance` so that existing code keeps working. New code imports from
+there.
 
 Example:
-    >>> from framing.stance import StanceModel, document_stance
-    >>> m = StanceModel.load("models/stance-default")                      # doctest: +SKIP
-    >>> [r.label for r in document_stance(                                  # doctest: +SKIP
-    ...     m, "Leave drug policy to the states. Federal drug raids must end.",
-    ...     ["states deciding their own drug policy", "federal enforcement of drug laws"])]
-    ['favor', 'against']
+    >>> from framing.stance import StanceSettings
+    >>> StanceSettings().max_target_tokens
+    32
 """
 
-from framing.stance.data import STANCE_LABELS, StanceData, read_stance, split_dev
-from framing.stance.document import (
-                                     document_stance,
-                                     pipe_documents,
-                                     stance_for_docs,
-                                     stance_for_each,
-                                     targets_for,
-)
-from framing.stance.evaluate import evaluate_stance
-from framing.stance.metrics import DecisionRule, stance_report
-from framing.stance.model import StanceModel, default_stance_dir, default_stance_model
-from framing.stance.pooling import PoolingRule
-from framing.stance.settings import StanceSettings
-from framing.stance.trainer import StanceTrainResult, train_stance
+from __future__ import annotations
 
-__all__ = [
-    "STANCE_LABELS",
-    "DecisionRule",
-    "PoolingRule",
-    "StanceData",
-    "StanceModel",
-    "StanceSettings",
-    "StanceTrainResult",
-    "default_stance_dir",
-    "default_stance_model",
-    "document_stance",
-    "evaluate_stance",
-    "pipe_documents",
-    "read_stance",
-    "split_dev",
-    "stance_for_docs",
-    "stance_for_each",
-    "stance_report",
-    "targets_for",
-    "train_stance",
-]
+from pathlib import Path
+from typing import Any
+
+from framing.models import stance as _stance
+from framing.models.trainer import TrainResult
+from framing.pipeline import stance as _doc
+
+STANCE_LABELS, StanceData, StanceModel = _stance.STANCE_LABELS, _stance.StanceData, \
+    _stance.StanceModel
+StanceSettings, DecisionRule, PoolingRule = _stance.StanceSettings, _stance.DecisionRule, \
+    _stance.PoolingRule
+read_stance, split_dev, stance_report = _stance.read_stance, _stance.split_dev, \
+    _stance.stance_report
+document_stance, stance_for_docs, stance_for_each, targets_for = \
+    _doc.document_stance, _doc.stance_for_docs, _doc.stance_for_each, _doc.targets_for
+StanceTrainResult = TrainResult
+
+__all__ = ["STANCE_LABELS", "DecisionRule", "PoolingRule", "StanceData", "StanceModel",
+           "StanceSettings", "StanceTrainResult", "document_stance", "evaluate_stance",
+           "read_stance", "split_dev", "stance_for_docs", "stance_for_each", "stance_report",
+           "targets_for", "train_stance"]
+
+
+def train_stance(rows: Any, out_dir: str | Path, settings: Any = None, *,
+                 dev_rows: Any = None, test_rows: Any = None, **kwargs: Any) -> TrainResult:
+    """``framing.models.train("stance", rows, out_dir, settings, eval_data=dev_rows,
+    test_data=test_rows, **kwargs)``."""
+    from framing.models.trainer import train
+
+    return train("stance", rows, out_dir, settings, eval_data=dev_rows, test_data=test_rows,
+                 **kwargs)
+
+
+def evaluate_stance(model: Any, rows: Any, **options: Any) -> dict[str, Any]:
+    """``framing.models.evaluate(rows, model, **options)`` (``level``, ``restrict_to_gold``,
+    ``batch_size``, ``nlp``)."""
+    from framing.models.trainer import evaluate
+
+    out: dict[str, Any] = evaluate(rows, model, **options)
+    return out

@@ -1,23 +1,34 @@
-"""Training and evaluating frame classifiers.
-
-``train()`` fine-tunes a transformer encoder (or fits the TF-IDF baseline) on labelled data and
-writes a model directory; ``evaluate()`` scores one on labelled data; :class:`FrameModel` loads
-and validates a directory and predicts probabilities. Heavy libraries (torch, transformers,
-datasets, scikit-learn) are imported only when a function needs them.
+"""Former home of the frame classifiers, kept as an alias of :mod:`framing.models.frames` so
+that existing code keeps working: ``train`` is ``framing.models.train("frames", ...)`` and
+``TrainConfig`` is :class:`~framing.models.frames.FrameSettings`. New code imports from
+:mod:`framing.models`.
 
 Example:
-    >>> from framing.train import TrainConfig, train, evaluate, FrameModel
-    >>> res = train("train.jsonl", "models/mine", TrainConfig(epochs=3),   # doctest: +SKIP
-    ...             eval_data="dev.jsonl")
-    >>> FrameModel.load("models/mine").predict(["Leave it to the states."])  # doctest: +SKIP
-    [['legality_constitutionality_and_jurisprudence', 'federalism']]
+    >>> from framing.train import TrainConfig
+    >>> TrainConfig(level="document").max_length
+    256
 """
 
-from framing.train.config import TrainConfig
-from framing.train.data import LabelledData, read_labelled
-from framing.train.evaluation import Evaluation, evaluate
-from framing.train.model import FrameModel
-from framing.train.trainer import TrainResult, train
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from framing.models import frames as _frames
+from framing.models.trainer import TrainResult
+
+Evaluation, FrameModel, LabelledData = _frames.Evaluation, _frames.FrameModel, _frames.LabelledData
+evaluate, read_labelled = _frames.evaluate, _frames.read_labelled
+FrameSettings = _frames.FrameSettings
+TrainConfig = FrameSettings
 
 __all__ = ["Evaluation", "FrameModel", "LabelledData", "TrainConfig", "TrainResult",
            "evaluate", "read_labelled", "train"]
+
+
+def train(data: Any, out: str | Path, config: FrameSettings | None = None,
+          **kwargs: Any) -> TrainResult:
+    """``framing.models.train("frames", data, out, config, **kwargs)``."""
+    from framing.models.trainer import train as _train
+
+    return _train("frames", data, out, config, **kwargs)

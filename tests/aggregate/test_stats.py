@@ -146,3 +146,164 @@ def test_weighted_log_odds_tiny_example() -> None:
 def test_docstring_examples(module: object) -> None:
     res = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert res.failed == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# the library versions compute what the hand-written formulas they replaced computed
+# ----------------------------------------------------------------------------------------------
+# The functions below are the hand-written implementations that aggregate/stats.py had before
+# it called statsmodels and scipy (kept here only as references): the library results must
+# match them to 1e-9 on random counts, including empty cells, 0/n, n/n and non-integer
+# (effective) counts.
+
+
+def _ref_wilson(k: np.ndarray, n: np.ndarray, conf: float = 0.95) -> tuple[np.ndarray, ...]:
+    from statistics import NormalDist
+
+    k_a, n_a = np.asarray(k, float), np.asarray(n, float)
+    z = NormalDist().inv_cdf(0.5 + conf / 2.0)
+    z2 = z * z
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k_a / n_a
+        denom = 1.0 + z2 / n_a
+        centre = (p + z2 / (2.0 * n_a)) / denom
+        half = z * np.sqrt(np.clip(p * (1.0 - p), 0.0, None) / n_a + z2 / (4.0 * n_a * n_a)) / denom
+        lo = np.clip(centre - half, 0.0, 1.0)
+        hi = np.clip(centre + half, 0.0, 1.0)
+    lo = np.where(k_a <= 0, 0.0, lo)
+    hi = np.where(k_a >= n_a, 1.0, hi)
+    bad = ~(n_a > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def _ref_bh(p: np.ndarray) -> np.ndarray:
+    p_a = np.asarray(p, dtype=float)
+    q = np.full(p_a.shape, np.nan)
+    ok = np.isfinite(p_a)
+    m = int(ok.sum())
+    if m == 0:
+        return q
+    pv = p_a[ok]
+    order = np.argsort(pv, kind="mergesort")
+    ranked = pv[order] * m / np.arange(1, m + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.clip(ranked, 0.0, 1.0)
+    q[ok] = out
+    return q
+
+
+def _ref_newcombe(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray,
+                  conf: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = _ref_wilson(k1, n1, conf)
+    l2, u2 = _ref_wilson(k2, n2, conf)
+    d = p2 - p1
+    return (d - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2),
+            d + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2))
+
+
+def _ref_z_p(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    from scipy import stats as st
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool = (k1 + k2) / (n1 + n2)
+        se = np.sqrt(pool * (1 - pool) * (1 / n1 + 1 / n2))
+        p = 2.0 * st.norm.sf(np.abs((k2 / n2 - k1 / n1) / se))
+    return np.where(se > 0, p, 1.0)
+
+
+def _ref_fisher(a: int, b: int, c: int, d: int) -> float:
+    from scipy import special
+
+    n1, n2, k = a + b, c + d, a + c
+    lo, hi = max(0, k - n2), min(k, n1)
+    x = np.arange(lo, hi + 1)
+    logp = (special.gammaln(n1 + 1) - special.gammaln(x + 1) - special.gammaln(n1 - x + 1)
+            + special.gammaln(n2 + 1) - special.gammaln(k - x + 1)
+            - special.gammaln(n2 - k + x + 1)
+            - special.gammaln(n1 + n2 + 1) + special.gammaln(k + 1)
+            + special.gammaln(n1 + n2 - k + 1))
+    pmf = np.exp(logp - logp.max())
+    pmf /= pmf.sum()
+    return float(min(1.0, pmf[pmf <= pmf[a - lo] * (1 + 1e-7)].sum()))
+
+
+def _random_counts(rng: np.random.Generator, m: int, integer: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    n = rng.integers(0, 300, m).astype(float)
+    n[rng.random(m) < 0.05] = 0  # empty cells
+    k = np.floor(rng.random(m) * (n + 1))
+    k[rng.random(m) < 0.1] = 0
+    full = rng.random(m) < 0.1
+    k[full] = n[full]
+    if not integer:  # effective counts n / deff of sentence shares
+        deff = 1 + 3 * rng.random(m)
+        k, n = k / deff, n / deff
+    return k, n
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> None:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    ok = ~np.isnan(a)
+    assert np.max(np.abs(a[ok] - b[ok]), initial=0.0) <= 1e-9
+
+
+@pytest.mark.parametrize("integer", [True, False])
+@pytest.mark.parametrize("conf", [0.95, 0.9, 0.99])
+def test_wilson_and_newcombe_match_the_formulas_they_replaced(integer: bool, conf: float
+                                                              ) -> None:
+    rng = np.random.default_rng(int(conf * 100) + integer)
+    k1, n1 = _random_counts(rng, 4000, integer)
+    k2, n2 = _random_counts(rng, 4000, integer)
+    for got, ref in zip(wilson_interval(k1, n1, conf), _ref_wilson(k1, n1, conf), strict=True):
+        _same(got, ref)
+    ref_lo, ref_hi = _ref_newcombe(k1, n1, k2, n2, conf)
+    lo, hi = newcombe_diff_interval(k1, n1, k2, n2, conf)
+    empty = (n1 == 0) | (n2 == 0)  # the old formula gave NaN there too (0/0 shares)
+    _same(lo[~empty], ref_lo[~empty])
+    _same(hi[~empty], ref_hi[~empty])
+    assert np.isnan(lo[empty]).all() and np.isnan(hi[empty]).all()
+
+
+def test_bh_matches_the_formula_it_replaced() -> None:
+    rng = np.random.default_rng(7)
+    for m in (1, 2, 10, 1000, 20000):
+        p = rng.random(m) ** 3
+        p[rng.random(m) < 0.1] = np.nan
+        p[rng.random(m) < 0.05] = 1.0
+        p[rng.random(m) < 0.05] = 0.0
+        _same(benjamini_hochberg(p), _ref_bh(p))
+    assert np.isnan(benjamini_hochberg([np.nan, np.nan])).all()
+
+
+@pytest.mark.parametrize("integer", [True, False])
+def test_two_proportion_test_matches_the_formulas_it_replaced(integer: bool) -> None:
+    rng = np.random.default_rng(11 + integer)
+    k1, n1 = _random_counts(rng, 3000, integer)
+    k2, n2 = _random_counts(rng, 3000, integer)
+    p, how = two_proportion_test(k1, n1, k2, n2)
+    z = how == "z"
+    ok = (n1 > 0) & (n2 > 0)
+    assert z.sum() > 1000 and (~z & ok).sum() > 100
+    _same(p[z & ok], _ref_z_p(k1, n1, k2, n2)[z & ok])
+    fisher = np.flatnonzero(~z & ok)
+    ref = [_ref_fisher(int(a), int(b - a), int(c), int(d - c)) for a, b, c, d in zip(
+        np.rint(k1[fisher]), np.rint(n1[fisher]), np.rint(k2[fisher]), np.rint(n2[fisher]),
+        strict=True)]
+    _same(p[fisher], np.array(ref))
+    assert np.isnan(p[~ok]).all()
+
+
+def test_fisher_many_matches_scipy_table_by_table() -> None:
+    from framing.aggregate.stats import fisher_exact_many
+
+    rng = np.random.default_rng(5)
+    t = rng.integers(0, 25, size=(400, 4))
+    t[:40, 0] = 0
+    t[40:60] = [0, 0, 3, 4]  # an empty row
+    got = fisher_exact_many(*t.T)
+    ref = [fisher_exact([[a, b], [c, d]])[1] for a, b, c, d in t.tolist()]
+    _same(got, np.array(ref))

@@ -151,8 +151,7 @@ def tfidf_frame_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sys.path.insert(0, str(ROOT / "tests" / "train"))
     from train_synth import make_rows, write_jsonl
 
-    from framing.train import train
-    from framing.train.config import TrainConfig
+    from framing.train import TrainConfig, train
 
     d = tmp_path_factory.mktemp("serve_tfidf")
     write_jsonl(d / "train.jsonl", make_rows(240, 1))

@@ -10,7 +10,8 @@ import pytest
 import spacy
 
 from framing.errors import FramingError
-from framing.pipeline.stance import build_stance_nlp, read_cues
+from framing.pipeline.stance import build_stance_nlp
+from framing.pipeline.stance_cues import read_cues
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def _sent(nlp: Any, text: str) -> dict:
 
 
 def _ids(s: dict) -> list[str]:
-    return [c[2] for c in s["cues"]]
+    return [c.pattern for c in s["cues"]]
 
 
 @pytest.mark.parametrize("text, pid, polarity", [
@@ -105,7 +106,7 @@ def test_invalid_cue_file_lists_problems(tmp_path: Path) -> None:
 
 
 def test_shipped_cues_are_valid() -> None:
-    from framing.pipeline.stance import default_cues_path
+    from framing.pipeline.stance_cues import default_cues_path
 
     cues = read_cues(default_cues_path())
     assert len(cues) >= 20 and len({c["id"] for c in cues}) == len(cues)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from framing.errors import FramingError
+from framing.models.stance.data import StanceData, read_stance, split_dev
+from framing.models.stance.metrics import DecisionRule, stance_report
 from framing.stance import StanceSettings
-from framing.stance.data import StanceData, read_stance, split_dev
-from framing.stance.metrics import DecisionRule, stance_report
 
 ROWS = [{"text": "Leave it to the states.", "target": "states deciding", "stance": "FAVOR"},
         {"text": "Prosecutors must stop.", "target": "federal enforcement", "stance": "Against"},
@@ -118,7 +118,7 @@ def test_decision_rule_tuning_and_restriction() -> None:
 
 
 def test_negated_targets_flip_labels() -> None:
-    from framing.stance.data import add_negated_targets, negate_target
+    from framing.models.stance.data import add_negated_targets, negate_target
 
     assert negate_target("This house would ban boxing") == "This house would not ban boxing"
     assert negate_target("This house believes that X is good") == \

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from framing.stance import StanceModel, document_stance
-from framing.stance.model import default_stance_dir, is_built
+from framing.models.directory import is_built
+from framing.models.stance import StanceModel
+from framing.pipeline.stance import document_stance
 
 REPO = Path(__file__).resolve().parents[2]
 OPED = REPO / "tests" / "data" / "oped_states_drugs.txt"
@@ -20,7 +21,7 @@ FEDERAL = "federal enforcement of drug laws"
 
 @pytest.mark.integration
 def test_states_oped_favors_states_and_opposes_federal_enforcement() -> None:
-    d = default_stance_dir()
+    d = REPO / "models" / "stance-default"
     if d is None or not is_built(d):
         pytest.skip("the default stance model is not built "
                     "(python scripts/build_default_stance_model.py)")

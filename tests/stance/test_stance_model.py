@@ -119,7 +119,11 @@ def test_stance_detector_component(tiny_stance: Path, tmp_path: Path) -> None:
     nlp.add_pipe("stance_detector", config={"model": str(tiny_stance),
                                             "targets": ["the tax", "the tax", "federal agents"]})
     docs = list(nlp.pipe(["Yesterday the tax works.", "Federal agents fell."]))
-    assert [[s["target"] for s in d._.stance] for d in docs] == [["the tax", "federal agents"]] * 2
+    assert [[s.target for s in d._.stance] for d in docs] == [["the tax", "federal agents"]] * 2
+    # a Doc's own targets (set before the pipeline runs, as the Analyzer does) come first
+    doc = nlp.make_doc("Yesterday the tax works.")
+    doc._.stance_targets = ["federal agents"]
+    assert [s.target for s in nlp(doc)._.stance] == ["federal agents"]
     nlp.to_disk(tmp_path / "pipe")
     nlp2 = spacy.load(tmp_path / "pipe")
     assert nlp2("Yesterday the tax works.")._.stance == docs[0]._.stance
@@ -284,7 +288,7 @@ def test_train_layers_freezes_the_lower_layers(tiny_bert: Path, stance_rows: dic
 
 def test_relevance_gate_on_documents(tiny_stance: Path, tiny_bert: Path,
                                      tmp_path: Path) -> None:
-    from framing.stance.relevance import RelevanceEncoder
+    from framing.models.stance.relevance import RelevanceEncoder
 
     m = StanceModel.load(tiny_stance)
     # the gate stayed off on the tiny dev documents, so the directory names no encoder

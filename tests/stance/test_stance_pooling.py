@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from framing.stance.pooling import PoolingRule, SentenceCue
+from framing.models.stance.pooling import PoolingRule, SentenceCue
 
 L3 = ["favor", "against", "none"]
 

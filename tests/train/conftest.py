@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from train_synth import build_tiny_base, make_rows, write_jsonl
 
-from framing.train.config import TrainConfig
+from framing.train import TrainConfig
 
 ENV = {"FRAMING_NUM_THREADS": "1", "FRAMING_DEFAULT_STANCE_MODEL": "none",
        "FRAMING_PRECISION": "fp32"}  # exact scores; test_train_precision covers the rest

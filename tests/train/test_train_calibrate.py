@@ -1,4 +1,4 @@
-"""Domain gates (``framing.train.fusion.Gate``) and ``framing calibrate``."""
+"""Domain gates (``framing.models.frames.fusion.Gate``) and ``framing calibrate``."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from train_synth import make_rows, write_jsonl
 from typer.testing import CliRunner
 
 from framing.cli import app
-from framing.train import FrameModel
-from framing.train.calibrate import calibrate
-from framing.train.fusion import Fusion, Gate, fit_gate
+from framing.models.frames import FrameModel
+from framing.models.frames.calibrate import calibrate
+from framing.models.frames.fusion import Fusion, Gate, fit_gate
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 
 from framing.codebook import Codebook
 from framing.errors import FramingError
-from framing.train.data import (
+from framing.models.frames.data import (
     LabelledData,
     close_labels,
     read_labelled,

@@ -1,4 +1,5 @@
-"""The default model: location, 'built' check, recipe validation and a (TF-IDF) recipe build."""
+"""The default models: location, 'built' check, recipes (the default one uses the repository
+alone; the speeches one needs --data-dir) and a recipe build."""
 
 from __future__ import annotations
 
@@ -8,25 +9,26 @@ from pathlib import Path
 import pytest
 
 from framing.errors import FramingError
-from framing.train.default import (
-    DEFAULT_DIR,
-    KEPT,
-    build_default_model,
-    default_model_dir,
-    is_built,
-    read_recipe,
-)
+from framing.models.directory import KEPT, default_dir, is_built
+from framing.models.frames.recipe import build_frame_model
+from framing.models.recipe import read_recipe
 
 REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = REPO / "models" / "frames-default"
+SPEECHES_DIR = REPO.parent / "shared" / "data"
+REQUIRED = ("name", "corpus", "train")
 
 
 def test_default_dir_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("FRAMING_DEFAULT_MODEL", raising=False)
-    assert default_model_dir() == DEFAULT_DIR == REPO / "models" / "frames-default"
+    monkeypatch.chdir(REPO)
+    assert default_dir("frames") == DEFAULT_DIR
+    monkeypatch.chdir(tmp_path)  # never next to the package's source: under the working dir
+    assert default_dir("frames") == tmp_path / "models" / "frames-default"
     monkeypatch.setenv("FRAMING_DEFAULT_MODEL", "none")
-    assert default_model_dir() is None
+    assert default_dir("frames") is None
     monkeypatch.setenv("FRAMING_DEFAULT_MODEL", str(tmp_path))
-    assert default_model_dir() == tmp_path
+    assert default_dir("frames") == tmp_path
     assert not is_built(tmp_path)
     (tmp_path / "framing_model.json").write_text("{}")
     assert not is_built(tmp_path)  # no weights yet
@@ -34,32 +36,58 @@ def test_default_dir_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert is_built(tmp_path)
 
 
-def test_shipped_recipe_is_valid() -> None:
-    recipe = read_recipe(DEFAULT_DIR / "recipe.json")
+def test_shipped_recipes_are_valid() -> None:
+    recipe = read_recipe(DEFAULT_DIR / "recipe.json", REQUIRED)
     assert recipe["settings"]["method"] == "transformer"
     assert recipe["settings"]["level"] == "sentence"
     assert (recipe["train"], recipe["dev"], recipe["test"]) == ("train", "dev", "test")
+    # the default recipe reads the repository alone: no speech supplement, no speech gates
+    assert not recipe.get("supplement") and not recipe.get("calibration")
+    speeches = read_recipe(REPO / "models" / "frames-speeches" / "recipe.json", REQUIRED)
+    assert speeches["supplement"]["corpus"] == "realtrain"
+    assert speeches["calibration"]["corpus"] == "realdev"
+    assert speeches["settings"] == recipe["settings"]
     ignore = (REPO / ".gitignore").read_text()
-    assert "models/frames-default/*" in ignore
-    assert all(f"!models/frames-default/{k}" in ignore for k in KEPT)
+    for name in ("frames-default", "frames-speeches", "stance-default"):
+        assert f"models/{name}/*" in ignore
+        assert all(f"!models/{name}/{k}" in ignore for k in KEPT)
+
+
+def test_speeches_recipe_needs_a_data_dir(tmp_path: Path) -> None:
+    recipe = REPO / "models" / "frames-speeches" / "recipe.json"
+    for data_dir in (None, tmp_path):
+        with pytest.raises(FramingError, match=r"\[E417\].*--data-dir.*presidential_speeches"):
+            build_frame_model(recipe, tmp_path / "out", root=REPO, data_dir=data_dir,
+                              progress=False)
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_nothing_in_the_package_reads_the_shared_folder() -> None:
+    """The installed package never looks outside itself or next to its source for data or
+    models (issue 13): only scripts take --data-dir."""
+    offenders = []
+    for p in (REPO / "framing").rglob("*.py"):
+        text = p.read_text(encoding="utf-8")
+        if p.name in ("corpora.py", "realdev.py"):  # moved out by the corpora work
+            continue
+        if '"shared"' in text or "../shared" in text or "__file__).resolve().parent" in text:
+            offenders.append(str(p.relative_to(REPO)))
+    assert offenders == []
 
 
 def test_bad_recipes(tmp_path: Path) -> None:
     with pytest.raises(FramingError, match=r"\[E411\].*does not exist"):
-        read_recipe(tmp_path / "none.json")
+        read_recipe(tmp_path / "none.json", REQUIRED)
     (tmp_path / "r.json").write_text("{")
     with pytest.raises(FramingError, match=r"\[E411\].*invalid JSON"):
-        read_recipe(tmp_path / "r.json")
+        read_recipe(tmp_path / "r.json", REQUIRED)
     (tmp_path / "r.json").write_text(json.dumps({"name": "x", "corpus": "opeds"}))
     with pytest.raises(FramingError, match=r"\[E411\].*missing key 'train'"):
-        read_recipe(tmp_path / "r.json")
+        read_recipe(tmp_path / "r.json", REQUIRED)
 
 
 def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     from framing.corpora import OPEDS_PATH
-    from framing.realdev import SPEECHES
-
-    calibrated = SPEECHES.is_file()  # the real-text gates need the shared speeches
 
     if not OPEDS_PATH.is_file():
         pytest.skip("op-ed corpus not built")
@@ -76,6 +104,7 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     out = tmp_path / "frames-tiny"
     out.mkdir()
     recipe = out / "recipe.json"
+    speeches = (SPEECHES_DIR / "presidential_speeches.jsonl").is_file()
     recipe.write_text(json.dumps({
         "name": "frames-tiny", "corpus": "opeds", "train": "train", "dev": "dev",
         "test": "test", "codebook": "default", "baseline": "tfidf",
@@ -83,19 +112,22 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
         "notes": ["Built by a test."],
         **({"calibration": {"corpus": "realdev", "half": "calibration",
                             "labels": ["federalism", "enforcement"]},
-            "supplement": {"corpus": "realtrain", "repeat": 1}} if calibrated else {})}))
+            "supplement": {"corpus": "realtrain", "repeat": 1}} if speeches else {})}))
     (out / "stale.bin").write_text("old build")
-    res = build_default_model(recipe, progress=False, corpus_path=corpus)
+    res = build_frame_model(recipe, root=REPO, data_dir=SPEECHES_DIR if speeches else None,
+                            progress=False, corpus_path=corpus)
     assert res.path == out
     names = {p.name for p in out.iterdir()}
     assert {"recipe.json", "README.md", "metrics.json", "framing_model.json",
             "model.safetensors", "codebook.json"} <= names
     assert "stale.bin" not in names and is_built(out)
+    assert not list((tmp_path / "cache").iterdir())  # the work directory is gone
     meta = json.loads((out / "framing_model.json").read_text())
-    assert meta["recipe"]["name"] == "frames-tiny"
+    assert meta["recipe"]["name"] == "frames-tiny" and meta["task"] == "frames"
     assert meta["data"]["source"] == "corpora/opeds (train split)" + (
-        " + corpora/realtrain (1196 real speech sentences x1)" if calibrated else "")
+        " + corpora/realtrain (1196 real speech sentences x1)" if speeches else "")
     assert meta["label_closure"] is True and meta["training"]["build_seconds"] > 0
+    assert "path" not in meta["base_model"]  # no paths of the build machine
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["baseline"]["method"] == "tfidf"
     assert set(metrics["baseline"]["test"]) == {"micro_f1", "macro_f1", "per_label", "n"}
@@ -103,12 +135,10 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     assert "Built by a test." in card and "### Test" in card and "| tfidf baseline |" in card
     test = res.metrics["test"]
     assert test["classifier"]["n"] > 30 and test["rules"] and test["fused"]
-    if calibrated:
+    if speeches:
         cal = metrics["calibration"]
         assert set(cal["labels"]) == {"federalism", "enforcement"}
         assert cal["rows"] + cal["heldout"]["rows"] == 600  # the two halves of realdev
-        # the real supplement gives the tiny train split every label of its test split, so
-        # the test split is evaluated again with the gates
         assert set(cal["opeds_test_after"]) == {"fused", "rules"}
         assert set(meta_gates := json.loads((out / "framing_model.json").read_text())
                    ["fusion"]["gates"]) == {"federalism", "enforcement"}, meta_gates
@@ -116,27 +146,19 @@ def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
         assert "In-domain cost" in card
 
 
-def test_bad_calibration_spec(tmp_path: Path) -> None:
-    from framing.train.default import _calibrate
+def test_bad_calibration_and_supplement_specs(tmp_path: Path) -> None:
+    from framing.models.frames.recipe import _calibrate, _supplement
 
+    speeches = tmp_path / "s.jsonl"
     with pytest.raises(FramingError, match=r"\[E411\].*'calibration' must be"):
-        _calibrate({"calibration": {"corpus": "nope"}}, tmp_path / "r.json", tmp_path, None,
-                   lambda s: None)
-    assert _calibrate({}, tmp_path / "r.json", tmp_path, None, lambda s: None) is None
-    from framing.realdev import SPEECHES
-
-    if SPEECHES.is_file():  # the beta is checked once the data is there
-        with pytest.raises(FramingError, match=r"\[E411\].*'beta' must be"):
-            _calibrate({"calibration": {"corpus": "realdev", "beta": -1}}, tmp_path / "r.json",
-                       tmp_path, None, lambda s: None)
-
-
-def test_bad_supplement_spec(tmp_path: Path) -> None:
-    from framing.train.default import _supplement
-
+        _calibrate({"calibration": {"corpus": "nope"}}, tmp_path / "r.json", tmp_path, REPO,
+                   speeches, None, lambda s: None)
+    assert _calibrate({}, tmp_path / "r.json", tmp_path, REPO, speeches, None,
+                      lambda s: None) is None
     for bad in ({"corpus": "opeds"}, {"corpus": "realtrain", "repeat": 0},
                 {"corpus": "realtrain", "repeat": "2"}, ["realtrain"]):
         with pytest.raises(FramingError, match=r"\[E411\].*'supplement' must be"):
-            _supplement({"supplement": bad}, tmp_path / "r.json", tmp_path / "t.jsonl",
-                        lambda s: None)
-    assert _supplement({}, tmp_path / "r.json", None, lambda s: None) is None
+            _supplement({"supplement": bad}, tmp_path / "r.json", tmp_path / "t.jsonl", REPO,
+                        speeches, lambda s: None)
+    assert _supplement({}, tmp_path / "r.json", tmp_path / "t.jsonl", REPO, speeches,
+                       lambda s: None) is None

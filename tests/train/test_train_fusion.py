@@ -13,9 +13,9 @@ import spacy
 import framing
 import framing.pipeline.classifier
 from framing.errors import FramingError
+from framing.models.frames import FrameModel
+from framing.models.frames.fusion import Fusion
 from framing.pipeline import build_nlp
-from framing.train import FrameModel
-from framing.train.fusion import Fusion
 
 TEXT = ("Leave it to the states in the city. Police arrested dozens yesterday.\n\n"
         "Photo: Jane Doe/Staff\n\nSome residents spoke on monday.")
@@ -33,7 +33,7 @@ def test_fusion_fit_uses_rule_evidence() -> None:
     assert fz.coefs["a"] is not None and fz.coefs["a"][0][1] > 0  # rule score pushes up
     fused = fz.apply(p, r)
     # with a precise rule, fused beats the classifier alone on label a
-    from framing.train.metrics import prf, tune_thresholds
+    from framing.models.metrics import prf, tune_thresholds
 
     f_clf = prf(y[:, 0], p[:, 0] >= tune_thresholds(y, p).thresholds[0])[2]
     f_fused = prf(y[:, 0], fused[:, 0] >= fz.thresholds["a"])[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from framing.train.metrics import (
+from framing.models.metrics import (
     FALLBACK_THRESHOLD,
     cooccurrence,
     multilabel_report,

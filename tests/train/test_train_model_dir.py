@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from framing.errors import FramingError
-from framing.train import FrameModel
+from framing.models.frames import FrameModel
 
 
 def _edit_meta(fn: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
@@ -126,8 +126,8 @@ def test_skops_refuses_types_outside_the_allow_list(tmp_path: Path) -> None:
 
     from skops.io import dump
 
-    from framing.train.tfidf import TfidfFrameClassifier
+    from framing.models.tfidf import TfidfMultiLabel
 
     dump({"x": Counter(a=1)}, tmp_path / "model.skops")
     with pytest.raises(ValueError, match=r"not allowed.*Counter"):
-        TfidfFrameClassifier.load(tmp_path / "model.skops")
+        TfidfMultiLabel.load(tmp_path / "model.skops")

@@ -11,9 +11,9 @@ from train_synth import make_rows
 
 import framing.pipeline.classifier  # noqa: F401  (registers the factory)
 from framing.errors import FramingError
+from framing.models import inference as tr
+from framing.models.frames import FrameModel
 from framing.pipeline import build_nlp
-from framing.train import FrameModel
-from framing.train import transformer as tr
 
 
 def test_resolve_precision(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from framing.train import FrameModel
-from framing.train.windows import encode_windows, length_batches, pool
+from framing.models.frames import FrameModel
+from framing.models.inference import encode_windows, length_batches, pool
 
 
 def test_pool_max_and_mean() -> None:
@@ -58,9 +58,13 @@ def test_model_pools_windows_of_long_texts(tiny_model: Path) -> None:
     long = " ".join(parts)
     win = encode_windows(fm.tokenizer, [long], fm.max_length, fm.stride)
     assert len(win) > 2
-    from framing.train.transformer import predict_windows
+    from framing.models.inference import score_windows
 
-    per_window = predict_windows(fm.model, fm.tokenizer, win)
+    head = fm.head
+    per_window = score_windows(
+        lambda *b: head.activate(head.logits(fm.model, *b).float()), fm.model, win,
+        fm.tokenizer.pad_token_id, len(fm.labels),
+        head.batches([len(s) for s in win.input_ids], 32))
     p_max = fm.predict_proba([long])[0]
     assert p_max == pytest.approx(per_window.max(axis=0))
     fm.pooling = "mean"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 FED = ["the states should decide", "leave it to the states", "federal overreach",
@@ -45,16 +46,21 @@ def build_tiny_base(d: Path) -> Path:
     """Write a tiny random BERT encoder with a locally trained WordPiece tokenizer to ``d``."""
     import torch
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from tokenizers.trainers import WordPieceTrainer
     from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     corpus = [r["text"] for r in make_rows(400, 0)] + FILL + FED + ENF + ECON
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(corpus, WordPieceTrainer(vocab_size=300, special_tokens=specials,
-                                                               show_progress=False))
+    norm = normalizers.BertNormalizer(lowercase=True)
+    pre = pre_tokenizers.BertPreTokenizer()
+    # the vocabulary is built here, not by a tokenizer trainer: the trainer breaks frequency
+    # ties differently in every process, and the regression pins need the same ids each time
+    words = Counter(w for text in corpus for w, _ in pre.pre_tokenize_str(norm.normalize_str(text)))
+    chars = sorted({c for w in words for c in w})
+    vocab = [*specials, *chars, *(f"##{c}" for c in chars),
+             *(w for w, _ in sorted(words.items(), key=lambda x: (-x[1], x[0])) if len(w) > 1)]
+    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer = norm
+    tok.pre_tokenizer = pre
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
