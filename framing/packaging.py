@@ -9,10 +9,10 @@ group ``framing.models``: ``<name> = framing_model_<name>:get_model_path``. It i
     framing package models/my-frames --out dist/ --name my_frames --version 1.0.0
     pip install dist/framing_model_my_frames-1.0.0-py3-none-any.whl
 
-then, in any environment where it is installed::
+then, in any environment where it is installed, a model name that is not a folder is looked
+up among the installed packages (as ``spacy.load`` does)::
 
-    from framing.packaging import find_installed_model
-    analyzer = framing.load(model=find_installed_model("my_frames"))
+    analyzer = framing.load(model="my_frames")
 
 The wheel is built by ``pip wheel`` with setuptools (no hand-written archive code); the build
 runs without network access when setuptools is installed (it is a dependency of framing).

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
 import pytest
+
+import framing
 from typer.testing import CliRunner
 
 from framing.cli import app
@@ -51,26 +54,49 @@ def test_wheel_installs_and_loads_by_name(model_dir: Path, tmp_path: Path) -> No
     ep = zipfile.ZipFile(wheel).read(
         "framing_model_team_frames-1.2.0.dist-info/entry_points.txt").decode()
     assert "[framing.models]" in ep and "team_frames = framing_model_team_frames:" in ep
-    # install it (no dependencies: framing is already here) into a folder of its own
-    target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
-                    "--quiet", "--target", str(target), str(wheel)], check=True)
+    # install it into a fresh virtual environment, offline (no index, no dependencies): the
+    # environment sees this one's packages through a .pth file, as --system-site-packages
+    # would for a system Python, so framing itself is importable but the model is not
+    venv = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                           "['purelib'])"], capture_output=True, text=True, check=True)
+    fresh_site = Path(site.stdout.strip())
+    here_site = Path(sysconfig.get_paths()["purelib"])
+    assert fresh_site != here_site
+    # addsitedir also runs that folder's own .pth files (framing's editable install is one)
+    (fresh_site / "_framing_test_parent.pth").write_text(
+        f"import site; site.addsitedir({str(here_site)!r})\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
+                    "--no-index", "--quiet", str(wheel)], check=True)
+    assert (fresh_site / "framing_model_team_frames" / "model" / "framing_model.json").is_file()
     code = ("import framing\n"
-            "from framing.packaging import find_installed_model, installed_models\n"
-            "p = find_installed_model('team-frames')\n"
-            "a = framing.load(model=p)\n"
+            "from framing.packaging import installed_models\n"
+            "a = framing.load(model='team-frames')\n"  # a name, not a directory
             "res = a('Drug policy should be left to the states.')\n"
-            "print(p, sorted(installed_models()), res.model['classifier']['method'])\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin",
-                              "FRAMING_DEFAULT_STANCE_MODEL": "none"}, check=False)
+            "print(a.classifier.path, sorted(installed_models()), "
+            "res.model['classifier']['method'], res.labels)\n")
+    env = {"PATH": "/usr/bin:/bin", "FRAMING_DEFAULT_STANCE_MODEL": "none"}
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     path, _, rest = out.stdout.strip().partition(" ")
-    assert Path(path) == target / "framing_model_team_frames" / "model"
-    assert "'team_frames'" in rest and rest.endswith("tfidf")
+    assert Path(path) == fresh_site / "framing_model_team_frames" / "model"
+    assert "'team_frames'" in rest and "tfidf [" in rest and "'federalism'" in rest
+    # the command line takes the name too
+    (tmp_path / "in.jsonl").write_text(json.dumps(
+        {"id": "d1", "text": "Drug policy should be left to the states."}) + "\n")
+    cli = subprocess.run([str(py), "-m", "framing", "label", "in.jsonl", "--model", "team_frames",
+                          "--out", "out.jsonl"], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=False)
+    assert cli.returncode == 0, cli.stderr + cli.stdout
+    assert "federalism" in json.loads((tmp_path / "out.jsonl").read_text())["labels"]
     # not installed here (this process): a numbered error that says what to do
     with pytest.raises(FramingError, match=r"\[E864\].*pip install"):
         find_installed_model("team_frames")
+    with pytest.raises(FramingError, match=r"\[E301\].*installed model package"):
+        framing.load(model="team_frames")
 
 
 def test_package_refuses_what_is_not_a_model_and_existing_wheels(model_dir: Path,
