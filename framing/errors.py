@@ -160,6 +160,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E865 = "annotation not usable: {detail}"
     E866 = "annotators disagree on this item: {detail}"
     E867 = "Invalid package settings: {detail}"
+    E868 = "Cannot read training rows from a table: {detail}"
 
 
 class FramingError(Exception):

@@ -11,10 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-import framing
 from typer.testing import CliRunner
 
+import framing
 from framing.cli import app
 from framing.errors import FramingError
 from framing.packaging import build_package, find_installed_model, normalise_name
