@@ -161,6 +161,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E866 = "annotators disagree on this item: {detail}"
     E867 = "Invalid package settings: {detail}"
     E868 = "Cannot read training rows from a table: {detail}"
+    E869 = "Cannot run on device '{device}': {detail}."
+    E870 = "Cannot continue training the model '{path}': {detail}."
 
 
 class FramingError(Exception):
