@@ -7,10 +7,11 @@ same order: the training rows must use every frame of the model and no other (mi
 rows in: ``cat rows1.jsonl rows2.jsonl``; fine-tuning on a few frames alone would also make the
 model forget the others). Anything else is ``[E870]``, with what to do.
 
-The model's window settings (``level``, ``max_length``, ``stride``, ``pooling``) and its codebook
-are kept; the optimiser settings are the task's defaults unless given. The new model records
-what it continued from (``continued_from`` in ``framing_model.json``: path, name, creation
-time and training-data fingerprint of the earlier model).
+The model's window settings (``level``, ``max_length``, ``stride``, ``pooling``) are kept, and
+its ``codebook.json`` when no codebook is given and the frames' order needs it; the optimiser
+settings are the task's defaults unless given. The new model records what it continued from
+(``continued_from`` in ``framing_model.json``: path, name, creation time and training-data
+fingerprint of the earlier model).
 
 Example:
     >>> from framing.annotate.retrain import continue_training
@@ -130,7 +131,18 @@ def continue_training(model_dir: str | Path, data: Any, out: str | Path,
     from framing.models import train
 
     settings, extra = continue_settings(model_dir, dict(settings_options or {}))
-    cb = codebook if codebook is not None else model_codebook(model_dir)
-    check_labels_match(model_dir, data, cb, kwargs.get("text_field"), kwargs.get("labels_field"))
+    fields = (kwargs.get("text_field"), kwargs.get("labels_field"))
+    cb = codebook
+    if cb is None:
+        # without a codebook the frames are learned in sorted order, with one in the
+        # codebook's: the model's own codebook.json when that is how it was trained
+        own = model_codebook(model_dir)
+        try:
+            check_labels_match(model_dir, data, None, *fields)
+        except FramingError:
+            if own is None:
+                raise
+            cb = own
+    check_labels_match(model_dir, data, cb, *fields)
     extra_meta = {**extra, **(kwargs.pop("extra_meta", None) or {})}
     return train("frames", data, out, settings, codebook=cb, extra_meta=extra_meta, **kwargs)
