@@ -40,6 +40,8 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--budget", type=int, default=600, help="labels at the end of the curve")
     ap.add_argument("--encoder", default=None, help="encoder directory (default: MiniLM)")
     ap.add_argument("--threads", type=int, default=2, help="torch threads for the embeddings")
+    ap.add_argument("--device", default="auto",
+                    help="where the encoder runs: auto (a GPU when present), cpu, cuda, mps")
     ap.add_argument("--disagreement-weight", type=float, default=0.5)
     ap.add_argument("--pool-factor", type=int, default=4)
     ap.add_argument("--json", default=None, help="also write the curves to this JSON file")
@@ -156,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import framing
     from framing.annotate.embed import SentenceEncoder
     from framing.corpora import codebook_frames, iter_frame_examples, load_opeds
+    from framing.models.device import set_device
 
+    set_device(args.device)
     t0 = time.time()
     frames, _ = codebook_frames()
     pool = list(iter_frame_examples(load_opeds(split="train")))
@@ -182,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if lab in index:
                 rule_votes[i, index[lab]] = True
     rules_macro, rules_micro = f1_scores(Y, rule_votes)
-    print(f"device: cpu ({torch.get_num_threads()} torch threads); encoder {enc.name}")
+    print(f"device: {enc.device} (--device {args.device}; {torch.get_num_threads()} torch "
+          f"threads); encoder {enc.path}; learner: logistic regression on the CPU")
     print(f"pool {len(pool)} sentences (train split), test {len(test)} sentences; "
           f"{len(frames)} frames; embeddings in {t_emb:.0f} s")
     print(f"rule layer alone on the pool: macro-F1 {rules_macro:.3f}, micro-F1 {rules_micro:.3f}")

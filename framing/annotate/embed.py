@@ -69,6 +69,15 @@ class SentenceEncoder:
             raise FramingError(Errors.E861.format(path=self.path, detail=str(e).splitlines()[0])
                                ) from None
         self._model.eval()
+        from framing.models.device import place
+
+        place(self._model)  # the device networks run on (--device / $FRAMING_DEVICE)
+
+    @property
+    def device(self) -> str:
+        """Where the encoder runs (``cpu``, ``cuda``, ...)."""
+        self._load()
+        return str(next(self._model.parameters()).device)
 
     @property
     def dim(self) -> int:
@@ -89,9 +98,10 @@ class SentenceEncoder:
                 idx = order[b:b + self.batch_size]
                 enc = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                       max_length=self.max_length, return_tensors="pt")
+                enc = {k: v.to(self.device) for k, v in enc.items()}
                 hidden = self._model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[idx] = pooled.float().numpy()
+                out[idx] = pooled.float().cpu().numpy()
         return out
