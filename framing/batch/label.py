@@ -56,6 +56,7 @@ from framing.batch.manifest import (
 from framing.batch.progress import RunProgress
 from framing.batch.shard import ShardResult, ShardTask
 from framing.batch.sinks import SHARD_FORMATS, SUFFIXES, open_sink
+from framing.batch.units import cut_by_words, default_workers, input_bytes, unit_words
 from framing.errors import Errors, FramingError
 from framing.guard import check_outputs, check_replaceable, looks_like_output, looks_like_rejects
 from framing.ingest import IngestConfig, IngestStats, read_records
@@ -214,7 +215,8 @@ def estimate_total(paths: Sequence[str | Path], cfg: IngestConfig) -> int | None
 def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer | None = None,
           load_kwargs: dict[str, Any] | None = None, config: IngestConfig | None = None,
           rejects: str | Path | None = None, progress: bool = True,
-          overwrite: bool | None = None, batch_size: int | None = None, workers: int = 1,
+          overwrite: bool | None = None, batch_size: int | None = None,
+          workers: int | None = None,
           shard_size: int = DEFAULT_SHARD_SIZE, shard_format: str | None = None,
           resume: bool = False, scheduler: Any = None, dask_cluster: str | None = None,
           start_method: str | None = None) -> LabelSummary:
@@ -232,7 +234,8 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
         overwrite: replace an existing output (default: yes for a file; a directory holding a
             run needs ``overwrite=True`` or ``resume=True``).
         batch_size: documents per batch inside the Analyzer.
-        workers: processes on this machine (or LocalCluster workers with ``dask_cluster``).
+        workers: processes on this machine (or LocalCluster workers with ``dask_cluster``);
+            default: what pays off (:func:`framing.batch.units.default_workers`).
         shard_size: input records per shard.
         shard_format: ``parquet`` (default) or ``jsonl`` shards (directory output only).
         resume: continue the run in ``out`` (a directory): finished shards are kept.
@@ -243,6 +246,9 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
             where available; see :func:`framing.batch.executors.default_start_method`).
     """
     cfg = config or IngestConfig()
+    if workers is None:
+        workers = 1 if analyzer is not None or scheduler is not None or dask_cluster \
+            else default_workers({} if load_kwargs is None else load_kwargs, inputs)
     opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
                         resume=resume, overwrite=overwrite, scheduler=scheduler,
                         dask_cluster=dask_cluster, start_method=start_method,
@@ -287,8 +293,10 @@ class _Planner:
     """Cuts the record stream into shard tasks; skips shards that are already finished."""
 
     def __init__(self, inputs: list[str | Path], cfg: IngestConfig, opts: BatchOptions,
-                 fmt: str, done: dict[int, ShardEntry] | None = None) -> None:
+                 fmt: str, done: dict[int, ShardEntry] | None = None,
+                 max_words: int | None = None) -> None:
         self.inputs, self.cfg, self.opts, self.fmt = inputs, cfg, opts, fmt
+        self.max_words = max_words  # cut by words too (framing.batch.units)
         self.done = done or {}
         self.sizes: dict[int, int] = {}
         self.n_shards = 0
@@ -296,14 +304,11 @@ class _Planner:
 
     def tasks(self) -> Iterator[ShardTask]:
         size = self.opts.shard_size
-        buf: list[Any] = []
         index = start = 0
-        for item in read_records(self.inputs, self.cfg):
-            buf.append(item)
-            if len(buf) == size:
-                yield from self._emit(index, start, buf)
-                index, start, buf = index + 1, start + len(buf), []
-        if buf:
+        records = read_records(self.inputs, self.cfg)
+        units = cut_by_words(records, size, self.max_words) if self.max_words \
+            else _by_count(records, size)
+        for buf in units:
             yield from self._emit(index, start, buf)
             index, start = index + 1, start + len(buf)
         self.n_shards, self.total = index, start
@@ -316,6 +321,17 @@ class _Planner:
         self.sizes[index] = len(items)
         yield ShardTask(index=index, start=start, items=items, fmt=self.fmt,
                         batch_size=self.opts.batch_size)
+
+
+def _by_count(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    buf: list[Any] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) == size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
 
 
 def _backend(opts: BatchOptions, analyzer: Analyzer | None,
@@ -353,7 +369,9 @@ def _label_file(inputs: list[str | Path], out: Path, fmt: str, cfg: IngestConfig
     stats = IngestStats()
     t0 = time.perf_counter()
     total = estimate_total(inputs, cfg) if progress else None
-    planner = _Planner(inputs, cfg, opts, fmt)
+    # one file: units cut by words keep every worker busy; their cut never shows in the file
+    planner = _Planner(inputs, cfg, opts, fmt,
+                       max_words=unit_words(input_bytes(inputs), opts.workers))
     backend = _backend(opts, analyzer, load_kwargs, progress)
     frame_ids = backend.analyzer.codebook.frame_ids if isinstance(backend, InlineBackend) \
         else None

@@ -133,9 +133,13 @@ def score_cli(
     """Score one text: frames, stance and the sentences and phrases that show them."""
     use_device(device)
     art = read_one(path, text)
-    analyzer = framing.load(model, rules_only=rules_only, codebook=codebook,
-                            spacy_model=spacy_model, targets=target or (),
-                            stance_model=stance_model)
+    from framing._torchless import needs_torch, torch_blocked
+
+    kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
+              "spacy_model": spacy_model, "targets": target or (), "stance_model": stance_model}
+    # the rule layer never calls torch: keep thinc from importing it (most of `import spacy`)
+    with torch_blocked(not needs_torch(kwargs)):
+        analyzer = framing.load(**kwargs)  # type: ignore[arg-type]
     if target and analyzer.stance_model is None:
         err_console.print("[yellow]note:[/] no stance model (it needs `make model` or "
                           "--stance-model, and is off with --rules-only); stance is empty.")

@@ -46,6 +46,7 @@ from spacy.tokens import Doc, Span
 
 from framing.codebook import Codebook, Pattern
 from framing.pipeline.component import MatcherComponent
+from framing.pipeline.rulecache import phrase_keys_cached
 from framing.pipeline.token_index import TokenIndex
 from framing.types import RuleMatch
 
@@ -140,7 +141,11 @@ class FrameRuler(MatcherComponent):
                 token_patterns.append((p.id, toks))
             else:
                 texts.extend((p.id, s) for s in p.phrases)
-        keys: list[Any] | None = _phrase_keys(self.nlp, before, [s for _, s in texts], attr)
+        # compiled once per codebook and versions, then read from the on-disk cache
+        keys: list[Any] | None = phrase_keys_cached(
+            [s for _, s in texts], attr, before,
+            lambda ps: _phrase_keys(self.nlp, before, list(ps), attr)) \
+            if set(before) <= _CONTEXT_FREE else None  # a trained pipeline: not cacheable
         if keys is None:
             with self.nlp.select_pipes(enable=before):
                 keys = list(self.nlp.pipe(s for _, s in texts))

@@ -14,7 +14,8 @@ from conftest import OPED
 import framing
 from framing.codebook import Codebook
 
-CONTRACT = {"id", "meta", "frames", "labels", "primary_frame", "stance", "sentences", "model"}
+CONTRACT = {"id", "meta", "frames", "labels", "primary_frame", "shares", "mentions", "stance",
+            "sentences", "model"}
 
 
 def error(r: httpx.Response) -> tuple[int, str, str]:
