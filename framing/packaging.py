@@ -138,7 +138,7 @@ MODEL_NAME = {name!r}
 
 def get_model_path() -> str:
     """The model directory inside this package (pass it to framing.load(model=...))."""
-    return str(Path(__file__).resolve().parent / "model")
+    return str((Path(__file__).parent / "model").resolve())
 '''
 
 _PYPROJECT = '''[build-system]
