@@ -26,7 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("framing.cli.report_cmd", "report_cli"),
     "serve": ("framing.cli.serve_cmd", "serve_cli"),
     "codebook": ("framing.cli.codebook_cmd", "app"),
+    "annotate": ("framing.cli.annotate_cmd", "app"),
+    "bootstrap": ("framing.cli.bootstrap_cmd", "app"),
+    "package": ("framing.cli.package_cmd", "package_cli"),
 }
+
 
 def _version(value: bool) -> None:
     if value:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from framing.cli._common import (
+    DeviceOpt,
     Format,
     FormatOpt,
     LabelsFieldOpt,
@@ -23,6 +24,7 @@ from framing.cli._common import (
     TextFieldOpt,
     console,
     handle_errors,
+    use_device,
 )
 from framing.errors import Errors, FramingError
 
@@ -110,11 +112,14 @@ def evaluate_cli(
                             "document layer) and report document-level precision, recall, "
                             "F1, labels per document and the top frame's share, beside every "
                             "frame any sentence carries.")] = False,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Evaluate a model of any task on labelled rows: overall and per-label precision,
     recall, F1 and support."""
     from framing.models.model import Model
     from framing.models.trainer import evaluate
+
+    use_device(device)
 
     m = Model.load(model)
     if task is not None and task.value != m.head.task:

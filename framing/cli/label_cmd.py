@@ -9,7 +9,14 @@ import typer
 
 from framing.batch import DEFAULT_SHARD_SIZE, label
 from framing.batch.label import output_kind
-from framing.cli._common import EXIT_REJECTS, StanceModelOpt, err_console, handle_errors
+from framing.cli._common import (
+    EXIT_REJECTS,
+    DeviceOpt,
+    StanceModelOpt,
+    err_console,
+    handle_errors,
+    use_device,
+)
 from framing.errors import FramingError
 from framing.ingest import FORMATS, IngestConfig
 
@@ -77,6 +84,7 @@ def label_cli(
     stance_model: StanceModelOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar; summary only.")] = False,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Label every record; bad records go to the rejects with file, line and reason.
 
@@ -85,6 +93,7 @@ def label_cli(
     """
     if batch_size < 1:
         raise FramingError("[E203] --batch-size must be at least 1.")
+    use_device(device)
     cfg = IngestConfig(text_field=text_field, id_field=id_field, date_field=date_field,
                        input_format=input_format, max_chars=max_chars)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,

@@ -15,6 +15,7 @@ from rich.table import Table
 import framing
 from framing.cli._common import (
     CodebookOpt,
+    DeviceOpt,
     Format,
     FormatOpt,
     ModelOpt,
@@ -23,6 +24,7 @@ from framing.cli._common import (
     console,
     err_console,
     handle_errors,
+    use_device,
 )
 from framing.errors import Errors, FramingError
 from framing.ingest import IngestConfig, Reject, read_records
@@ -126,8 +128,10 @@ def score_cli(
         "--spacy-model", help="A trained spaCy pipeline to use instead of blank English.")] = None,
     target: TargetOpt = None,
     stance_model: StanceModelOpt = None,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Score one text: frames, stance and the sentences and phrases that show them."""
+    use_device(device)
     art = read_one(path, text)
     from framing._torchless import needs_torch, torch_blocked
 

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from framing.cli._common import (
+    DeviceOpt,
     LabelsFieldOpt,
     Level,
     Method,
@@ -24,6 +25,7 @@ from framing.cli._common import (
     TextFieldOpt,
     err_console,
     handle_errors,
+    use_device,
 )
 from framing.errors import Errors, FramingError
 
@@ -99,22 +101,41 @@ def train_cli(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace a non-empty --out model directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    device: DeviceOpt = "auto",
+    continue_from: Annotated[Path | None, typer.Option(
+        "--continue", help="frames: fine-tune this transformer model (encoder and head) on "
+                           "DATA instead of a fresh head; DATA must use every frame of the "
+                           "model (mix in the earlier rows).")] = None,
 ) -> None:
     """Train a classifier and write a model directory with weights, thresholds, metrics and a
     model card."""
     from framing.models.registry import get_head
     from framing.models.trainer import train
 
+    use_device(device)
+
     if eval_data is not None and eval_split is not None:
         raise FramingError(Errors.E406.format(detail="give --eval or --eval-split, not both"))
     head = get_head(task.value)
-    settings = head.settings_class.from_options(
-        {"method": method, "level": level, "base_model": base_model, "epochs": epochs,
-         "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
-         "max_length": max_length, "stride": stride, "pooling": pooling,
-         "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
-         "eval_split": eval_split, "time_budget": time_budget,
-         "head_warmup": head_warmup}, head.task)
+    given: dict[str, Any] = {
+        "method": method, "level": level, "base_model": base_model, "epochs": epochs,
+        "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
+        "max_length": max_length, "stride": stride, "pooling": pooling,
+        "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
+        "eval_split": eval_split, "time_budget": time_budget, "head_warmup": head_warmup}
+    if continue_from is not None:
+        from framing.annotate.retrain import continue_training
+
+        if head.task != "frames":
+            raise FramingError(Errors.E870.format(path=continue_from,
+                                                  detail="--continue fine-tunes frame models"))
+        res = continue_training(
+            continue_from, data, out, {k: getattr(v, "value", v) for k, v in given.items()},
+            codebook=codebook, eval_data=eval_data, test_data=test_data, overwrite=overwrite,
+            progress=not quiet, log=_log, text_field=text_field, labels_field=labels_field)
+        _log(f"wrote {res.path} in {res.seconds:.0f} s, continued from {continue_from}")
+        return
+    settings = head.settings_class.from_options(given, head.task)
     options: dict[str, Any] = {"codebook": codebook, "text_field": text_field,
                                "labels_field": labels_field, "target_field": target_field,
                                "stance_field": stance_field}

@@ -78,7 +78,11 @@ def read_meta(path: str | Path) -> tuple[Path, dict[str, Any]]:
     windows); the task's head checks the rest."""
     root = Path(path)
     if not root.exists():
-        raise model_error(root, "the directory does not exist")
+        installed = _installed_package(path)
+        if installed is None:
+            raise model_error(root, "the directory does not exist (nor is it the name of an "
+                                    "installed model package: `framing package`)")
+        root = installed
     if not root.is_dir():
         raise model_error(root, "it is a file, not a model directory")
     if not (root / META_FILE).is_file():
@@ -95,6 +99,22 @@ def read_meta(path: str | Path) -> tuple[Path, dict[str, Any]]:
         raise model_error(root, f"{META_FILE} has format_version {v!r}; this version of framing "
                                 f"reads 1 to {FORMAT_VERSION} (upgrade framing or retrain)")
     return root, meta
+
+
+def _installed_package(path: str | Path) -> Path | None:
+    """The directory of the installed model package named ``path`` (as ``spacy.load`` finds
+    pipeline packages), when ``path`` is a bare name (no folder part) and one is installed."""
+    name = str(path)
+    if not name or Path(name).name != name or name in (".", ".."):
+        return None
+    from framing.packaging import installed_models, normalise_name
+
+    try:
+        key = normalise_name(name)
+    except FramingError:
+        return None
+    found = installed_models()
+    return found.get(key[len("framing_model_"):] if key.startswith("framing_model_") else key)
 
 
 def require_keys(meta: dict[str, Any], root: Path, keys: Sequence[str]) -> None:

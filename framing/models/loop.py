@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from framing.errors import Errors, FramingError
+from framing.models.device import current_device, device_type, gpu_bf16, place
 from framing.models.encoders import BaseModel
 from framing.models.inference import configure_threads, window_batch
 
@@ -135,6 +137,14 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
         except Exception as e:  # OSError, ValueError: missing or unknown files
             raise FramingError(Errors.E405.format(name=base.name, detail=e)) from None
         head.init_training(model, y_train, cfg, log)
+        # the device (--device / $FRAMING_DEVICE): batches follow the network there
+        # (window_batch); logits come back for the loss, whose weights live on the CPU
+        device = current_device()
+        place(model, device)
+        on_cpu = device == "cpu"
+        autocast = torch.autocast(device_type(device) if device_type(device) != "mps" else "cpu",
+                                  dtype=torch.bfloat16, enabled=gpu_bf16(device)
+                                  and os.environ.get("FRAMING_PRECISION", "").lower() != "fp32")
         win = head.encode(tok, train_inputs, cfg)
         row_windows: list[list[int]] = [[] for _ in range(len(train_inputs))]
         for k, o in enumerate(win.owner):
@@ -181,7 +191,10 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
                 losses: list[float] = []
                 for rows in batches:
                     ks = [k for r in rows for k in row_windows[r]]
-                    logits = head.logits(model, *window_batch(win, ks, pad_id))
+                    with autocast:
+                        logits = head.logits(model, *window_batch(win, ks, pad_id))
+                    if not on_cpu:
+                        logits = logits.float().cpu()
                     counts = None if len(ks) == len(rows) else \
                         [len(row_windows[r]) for r in rows]
                     loss = loss_fn(logits, target[rows], counts)

@@ -105,6 +105,8 @@ class TfidfMultiLabel(_Tfidf):
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         out = np.asarray(self.pipeline_.predict_proba(list(texts)), dtype=np.float64)
+        if self.n_labels_ == 1 and out.ndim == 2 and out.shape[1] == 2:
+            out = out[:, 1:]  # one label is a binary problem: sklearn gives P(0) and P(1)
         return out.reshape(len(texts), self.n_labels_)
 
     def save(self, path: str | Path) -> None:
