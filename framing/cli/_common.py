@@ -52,6 +52,8 @@ class Method(str, Enum):
 
     transformer = "transformer"
     tfidf = "tfidf"
+    fast = "fast"
+    auto = "auto"
 
 
 class Level(str, Enum):
@@ -88,3 +90,14 @@ TargetFieldOpt = Annotated[str | None, typer.Option(
     help="Column holding the stance target [default: target].")]
 StanceFieldOpt = Annotated[str | None, typer.Option(
     help="Column holding the stance label [default: stance].")]
+DeviceOpt = Annotated[str, typer.Option(
+    "--device", help="Where networks run: auto (a CUDA GPU, else Apple MPS, else the CPU), cpu, "
+                     "cuda, cuda:N or mps.")]
+
+
+def use_device(device: str) -> None:
+    """Apply ``--device`` (see :mod:`framing.models.device`)."""
+    from framing.models.device import set_device
+
+    set_device(device)
+

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from framing.cli._common import (
+    DeviceOpt,
     Format,
     FormatOpt,
     LabelsFieldOpt,
@@ -23,6 +24,7 @@ from framing.cli._common import (
     TextFieldOpt,
     console,
     handle_errors,
+    use_device,
 )
 from framing.errors import Errors, FramingError
 
@@ -104,15 +106,34 @@ def evaluate_cli(
     labels_field: LabelsFieldOpt = None,
     target_field: TargetFieldOpt = None,
     stance_field: StanceFieldOpt = None,
+    documents: Annotated[bool, typer.Option(
+        "--documents", help="frames: each row is a whole document with the frames it uses; "
+                            "label it as `framing label` does (rules, classifier and the "
+                            "document layer) and report document-level precision, recall, "
+                            "F1, labels per document and the top frame's share, beside every "
+                            "frame any sentence carries.")] = False,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Evaluate a model of any task on labelled rows: overall and per-label precision,
     recall, F1 and support."""
     from framing.models.model import Model
     from framing.models.trainer import evaluate
 
+    use_device(device)
+
     m = Model.load(model)
     if task is not None and task.value != m.head.task:
         raise FramingError(Errors.E416.format(path=model, task=m.head.task, given=task.value))
+    if documents:
+        if m.head.task != "frames":
+            raise FramingError(Errors.E416.format(path=model, task=m.head.task,
+                                                  given="frames (--documents)"))
+        rep = _document_report(data, model, text_field or "text", labels_field or "labels")
+        if fmt is Format.json:
+            typer.echo(json.dumps(rep, ensure_ascii=False, indent=1))
+            return
+        console.print(_document_table(f"{model.name} on {data.name} (documents)", rep))
+        return
     ev = evaluate(data, m, compare_rules=compare_rules or None, level=level,
                   batch_size=batch_size, text_field=text_field, labels_field=labels_field,
                   target_field=target_field, stance_field=stance_field)
@@ -128,3 +149,40 @@ def evaluate_cli(
     console.print(_cooc_table(ev.labels, ev.cooccurrence("classifier"), "classifier"))
     if "fused" in others:
         console.print(_cooc_table(ev.labels, ev.cooccurrence("fused"), "fused"))
+
+
+def _document_report(data: Path, model: Path, text_field: str, labels_field: str
+                     ) -> dict[str, Any]:
+    """Document-level metrics of the model's pipeline (document layer) and of the sentence
+    union on labelled documents."""
+    import framing
+    from framing.doclayer import document_metrics
+    from framing.models.frames.data import read_labelled
+
+    rows = read_labelled(data, text_field, labels_field)
+    an = framing.load(model, stance_model=None)
+    cb = an.codebook
+    gold = [cb.closure(lab for lab in labs if lab in cb) for labs in rows.labels]
+    pred: list[list[str]] = []
+    union: list[list[str]] = []
+    for r in an.pipe(rows.texts):
+        pred.append(list(r.labels))
+        union.append(cb.closure(f for s in r.sentences for f in s.labels))
+    frames = list(cb.frame_ids)
+    return {"documents": document_metrics(pred, gold, frames),
+            "sentence_union": document_metrics(union, gold, frames),
+            "document_layer": an.model_info.get("document_layer")}
+
+
+def _document_table(title: str, rep: dict[str, Any]) -> Table:
+    t = Table(title=title)
+    for col in ("decision", "micro-P", "micro-R", "micro-F1", "macro-F1", "labels/doc (gold)",
+                "top frame on (gold)"):
+        t.add_column(col)
+    for name, key in (("document layer", "documents"), ("sentence union", "sentence_union")):
+        m = rep[key]
+        t.add_row(name, f"{m['micro_precision']:.3f}", f"{m['micro_recall']:.3f}",
+                  f"{m['micro_f1']:.3f}", f"{m['macro_f1']:.3f}",
+                  f"{m['labels_per_doc']:.2f} ({m['gold_labels_per_doc']:.2f})",
+                  f"{100 * m['max_frame_share']:.0f}% ({100 * m['gold_max_frame_share']:.0f}%)")
+    return t

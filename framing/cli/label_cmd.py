@@ -9,7 +9,14 @@ import typer
 
 from framing.batch import DEFAULT_SHARD_SIZE, DEFAULT_SHARD_WORDS, label
 from framing.batch.label import output_kind
-from framing.cli._common import EXIT_REJECTS, StanceModelOpt, err_console, handle_errors
+from framing.cli._common import (
+    EXIT_REJECTS,
+    DeviceOpt,
+    StanceModelOpt,
+    err_console,
+    handle_errors,
+    use_device,
+)
 from framing.errors import FramingError
 from framing.io import FORMATS, IngestConfig
 
@@ -67,8 +74,9 @@ def label_cli(
     workers: Annotated[int | None, typer.Option(
         "--workers", "-j", help="Worker processes (each loads the model once); with "
                                 "--dask-cluster local, the number of Dask workers. Default: "
-                                "what pays off (rule layer on inputs over 2 MB: up to 4, one "
-                                "per core; otherwise 1).")] = None,
+                                "what pays off (one per core, up to 4, for a rule-layer run "
+                                "on 2 MB of input or more on Linux; else 1).",
+        show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on an existing Dask cluster: its scheduler address, "
                             "e.g. tcp://host:8786.")] = None,
@@ -86,6 +94,7 @@ def label_cli(
     stance_model: StanceModelOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                         help="No progress bar; summary only.")] = False,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Label every record; bad records go to the rejects with file, line and reason.
 
@@ -94,6 +103,7 @@ def label_cli(
     """
     if batch_size < 1:
         raise FramingError("[E203] --batch-size must be at least 1.")
+    use_device(device)
     cfg = IngestConfig(text_field=text_field, id_field=id_field, date_field=date_field,
                        input_format=input_format, max_chars=max_chars, date_format=date_format)
     load_kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,

@@ -13,6 +13,7 @@ from rich.table import Table
 import framing
 from framing.cli._common import (
     CodebookOpt,
+    DeviceOpt,
     Format,
     FormatOpt,
     ModelOpt,
@@ -21,6 +22,7 @@ from framing.cli._common import (
     console,
     err_console,
     handle_errors,
+    use_device,
 )
 from framing.io.single import read_one as io_read_one
 from framing.types import Article, DocResult
@@ -106,12 +108,18 @@ def score_cli(
         "--spacy-model", help="A trained spaCy pipeline to use instead of blank English.")] = None,
     target: TargetOpt = None,
     stance_model: StanceModelOpt = None,
+    device: DeviceOpt = "auto",
 ) -> None:
     """Score one text: frames, stance and the sentences and phrases that show them."""
+    use_device(device)
     art = read_one(path, text)
-    analyzer = framing.load(model, rules_only=rules_only, codebook=codebook,
-                            spacy_model=spacy_model, targets=target or (),
-                            stance_model=stance_model)
+    from framing._torchless import needs_torch, torch_blocked
+
+    kwargs = {"model": model, "rules_only": rules_only, "codebook": codebook,
+              "spacy_model": spacy_model, "targets": target or (), "stance_model": stance_model}
+    # the rule layer never calls torch: keep thinc from importing it (most of `import spacy`)
+    with torch_blocked(not needs_torch(kwargs)):
+        analyzer = framing.load(**kwargs)  # type: ignore[arg-type]
     if target and analyzer.stance_model is None:
         err_console.print("[yellow]note:[/] no stance model (it needs `make model` or "
                           "--stance-model, and is off with --rules-only); stance is empty.")

@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 
 from framing.cli._common import (
+    DeviceOpt,
     LabelsFieldOpt,
     Level,
     Method,
@@ -24,12 +25,16 @@ from framing.cli._common import (
     TextFieldOpt,
     err_console,
     handle_errors,
+    use_device,
 )
 from framing.errors import Errors, FramingError
 
 
 def _log(msg: str) -> None:
-    err_console.print(escape(msg), highlight=False, soft_wrap=True)
+    if msg.startswith("WARNING:"):  # a model that does not beat a baseline: say it loudly
+        err_console.print(f"[bold red]{escape(msg)}[/]", highlight=False, soft_wrap=True)
+    else:
+        err_console.print(escape(msg), highlight=False, soft_wrap=True)
 
 
 @handle_errors
@@ -47,7 +52,18 @@ def train_cli(
     test_data: Annotated[Path | None, typer.Option(
         "--test", help="Held-out test rows, reported in metrics.json and the model card.")
     ] = None,
-    method: Annotated[Method | None, typer.Option(help="[default: transformer]")] = None,
+    method: Annotated[Method | None, typer.Option(
+        help="transformer: fine-tune the encoder; tfidf: TF-IDF + logistic regression; fast: "
+             "frozen-encoder embeddings + one logistic regression per label (minutes on a "
+             "CPU); auto: the best of these on dev within --time-budget [default: "
+             "transformer; frames documents: auto].")] = None,
+    head_warmup: Annotated[int | None, typer.Option(
+        help="Epochs that train only the new head on the frozen encoder first [default: "
+             "frames documents 1, else 0].")] = None,
+    time_budget: Annotated[float | None, typer.Option(
+        help="Minutes for training: --method auto divides them among its candidates, "
+             "fine-tuning starts no epoch that would overrun them [default: auto 8, else "
+             "none].")] = None,
     level: Annotated[Level | None, typer.Option(
         help="frames: sentence or document rows [default: sentence].")] = None,
     base_model: Annotated[str | None, typer.Option(
@@ -85,21 +101,41 @@ def train_cli(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="Replace a non-empty --out model directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    device: DeviceOpt = "auto",
+    continue_from: Annotated[Path | None, typer.Option(
+        "--continue", help="frames: fine-tune this transformer model (encoder and head) on "
+                           "DATA instead of a fresh head; DATA must use every frame of the "
+                           "model (mix in the earlier rows).")] = None,
 ) -> None:
     """Train a classifier and write a model directory with weights, thresholds, metrics and a
     model card."""
     from framing.models.registry import get_head
     from framing.models.trainer import train
 
+    use_device(device)
+
     if eval_data is not None and eval_split is not None:
         raise FramingError(Errors.E406.format(detail="give --eval or --eval-split, not both"))
     head = get_head(task.value)
-    settings = head.settings_class.from_options(
-        {"method": method, "level": level, "base_model": base_model, "epochs": epochs,
-         "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
-         "max_length": max_length, "stride": stride, "pooling": pooling,
-         "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
-         "eval_split": eval_split}, head.task)
+    given: dict[str, Any] = {
+        "method": method, "level": level, "base_model": base_model, "epochs": epochs,
+        "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
+        "max_length": max_length, "stride": stride, "pooling": pooling,
+        "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
+        "eval_split": eval_split, "time_budget": time_budget, "head_warmup": head_warmup}
+    if continue_from is not None:
+        from framing.annotate.retrain import continue_training
+
+        if head.task != "frames":
+            raise FramingError(Errors.E870.format(path=continue_from,
+                                                  detail="--continue fine-tunes frame models"))
+        res = continue_training(
+            continue_from, data, out, {k: getattr(v, "value", v) for k, v in given.items()},
+            codebook=codebook, eval_data=eval_data, test_data=test_data, overwrite=overwrite,
+            progress=not quiet, log=_log, text_field=text_field, labels_field=labels_field)
+        _log(f"wrote {res.path} in {res.seconds:.0f} s, continued from {continue_from}")
+        return
+    settings = head.settings_class.from_options(given, head.task)
     options: dict[str, Any] = {"codebook": codebook, "text_field": text_field,
                                "labels_field": labels_field, "target_field": target_field,
                                "stance_field": stance_field}

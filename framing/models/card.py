@@ -47,6 +47,10 @@ def training_row(meta: dict[str, Any], metrics: dict[str, Any] | None = None,
     """The card table's training row(s): epochs, learning rate, batch, seed, time and threads
     of a transformer (``extra`` after the batch size), or the TF-IDF parameters."""
     tr = meta.get("training") or {}
+    if meta["method"] == "fast":
+        c = tr.get("fast_c") or "per label by 3-fold cross-validation"
+        return [f"| training | frozen encoder, C {c}, class-balanced, seed "
+                f"{tr.get('seed')}, {tr.get('seconds')} s |"]
     if meta["method"] != "transformer":
         return [f"| training | C {tr.get('tfidf_c')}, min_df {tr.get('tfidf_min_df')}, "
                 f"seed {tr.get('seed')}, {tr.get('seconds')} s |"]
@@ -104,6 +108,10 @@ def generic_card(meta: dict[str, Any], metrics: dict[str, Any], notes: str | Non
            f"| method | {meta['method']} |", *data_rows(meta),
            *training_row(meta, metrics), "", "## Evaluation", "",
            summary_table({k: metrics.get(k) for k in ("test", "dev")}), ""]
+    from framing.models.auto import card_section as auto_lines
+    from framing.models.baselines import card_section as baseline_lines
+
+    out += [*baseline_lines(metrics), *auto_lines(meta)]
     for key in ("test", "dev"):
         rep = metrics.get(key)
         if rep:

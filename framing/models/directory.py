@@ -3,12 +3,13 @@
 A model directory holds:
 
 * ``framing_model.json``: ``format`` ("framing-model"), ``format_version``, ``task`` (the head
-  that wrote it: ``frames`` when absent, ``stance``, ...), ``method`` (``transformer`` or
-  ``tfidf``), ``labels``, the task's decision state (thresholds, decision and pooling rules,
-  fusion ...), token windows (``max_length``, ``stride``), base model, training settings, data
-  fingerprint and creation time;
-* the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer), or
-  ``model.skops`` (TF-IDF; loaded with an explicit list of trusted types, never pickle);
+  that wrote it: ``frames`` when absent, ``stance``, ...), ``method`` (``transformer``,
+  ``tfidf`` or ``fast``; ``auto`` records the one it chose), ``labels``, the task's decision state
+  (thresholds, decision and pooling rules, fusion ...), token windows (``max_length``, ``stride``),
+  base model, training settings, data fingerprint and creation time;
+* the weights: ``model.safetensors`` + ``config.json`` + tokenizer files (transformer),
+  ``model.skops`` (TF-IDF; loaded with an explicit list of trusted types, never pickle), or
+  the frozen encoder's files + ``heads.safetensors`` (fast: :mod:`framing.models.embed`);
 * ``metrics.json`` and the ``README.md`` model card (plus what a task adds, e.g. the frames'
   ``codebook.json``).
 
@@ -39,7 +40,10 @@ from framing.guard import check_outputs
 META_FILE = "framing_model.json"
 FORMAT = "framing-model"
 FORMAT_VERSION = 1
-WEIGHTS = {"transformer": "model.safetensors", "tfidf": "model.skops"}
+#: The weights file of each method (``fast`` also holds the frozen encoder's ``config.json``,
+#: ``model.safetensors`` and tokenizer files).
+WEIGHTS = {"transformer": "model.safetensors", "tfidf": "model.skops",
+           "fast": "heads.safetensors"}
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt")
 #: Files of a default model directory that are committed (everything else is built).
 KEPT = ("recipe.json", "README.md", "metrics.json")
@@ -74,7 +78,11 @@ def read_meta(path: str | Path) -> tuple[Path, dict[str, Any]]:
     windows); the task's head checks the rest."""
     root = Path(path)
     if not root.exists():
-        raise model_error(root, "the directory does not exist")
+        installed = _installed_package(path)
+        if installed is None:
+            raise model_error(root, "the directory does not exist (nor is it the name of an "
+                                    "installed model package: `framing package`)")
+        root = installed
     if not root.is_dir():
         raise model_error(root, "it is a file, not a model directory")
     if not (root / META_FILE).is_file():
@@ -91,6 +99,22 @@ def read_meta(path: str | Path) -> tuple[Path, dict[str, Any]]:
         raise model_error(root, f"{META_FILE} has format_version {v!r}; this version of framing "
                                 f"reads 1 to {FORMAT_VERSION} (upgrade framing or retrain)")
     return root, meta
+
+
+def _installed_package(path: str | Path) -> Path | None:
+    """The directory of the installed model package named ``path`` (as ``spacy.load`` finds
+    pipeline packages), when ``path`` is a bare name (no folder part) and one is installed."""
+    name = str(path)
+    if not name or Path(name).name != name or name in (".", ".."):
+        return None
+    from framing.packaging import installed_models, normalise_name
+
+    try:
+        key = normalise_name(name)
+    except FramingError:
+        return None
+    found = installed_models()
+    return found.get(key[len("framing_model_"):] if key.startswith("framing_model_") else key)
 
 
 def require_keys(meta: dict[str, Any], root: Path, keys: Sequence[str]) -> None:

@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -75,6 +76,8 @@ class TaskHead:
     meta_keys: ClassVar[tuple[str, ...]] = ("method", "labels", "max_length", "stride")
     #: skops types the TF-IDF estimator may contain
     tfidf_trusted: ClassVar[tuple[str, ...]] = ()
+    #: the training methods this task offers (``fast`` and ``auto`` need :meth:`fast_estimator`)
+    methods: ClassVar[tuple[str, ...]] = ("transformer", "tfidf")
 
     # ----- the network ---------------------------------------------------------------------
     def new_network(self, base_path: Any, labels: Sequence[str]) -> tuple[Any, Any]:
@@ -228,6 +231,24 @@ class TaskHead:
         from framing.models.tfidf import TfidfLabelClassifier
 
         return TfidfLabelClassifier.load(path)
+
+    # ----- the estimators (methods other than fine-tuning) -----------------------------------
+    def estimator(self, cfg: Settings) -> Any:
+        """The unfitted estimator of ``cfg.method`` (``tfidf`` or ``fast``)."""
+        return self.fast_estimator(cfg) if cfg.method == "fast" else self.tfidf_estimator(cfg)
+
+    def fast_estimator(self, cfg: Settings) -> Any:
+        """The frozen-encoder estimator (:mod:`framing.models.embed`) of a task that offers
+        ``fast`` (see :attr:`methods`)."""
+        raise NotImplementedError(f"{self.task} has no fast method")
+
+    def load_estimator(self, method: str, root: Any) -> Any:
+        """The fitted estimator of a model directory of ``method`` (``tfidf`` or ``fast``)."""
+        if method == "fast":
+            from framing.models.embed import EmbeddingMultiLabel
+
+            return EmbeddingMultiLabel.load(root)
+        return self.load_tfidf(Path(root) / mdir.WEIGHTS["tfidf"])
 
     def describe_fit(self, run: Run) -> str:
         """How the fitting is announced in the log (after "fine-tuning BASE" or "fitting the

@@ -84,10 +84,15 @@ def configure_threads() -> int:
 
 
 def bf16_supported() -> bool:
-    """Whether this CPU runs bfloat16 matrix products natively (AVX512-BF16 or AMX); emulated
-    bf16 would be slower than fp32."""
+    """Whether the device networks run on (:mod:`framing.models.device`) does bfloat16 matrix
+    products natively: a CPU with AVX512-BF16 or AMX (emulated bf16 would be slower than fp32),
+    a CUDA GPU with bf16 support; not MPS."""
     import torch
 
+    from framing.models.device import device_type, gpu_bf16
+
+    if device_type() != "cpu":
+        return gpu_bf16()
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
@@ -248,9 +253,12 @@ def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int,
 
 
 def window_batch(win: Windows, idx: Sequence[int], pad_id: int) -> tuple[Any, Any, Any]:
-    """The padded tensors of windows ``idx`` of ``win``."""
+    """The padded tensors of windows ``idx`` of ``win``, on the device networks run on."""
+    from framing.models.device import to_device
+
     types_ = [win.token_type_ids[i] for i in idx] if win.token_type_ids is not None else None
-    return pad_batch([win.input_ids[i] for i in idx], pad_id, types_)
+    ids, mask, types = to_device(pad_batch([win.input_ids[i] for i in idx], pad_id, types_))
+    return ids, mask, types
 
 
 def score_windows(forward: Callable[[Any, Any, Any], Any], model: Any, win: Windows,
@@ -259,18 +267,24 @@ def score_windows(forward: Callable[[Any, Any, Any], Any], model: Any, win: Wind
     """``forward(ids, mask, types)`` (a float tensor per window, already activated by the
     head) over ``batches`` of windows: ``(len(win), n_out)``, under ``torch.inference_mode``,
     bf16 autocast when ``precision == "bf16"``, and the first-token shortcut where the model
-    allows it. The model is put in eval mode and restored."""
+    allows it. The model is put in eval mode and restored, and moved to the device networks
+    run on (:mod:`framing.models.device`)."""
     import torch
+
+    from framing.models.device import device_type, place
 
     out = np.zeros((len(win), n_out), dtype=np.float64)
     if not len(win):
         return out
+    place(model)
     was_training = model.training
     model.eval()
+    kind = device_type()
     with first_token_last_layer(model), torch.inference_mode(), \
-            torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            torch.autocast(kind if kind != "mps" else "cpu", dtype=torch.bfloat16,
+                           enabled=precision == "bf16" and kind != "mps"):
         for idx in batches:
-            out[idx] = forward(*window_batch(win, idx, pad_id)).numpy()
+            out[idx] = forward(*window_batch(win, idx, pad_id)).float().cpu().numpy()
     if was_training:
         model.train()
     return out
@@ -378,6 +392,9 @@ def _probe(model: Any, last: Any) -> bool:
     ids[ids == pad] = 1 if pad != 1 else 2
     mask = torch.ones_like(ids)
     ids[1, 6:], mask[1, 6:] = pad, 0
+    p = next(iter(model.parameters()), None)
+    if p is not None and p.device.type != "cpu":
+        ids, mask = ids.to(p.device), mask.to(p.device)
     was_training = model.training
     model.eval()
     try:

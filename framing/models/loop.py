@@ -3,7 +3,9 @@
 A plain PyTorch loop: AdamW (no weight decay on biases and layer norms; the new head and
 BERT's pooler at ``head_lr_scale`` times the learning rate), linear warm-up and decay, gradient
 clipping at 1.0, the task head's loss on its pooled window scores, and early stopping on the
-head's dev score (the best epoch's weights are kept). Batches hold whole inputs and about
+head's dev score (the best epoch's weights are kept), and no epoch is started that would overrun
+the settings' ``time_budget``; the first ``head_warmup`` epochs train the new head only (the
+encoder frozen). Batches hold whole inputs and about
 ``batch_size`` windows of similar length (dynamic padding); an input longer than
 ``max_length`` tokens contributes all its windows to one batch and the loss is taken on the
 pooled score, so training and inference see the same thing.
@@ -22,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from framing.errors import Errors, FramingError
+from framing.models.device import current_device, device_type, gpu_bf16, place
 from framing.models.encoders import BaseModel
 from framing.models.inference import configure_threads, window_batch
 
@@ -133,6 +137,14 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
         except Exception as e:  # OSError, ValueError: missing or unknown files
             raise FramingError(Errors.E405.format(name=base.name, detail=e)) from None
         head.init_training(model, y_train, cfg, log)
+        # the device (--device / $FRAMING_DEVICE): batches follow the network there
+        # (window_batch); logits come back for the loss, whose weights live on the CPU
+        device = current_device()
+        place(model, device)
+        on_cpu = device == "cpu"
+        autocast = torch.autocast(device_type(device) if device_type(device) != "mps" else "cpu",
+                                  dtype=torch.bfloat16, enabled=gpu_bf16(device)
+                                  and os.environ.get("FRAMING_PRECISION", "").lower() != "fp32")
         win = head.encode(tok, train_inputs, cfg)
         row_windows: list[list[int]] = [[] for _ in range(len(train_inputs))]
         for k, o in enumerate(win.owner):
@@ -152,6 +164,14 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
         n_epochs = cfg.resolve_epochs(steps_per_epoch)
         total = steps_per_epoch * n_epochs
         groups, trainable = param_groups(model, cfg.lr, cfg.weight_decay, cfg.head_lr_scale)
+        # head-only warm-up: the new head learns on the frozen encoder first, so the encoder's
+        # first updates follow a sensible head rather than a random one (and these epochs
+        # skip the encoder's backward pass)
+        warm = min(int(getattr(cfg, "head_warmup", 0) or 0), n_epochs - 1)  # >= 1 full epoch
+        encoder_params = [p for n, p in model.named_parameters() if p.requires_grad
+                          and not any(h in n for h in HEAD_NAMES)]
+        if warm:
+            log(f"head-only warm-up: the encoder stays frozen for {warm} epoch(s)")
         opt = torch.optim.AdamW(groups, lr=cfg.lr)
         sched = get_linear_schedule_with_warmup(opt, int(cfg.warmup * total), total)
 
@@ -163,13 +183,18 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
             for epoch in range(1, n_epochs + 1):
                 te, ce = time.perf_counter(), time.process_time()
                 model.train()
+                for p in encoder_params:
+                    p.requires_grad_(epoch > warm)
                 batches = row_batches(row_windows, row_len, cfg.batch_size, rng)
                 task = bar.add_task("train", total=len(batches), epoch=f"{epoch}/{n_epochs}",
                                     loss=0.0)
                 losses: list[float] = []
                 for rows in batches:
                     ks = [k for r in rows for k in row_windows[r]]
-                    logits = head.logits(model, *window_batch(win, ks, pad_id))
+                    with autocast:
+                        logits = head.logits(model, *window_batch(win, ks, pad_id))
+                    if not on_cpu:
+                        logits = logits.float().cpu()
                     counts = None if len(ks) == len(rows) else \
                         [len(row_windows[r]) for r in rows]
                     loss = loss_fn(logits, target[rows], counts)
@@ -206,6 +231,12 @@ def fit(head: TaskHead, train_inputs: Sequence[Any], y_train: np.ndarray,
                     log(f"{head_line}  ({rec['seconds']:.0f} s)")
                     history.append(rec)
                     best_epoch = epoch
+                budget = getattr(cfg, "time_budget", None)
+                spent = time.perf_counter() - t0
+                if budget and epoch < n_epochs and spent + rec["seconds"] > 60.0 * budget:
+                    log(f"time budget: another epoch (~{rec['seconds']:.0f} s) would overrun "
+                        f"{budget:.1f} min; stopping after epoch {epoch}")
+                    break
         if best_state is not None:
             model.load_state_dict(best_state)
         model.eval()

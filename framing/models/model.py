@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 class Model:
     """A model directory's contents: ``meta`` (the whole ``framing_model.json``), ``labels``,
     ``method``, ``max_length``, ``stride``, ``path``, and the network + ``tokenizer``
-    (transformer) or ``estimator`` (TF-IDF). Subclasses add the task's decision state."""
+    (transformer) or ``estimator`` (TF-IDF, fast). Subclasses add the task's decision
+    state."""
 
     #: the task this class loads (None: whatever task a head using this class has)
     task: ClassVar[str | None] = None
@@ -90,20 +91,22 @@ class Model:
                 raise mdir.model_error(root, f"the weights could not be loaded ({e})") from None
             net.eval()
             return cls(meta, path=root, model=net, tokenizer=tok, head=head, **extras)
-        skops = root / mdir.WEIGHTS["tfidf"]
-        if not skops.is_file():
-            raise mdir.model_error(root, f"the weights file '{skops.name}' is missing")
+        weights = root / mdir.WEIGHTS[meta["method"]]
+        if not weights.is_file():
+            raise mdir.model_error(root, f"the weights file '{weights.name}' is missing")
         try:
-            est = head.load_tfidf(skops)
-        except Exception as e:  # skops raises many kinds on a broken file
-            raise mdir.model_error(root, f"'{skops.name}' could not be loaded ({e})") from None
+            est = head.load_estimator(meta["method"], root)
+        except FramingError:
+            raise
+        except Exception as e:  # skops / safetensors / transformers raise many kinds
+            raise mdir.model_error(root, f"'{weights.name}' could not be loaded ({e})") from None
         named = getattr(est, "labels_", None)
         if named is not None and list(named) != list(meta["labels"]):
-            raise mdir.model_error(root, f"'{skops.name}' predicts {list(named)} but "
+            raise mdir.model_error(root, f"'{weights.name}' predicts {list(named)} but "
                                          f"{mdir.META_FILE} lists {meta['labels']}")
         if est.n_labels_ != n:
-            raise mdir.model_error(root, f"'{skops.name}' predicts {est.n_labels_} labels but "
-                                         f"{mdir.META_FILE} lists {n}")
+            raise mdir.model_error(root, f"'{weights.name}' predicts {est.n_labels_} labels "
+                                         f"but {mdir.META_FILE} lists {n}")
         return cls(meta, path=root, estimator=est, head=head, **extras)
 
     # ----- prediction -------------------------------------------------------------------------
@@ -120,7 +123,7 @@ class Model:
         items = self.check_inputs(inputs)
         if not items:
             return np.zeros((0, len(self.labels)))
-        if self.method == "tfidf":
+        if self.method != "transformer":  # tfidf, fast: a scikit-learn style estimator
             return np.asarray(self.estimator.predict_proba(items), dtype=np.float64)
         prec = precision or self.precision
         return self.head.predict_network(self.model, self.tokenizer, items, self,

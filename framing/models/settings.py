@@ -26,7 +26,13 @@ from typing import Any, ClassVar
 
 from framing.errors import Errors, FramingError
 
-METHODS = ("transformer", "tfidf")
+#: How a model is trained: fine-tune the encoder, TF-IDF + logistic regression, frozen-encoder
+#: embeddings + logistic regression (:mod:`framing.models.embed`), or the best of them on dev
+#: data within a time budget (:mod:`framing.models.auto`).
+METHODS = ("transformer", "tfidf", "fast", "auto")
+#: Default ``time_budget`` (minutes) of ``method="auto"``: all candidates together, so that a
+#: few hundred documents train within ten minutes on two cores.
+DEFAULT_TIME_BUDGET = 8.0
 #: Default epochs of a task whose ``epochs`` is None: enough for this many optimizer steps,
 #: within [MIN_AUTO_EPOCHS, MAX_AUTO_EPOCHS] epochs.
 MIN_STEPS = 400
@@ -52,12 +58,21 @@ class Settings:
     overfitting). ``head_lr_scale`` multiplies the learning rate of the new classification head
     and BERT's pooler, which start from scratch while the encoder only needs adjusting.
     ``tfidf_c`` and ``tfidf_min_df`` shape the TF-IDF baseline (``method="tfidf"``).
+    ``method`` None means the task's default (:meth:`default_method`). ``fast_c`` is the
+    inverse L2 strength of the per-label logistic regressions of ``method="fast"`` (None:
+    chosen per label by cross-validation on the training rows).
+    ``time_budget`` (minutes) bounds training: ``auto`` divides it among its candidates
+    (default :data:`DEFAULT_TIME_BUDGET`), and fine-tuning stops before an epoch that would
+    overrun it (None: no bound). ``head_warmup``: epochs at the start of fine-tuning that
+    train only the new head on the frozen encoder (None: the task's default, 0 here).
+    ``baselines`` (default on): fit the prior and TF-IDF
+    baselines on the same rows and report them in the card and the run's output.
     """
 
     #: the catalogue entry for a bad value (a task may use its own)
     ERROR: ClassVar[str] = "E406"
 
-    method: str = "transformer"
+    method: str | None = None
     base_model: str | None = None
     epochs: int | None = None
     lr: float = 1e-4
@@ -73,8 +88,14 @@ class Settings:
     head_lr_scale: float = 10.0
     tfidf_c: float = 10.0
     tfidf_min_df: int = 1
+    fast_c: float | None = None
+    head_warmup: int | None = None
+    time_budget: float | None = None
+    baselines: bool = True
 
     def __post_init__(self) -> None:
+        if self.method is None:
+            self.method = self.default_method()
         if self.method not in METHODS:
             raise self.bad(f"--method must be one of {METHODS}, got {self.method!r}")
         if self.epochs is not None and self.epochs < 1:
@@ -97,7 +118,20 @@ class Settings:
             raise self.bad(f"tfidf_c must be positive, got {self.tfidf_c}")
         if self.tfidf_min_df < 1:
             raise self.bad(f"tfidf_min_df must be at least 1, got {self.tfidf_min_df}")
+        if self.fast_c is not None and self.fast_c <= 0:
+            raise self.bad(f"fast_c must be positive, got {self.fast_c}")
+        if self.time_budget is not None and not self.time_budget > 0:
+            raise self.bad(f"--time-budget must be a positive number of minutes, got "
+                           f"{self.time_budget}")
+        if self.head_warmup is not None and self.head_warmup < 0:
+            raise self.bad(f"--head-warmup must be 0 or more epochs, got {self.head_warmup}")
+        if self.method == "auto" and self.time_budget is None:
+            self.time_budget = DEFAULT_TIME_BUDGET
         self.check()
+
+    def default_method(self) -> str:
+        """The method when none is given (a task may choose by its other settings)."""
+        return "transformer"
 
     def check(self) -> None:
         """The task's own checks and derived defaults (at least :meth:`check_windows`)."""

@@ -3,8 +3,12 @@
 Steps (the head of the task does the parts marked *head*): check the settings and options
 (an option the task does not have is ``[E413]``); refuse to clobber a directory that is not a
 model directory; *head*: read the rows, hold out dev rows unless dev data is given, fix the
-label set; fit the transformer with the one training loop (:mod:`framing.models.loop`) or the
-TF-IDF baseline; *head*: tune the decisions on dev, evaluate on dev and test; write weights,
+label set; fit the transformer with the one training loop (:mod:`framing.models.loop`), the
+TF-IDF baseline or the frozen-encoder estimator (:mod:`framing.models.embed`), or, with
+``method="auto"``, each of them within a time budget, keeping the best on dev
+(:mod:`framing.models.auto`); *head*: tune the decisions on dev, evaluate on dev and test;
+fit and report the prior and TF-IDF baselines on the same rows, warning when the model does
+not beat them (:mod:`framing.models.baselines`); write weights,
 ``framing_model.json``, ``metrics.json`` and the ``README.md`` card into a temporary directory
 that replaces ``out`` at the end; reload it (it must pass its own checks).
 
@@ -138,6 +142,9 @@ def train(task: str | TaskHead, data: Any, out: str | Path, settings: Settings |
     out = Path(out)
     mdir.prepare_out(out, overwrite, [data, eval_data, test_data,
                                       *(options.get(k) for k in head.input_options)])
+    if cfg.method not in head.methods:
+        raise FramingError(Errors.E418.format(method=cfg.method, task=head.task,
+                                              methods=", ".join(head.methods)))
     run = Run(head, cfg, out, log or (lambda s: None), progress, options)
     head.prepare(run, data, eval_data, test_data, options)
     meta = common_meta(run, name)
@@ -149,9 +156,19 @@ def train(task: str | TaskHead, data: Any, out: str | Path, settings: Settings |
     run.meta = meta
     if extra_meta:
         run.meta.update(extra_meta)
-    fit_model(run)
-    run.meta["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    head.finish(run)
+    from framing.models import baselines
+
+    if cfg.method == "auto":
+        from framing.models.auto import choose
+
+        run, tried = choose(run, t0)
+    else:
+        fit_model(run)
+        run.meta["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        head.finish(run)
+        tried = {}
+    if run.cfg.baselines:
+        baselines.report(run, tried)
     run.meta["training"]["seconds"] = round(time.perf_counter() - t0, 1)
     run.metrics["history"] = run.meta["training"].get("history", [])
     run.metrics["seconds"] = run.meta["training"]["seconds"]
@@ -163,7 +180,7 @@ def train(task: str | TaskHead, data: Any, out: str | Path, settings: Settings |
 
 
 def fit_model(run: Run) -> None:
-    """The transformer through the one loop, or the TF-IDF baseline."""
+    """The transformer through the one loop, or the estimator (TF-IDF, fast)."""
     head, cfg = run.head, run.cfg
     if cfg.method == "transformer":
         from framing.models.encoders import resolve_base_model
@@ -180,11 +197,22 @@ def fit_model(run: Run) -> None:
                                     epochs_run=len(res.history), best_epoch=res.best_epoch,
                                     history=res.history, threads=res.threads)
         return
-    run.log(f"fitting the TF-IDF baseline {head.describe_fit(run)}")
+    if cfg.method == "fast":
+        from framing.models.encoders import resolve_base_model
+
+        base = resolve_base_model(cfg.base_model)
+        run.meta["base_model"] = base.to_dict()
+        run.log(f"embedding with the frozen encoder {base.name} ({base.source}) and fitting "
+                f"one logistic regression per label {head.describe_fit(run)}")
+    else:
+        run.log(f"fitting the TF-IDF baseline {head.describe_fit(run)}")
     te = time.perf_counter()
-    est = head.tfidf_estimator(cfg)
+    est = head.estimator(cfg)
     est.fit(run.train.inputs, head.tfidf_targets(run))
     run.meta["training"]["fit_seconds"] = round(time.perf_counter() - te, 1)
+    chosen_c = getattr(est, "chosen_C_", None)
+    if chosen_c is not None:  # fast: the strengths cross-validation chose, per label
+        run.meta["training"]["fast_chosen_c"] = dict(zip(run.labels, chosen_c, strict=True))
     run.estimator = est
 
 
@@ -201,6 +229,8 @@ def write(run: Run, notes: str | None) -> None:
     def fill(tmp: Path) -> None:
         if run.cfg.method == "transformer":
             head.save_network(run.network, run.tokenizer, tmp)
+        elif hasattr(run.estimator, "save_dir"):  # fast: encoder files + heads
+            run.estimator.save_dir(tmp)
         else:
             run.estimator.save(tmp / mdir.WEIGHTS["tfidf"])
         head.write_extras(run, tmp)

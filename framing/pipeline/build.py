@@ -71,7 +71,11 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
         from framing.pipeline.stance import StanceDetector
 
         nlp.add_pipe("stance_cues")
-        det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path)})
+        from framing.pipeline.issue import opposites_of
+
+        opposites = opposites_of(codebook) if codebook is not None else {}
+        det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path),
+                                                      "opposites": opposites})
         assert isinstance(det, StanceDetector)
         det.set_model(stance_model)
     return nlp

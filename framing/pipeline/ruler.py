@@ -2,10 +2,16 @@
 
 Scoring (documented so users can reason about it):
 
-* A **sentence's** score for a frame is the noisy-OR of the weights of the distinct patterns of
+* A **sentence's** score for a frame is the noisy-OR of the weights of the distinct cues of
   that frame matched in it, ``1 - prod(1 - w)``; a match nested inside a longer match of the same
-  frame is dropped, so one phrase is not counted twice. A child frame's score lifts its parent's
-  (``parent = max(parent, child)``).
+  frame is dropped, so one phrase is not counted twice. A cue is a pattern, or a set of patterns
+  whose ids share their first two dot-separated parts (``political.officials_weak`` and
+  ``political.officials_weak.president``: variants of one cue count once, at the strongest
+  weight matched). A child frame's score lifts its parent's (``parent = max(parent, child)``).
+* A title or heading line (at most 16 tokens, no sentence-final punctuation, every word of four
+  letters or more capitalised; or all in capitals) is not a sentence: patterns do not match in
+  it, so a headline or a byline carries no frame; nor does news boilerplate (a line that starts
+  "Photo:", "Related:", "Editor's note", "This story has been updated", or a one-line author bio).
 * A **document's** score for a frame (``doc_pooling="any"``, the default) is the noisy-OR of the
   scores of the sentences that carry the frame (score at or above the frame's threshold): a
   document uses a frame when at least one sentence does, the same definition the project's
@@ -13,6 +19,15 @@ Scoring (documented so users can reason about it):
   below the threshold never add up to a document label. ``doc_pooling="density"`` instead gives
   ``1 - exp(-doc_lambda * sum(s_i) / sqrt(n))`` over all ``n`` sentences, so a passing mention
   in a long text stays low.
+
+Token patterns can also test a token's neighbours without making them part of the match, which
+spaCy's Matcher has no operator for: ``{"LOWER": "states", "_": {"prev_lower": {"NOT_IN":
+["united"]}}}`` matches "states" but not the "States" of "United States", and ``{"LEMMA":
+"arrest", "_": {"next_lower": {"NOT_IN": ["development"]}}}`` an arrest but not "arrested
+development" (``prev_lower`` / ``next_lower``: the lower-case text of the previous / next token,
+"" at the start / end of a Doc; ``next_title``: whether the next token is title-case, so that
+"senator" can exclude "Senator Warren" without swallowing the word after it, which would hide a
+stronger cue of the same frame nested in the match).
 
 Results go on the Doc as ``doc._.frame_scores`` ({frame: score}), ``doc._.frame_sentences``
 (per sentence: char offsets, scores and :class:`~framing.types.RuleMatch` records, all plain
@@ -32,6 +47,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,10 +58,11 @@ from typing import Any
 from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from framing.codebook import Codebook, Pattern
 from framing.pipeline.component import MatcherComponent
+from framing.pipeline.rulecache import phrase_keys_cached
 from framing.pipeline.token_index import TokenIndex
 from framing.types import RuleMatch
 
@@ -65,6 +82,32 @@ if not Doc.has_extension("frame_sentences"):
     Doc.set_extension("frame_sentences", default=None)
 if not Span.has_extension("frame_scores"):
     Span.set_extension("frame_scores", getter=_sent_scores_getter)
+
+
+def _prev_lower(token: Token) -> str:
+    """Lower-case text of the token before ``token`` ("" for a Doc's first token): lets a token
+    pattern exclude a left neighbour ("States" after "United")."""
+    return token.doc[token.i - 1].lower_ if token.i > 0 else ""
+
+
+def _next_lower(token: Token) -> str:
+    """Lower-case text of the token after ``token`` ("" for a Doc's last token): a right
+    neighbour a pattern can exclude without making it part of the match."""
+    return token.doc[token.i + 1].lower_ if token.i + 1 < len(token.doc) else ""
+
+
+def _next_title(token: Token) -> bool:
+    """Whether the token after ``token`` is title-case (False at the end of a Doc): a title
+    before a name ("Senator Warren") without making the name part of the match."""
+    return token.i + 1 < len(token.doc) and token.doc[token.i + 1].is_title
+
+
+if not Token.has_extension("prev_lower"):
+    Token.set_extension("prev_lower", getter=_prev_lower)
+if not Token.has_extension("next_lower"):
+    Token.set_extension("next_lower", getter=_next_lower)
+if not Token.has_extension("next_title"):
+    Token.set_extension("next_title", getter=_next_title)
 
 
 @dataclass(frozen=True)
@@ -140,7 +183,11 @@ class FrameRuler(MatcherComponent):
                 token_patterns.append((p.id, toks))
             else:
                 texts.extend((p.id, s) for s in p.phrases)
-        keys: list[Any] | None = _phrase_keys(self.nlp, before, [s for _, s in texts], attr)
+        # compiled once per codebook and versions, then read from the on-disk cache
+        keys: list[Any] | None = phrase_keys_cached(
+            [s for _, s in texts], attr, before,
+            lambda ps: _phrase_keys(self.nlp, before, list(ps), attr)) \
+            if set(before) <= _CONTEXT_FREE else None  # a trained pipeline: not cacheable
         if keys is None:
             with self.nlp.select_pipes(enable=before):
                 keys = list(self.nlp.pipe(s for _, s in texts))
@@ -150,6 +197,7 @@ class FrameRuler(MatcherComponent):
         for pid, ks in by_id.items():
             phrase.add(pid, ks)
         self._weights = {p.id: p.weight for p in self.codebook.patterns}
+        self._cue = {p.id: ".".join(p.id.split(".")[:2]) for p in self.codebook.patterns}
         self._frame_of = {p.id: p.frame for p in self.codebook.patterns}
         self._ancestors = {f: self.codebook.ancestors(f) for f in self.codebook.frame_ids}
         self._thresholds = {f: self.codebook.threshold(f) for f in self.codebook.frame_ids}
@@ -190,9 +238,15 @@ class FrameRuler(MatcherComponent):
         group = []
         ends = [b[1] for b in bounds]
         hashes = self._hashes  # label and id as hashes: no string lookups per span
+        headline: dict[int, bool] = {}
         for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
             if i < 0 or e > ends[i]:
+                continue
+            if i not in headline:
+                headline[i] = (_is_headline(doc, bounds[i][0], bounds[i][1])
+                               or _is_boilerplate(doc.text[bounds[i][2]:bounds[i][3]]))
+            if headline[i]:
                 continue
             frame = self._frame_of[pid]
             group.append(Span(doc, s, e, label=hashes[frame], span_id=hashes[pid]))
@@ -203,12 +257,13 @@ class FrameRuler(MatcherComponent):
         thresholds = self._thresholds
         for ps in per_sent:
             miss: dict[str, float] = {}
-            seen: set[str] = set()
+            strongest: dict[str, tuple[str, float]] = {}  # cue -> (frame, weight)
             for m in ps["matches"]:
-                if m.pattern in seen:
-                    continue
-                seen.add(m.pattern)
-                miss[m.frame] = miss.get(m.frame, 1.0) * (1.0 - m.weight)
+                cue = self._cue[m.pattern]
+                if cue not in strongest or m.weight > strongest[cue][1]:
+                    strongest[cue] = (m.frame, m.weight)
+            for frame, w in strongest.values():
+                miss[frame] = miss.get(frame, 1.0) * (1.0 - w)
             scores = {f: 1.0 - m for f, m in miss.items()}
             for f, sc in list(scores.items()):
                 for anc in self._ancestors.get(f, []):
@@ -283,6 +338,63 @@ def _phrase_keys(nlp: Language, before: list[str], phrases: list[str], attr: str
         bounds = np.searchsorted(which, np.arange(len(part) + 1)).tolist()
         out.extend(tuple(values[bounds[k]:bounds[k + 1]]) for k in range(len(part)))
     return out
+
+
+#: Longest line (in tokens) that can be a title or heading rather than a sentence.
+_HEADLINE_MAX = 16
+
+
+def _is_headline(doc: Doc, start: int, end: int) -> bool:
+    """Whether tokens ``start:end`` are a title or heading rather than a sentence: at most
+    ``_HEADLINE_MAX`` tokens and either all letters in capitals, or no sentence-final
+    punctuation and every word of four letters or more capitalised (two such words at least).
+
+    >>> import spacy
+    >>> nlp = spacy.blank("en")
+    >>> [_is_headline(d, 0, len(d)) for d in nlp.pipe(
+    ...     ["Let the States Lead on Drug Policy", "Leave drug policy to the states.",
+    ...      "DEPARTMENT OF JUSTICE"])]
+    [True, False, True]
+    """
+    if end - start > _HEADLINE_MAX:
+        return False
+    words = [t for t in doc[start:end] if t.is_alpha]
+    if not words:
+        return False
+    if all(t.is_upper for t in words) and sum(len(t) > 1 for t in words) >= 2:
+        return True
+    last = next((t for t in reversed(doc[start:end]) if not t.is_space), None)
+    if last is None or last.text in (".", "!", "?", "...") or last.text.endswith((".", "!", "?")):
+        return False
+    long_words = [t for t in words if len(t) >= 4]
+    return len(long_words) >= 2 and all(t.is_title or t.is_upper for t in long_words)
+
+
+#: News boilerplate that carries no frame whatever its words: photo captions and credits,
+#: "Related:" links, editor's notes and corrections, update notices, reporter contacts, and
+#: one-line author bios ("Valdivia covers courts and crime for the Chronicle.").
+_BOILERPLATE = re.compile(
+    r"(?i:(?:photos?|photograph|caption|credits?|related|correction|clarification)\s*:"
+    r"|editor['’]s note\b|contact the (?:reporter|writer|author)\b"
+    r"|this (?:story|article) (?:has been|was) updated"
+    r"|an earlier version of this (?:story|article))"
+    r"|[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*)? (?:covers|writes about|reports on) [^.;]{3,80}"
+    r" for (?:the |The )?[A-Z][^.;]{0,40}\.?\s*$")
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Whether a sentence is news boilerplate (``_BOILERPLATE``), which carries no frame.
+
+    >>> [_is_boilerplate(t) for t in (
+    ...     "Photo: Deputies outside the county jail on Monday.",
+    ...     "Related: Jail population hits a record",
+    ...     "Ruiz covers courts and crime for The Bayline Chronicle.",
+    ...     "The photo shows deputies outside the jail.",
+    ...     "Medicaid covers addiction treatment for the poor in most states.",
+    ...     "Credit card debt rose, and correction officers went unpaid.")]
+    [True, True, True, False, False, False]
+    """
+    return _BOILERPLATE.match(text.lstrip()) is not None
 
 
 def _sentence_bounds(doc: Doc) -> tuple[list[tuple[int, int, int, int]], list[int], list[int]]:

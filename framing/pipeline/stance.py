@@ -21,10 +21,24 @@ Steps for each document:
    stored in the model) turns the unit probabilities and cue features into the document's
    label and score: one strong sentence can carry the document; conflicts are settled by
    evidence mass; a relevance gate answers ``none`` for targets the document does not discuss.
+   Cues count toward a target only when the clause they govern is about it (see 5).
 4. **Evidence.** The winner's carrying units (``source="stance_model"``, ``score`` = the unit's
    cue-weighted strength) and the stance cues inside them (``source="stance_cue:<pattern
    id>"``, ``score`` = the cue weight); ``frame`` holds the stance label they support; offsets
    index the original text. A ``none`` result has no evidence.
+5. **Target-dependent cues.** A cue ("should", "ought to", "a mistake") is evidence only for the
+   clause it governs (:func:`~framing.pipeline.stance_cues.governed_clause`): it counts toward a
+   target (in the unit's cue strength and as evidence) only when that clause is about the
+   target: cosine similarity of clause and target of at least ``cue_relevance`` under the
+   model's relevance encoder, or, for a model without one, a content word shared with the
+   target (:func:`clause_about`). "That ought to be the case whether we like the Attorney
+   General's approach" is no evidence about federal enforcement of drug laws.
+6. **Opposed targets.** Where the codebook declares two of a document's targets opposites
+   (``opposites``: "states deciding their own drug policy" <-> "federal enforcement of drug
+   laws"), favoring one means not favoring the other (:func:`reconcile_opposites`): when both
+   come out favor (or both against), the sentences are compared toward the two targets, the
+   target that the sentences support more keeps the label (and its evidence), the other takes
+   the opposite one, with the sentences that favor one over the other most as its evidence.
 
 Example:
     >>> from framing.pipeline.stance import build_stance_nlp
@@ -57,6 +71,8 @@ from framing.types import CueMatch, Evidence, StanceResult
 
 MAX_UNIT_CHARS = 600
 UNIT_WINDOW = 400
+#: the cosine similarity of a cue's clause to a target from which the cue counts toward it
+CUE_RELEVANCE = 0.35
 _LETTER = re.compile(r"[^\W\d_]")
 
 for _ext in ("stance", "stance_targets"):
@@ -164,8 +180,48 @@ def _relevance(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Seq
     return out
 
 
+def _stem_words(text: str) -> set[str]:
+    from framing.models.stance.data import content_words
+
+    return {w[:5] for w in content_words(text)}
+
+
+def clause_about(model: Any, clauses: Sequence[str], targets: Sequence[str],
+                 threshold: float = CUE_RELEVANCE) -> dict[tuple[str, str], bool]:
+    """``{(clause, target): is the clause about the target}``: cosine similarity of at least
+    ``threshold`` under the model's relevance encoder; without one, a shared content word
+    (compared on its first five letters, so "enforcing" meets "enforcement")."""
+    clauses, targets = sorted(set(clauses)), sorted(set(targets))
+    if not clauses or not targets:
+        return {}
+    enc = getattr(model, "relevance", None)
+    if enc is not None:
+        sims = enc.relevance(targets, clauses)
+        return {(c, t): bool(sims[j, i] >= threshold) for j, t in enumerate(targets)
+                for i, c in enumerate(clauses)}
+    tw = {t: _stem_words(t) for t in targets}
+    return {(c, t): bool(_stem_words(c) & tw[t]) for c in clauses for t in targets}
+
+
+def _target_cue(unit: Unit, cues: Sequence[CueMatch]) -> SentenceCue:
+    """The unit's cue features counting only ``cues`` (those about the target)."""
+    from framing.pipeline.stance_cues import _noisy_or
+
+    pos = _noisy_or(c.weight for c in cues if c.polarity > 0)
+    neg = _noisy_or(c.weight for c in cues if c.polarity < 0)
+    return SentenceCue(max(pos, neg), unit.cue.reported,
+                       1 if pos > neg else (-1 if neg > pos else 0))
+
+
+def _clause(text: str, c: CueMatch) -> str | None:
+    if c.type == "reported" or c.clause_start < 0 or c.clause_end <= c.clause_start:
+        return None
+    return " ".join(text[c.clause_start:c.clause_end].split()) or None
+
+
 def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[Sequence[Any]],
-                    batch_size: int = 64) -> list[list[StanceResult]]:
+                    batch_size: int = 64, opposites: dict[str, str] | None = None,
+                    cue_relevance: float | None = CUE_RELEVANCE) -> list[list[StanceResult]]:
     """Stance of each processed Doc toward each of its own targets (strings, or codebook
     :class:`~framing.codebook.Target` objects), in target order; all (target, sentence) pairs
     of the batch are scored in one model call. The Docs should have been through
@@ -174,30 +230,122 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
         raise ValueError(f"{len(docs)} docs but {len(targets_per_doc)} target lists")
     tgts = [list(dict.fromkeys(_target_text(t, i) for i, t in enumerate(ts)))
             for ts in targets_per_doc]
+    inferred = [{_target_text(t, i): t for i, t in enumerate(ts)
+                 if getattr(t, "issue", None) and getattr(t, "reason", None)}
+                for ts in targets_per_doc]
     per_doc = [doc_units(d) for d in docs]
     probs = _score(model, per_doc, tgts, batch_size)
     rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold))
+    texts = [d.text for d in docs]  # Doc.text is rebuilt from the tokens on every access
+    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
+               for c in u.cues}
+    about = clause_about(model, [c for c in clauses.values() if c],
+                         [t for ts in tgts for t in ts], cue_relevance) \
+        if cue_relevance is not None else None
     out: list[list[StanceResult]] = []
     pos = 0
-    for k, (doc, units, ts) in enumerate(zip(docs, per_doc, tgts, strict=True)):
+    for k, (units, ts) in enumerate(zip(per_doc, tgts, strict=True)):
         res: list[StanceResult] = []
-        cues = [u.cue for u in units]
-        text = doc.text  # Doc.text is rebuilt from the tokens on every access
+        text = texts[k]
+        scored: dict[str, tuple[Any, list[SentenceCue], list[list[CueMatch]]]] = {}
         for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
+            kept = [[c for c in u.cues if _counts(c, clauses.get(c), t, about)]
+                    for u in units]
+            cues = [_target_cue(u, kc) for u, kc in zip(units, kept, strict=True)]
+            scored[t] = (p, cues, kept)
             d = model.pooling.pool(p, model.labels, cues, rel[k].get(t) if rel else None)
-            ev: list[Evidence] = []
-            if d.label != "none":
-                for i, s in zip(d.evidence, d.strengths, strict=True):
-                    u = units[i]
-                    ev.append(Evidence(u.start, u.end, u.text, d.label, "stance_model",
-                                       round(s, 4)))
-                    ev += [Evidence(c.start, c.end, text[c.start:c.end], d.label,
-                                    f"stance_cue:{c.pattern}", c.weight) for c in u.cues]
-            res.append(StanceResult(target=t, label=d.label, score=round(d.score, 6),
-                                    evidence=ev))
+            res.append(_result(t, d.label, d.score, list(zip(d.evidence, d.strengths,
+                                                              strict=True)),
+                               units, kept, text))
+        if opposites:
+            res = reconcile_opposites(model, res, scored, units, text, opposites)
+        for r in res:
+            it = inferred[k].get(r.target)
+            if it is not None:
+                r.inferred_issue = it.issue
+                r.note = f"{r.note}; {it.reason}" if r.note else it.reason
         out.append(res)
+    return out
+
+
+def _counts(cue: CueMatch, clause: str | None, target: str,
+            about: dict[tuple[str, str], bool] | None) -> bool:
+    """Does ``cue`` count toward ``target``? Attribution cues always (they say whose voice a
+    sentence is in); stance cues when the clause they govern is about the target (every cue
+    when ``about`` is None: ``cue_relevance=None`` switches the check off)."""
+    if cue.type == "reported" or about is None:
+        return True
+    return clause is not None and about.get((clause, target), False)
+
+
+def _result(target: str, label: str, score: float, carrying: Sequence[tuple[int, float]],
+            units: Sequence[Unit], kept: Sequence[Sequence[CueMatch]], text: str,
+            note: str | None = None) -> StanceResult:
+    """A StanceResult with the carrying units and the target's cues in them as evidence."""
+    ev: list[Evidence] = []
+    if label != "none":
+        for i, s in carrying:
+            u = units[i]
+            ev.append(Evidence(u.start, u.end, u.text, label, "stance_model", round(s, 4)))
+            ev += [Evidence(c.start, c.end, text[c.start:c.end], label,
+                            f"stance_cue:{c.pattern}", c.weight) for c in kept[i]]
+    return StanceResult(target=target, label=label, score=round(score, 6), evidence=ev,
+                        note=note)
+
+
+def reconcile_opposites(model: Any, results: list[StanceResult],
+                        scored: dict[str, tuple[Any, list[SentenceCue], list[list[CueMatch]]]],
+                        units: Sequence[Unit], text: str, opposites: dict[str, str]
+                        ) -> list[StanceResult]:
+    """Step 6 of the module docstring: where two of the results' targets are declared
+    opposites and got the same polar label, the target whose favor-minus-against strength,
+    summed over the sentences, is larger keeps favor (and the other gets against) when the
+    shared label is favor; for a shared against, the one with the larger against-minus-favor
+    keeps against. The target that keeps its label keeps its evidence; the evidence of the one
+    that changes is the sentences with the largest difference between the two targets (up to
+    the pooling rule's ``max_evidence``): the sentences that show why. Both say why in their
+    ``note``."""
+    import numpy as np
+
+    by_target = {r.target: i for i, r in enumerate(results)}
+    done: set[str] = set()
+    out = list(results)
+    for r in results:
+        a, b = r.target, opposites.get(r.target)
+        if b is None or b not in by_target or a in done or b in done:
+            continue
+        done |= {a, b}
+        ra, rb = out[by_target[a]], out[by_target[b]]
+        if ra.label != rb.label or ra.label == "none":
+            continue
+        pa, ca, ka = scored[a]
+        pb, cb, kb = scored[b]
+        fa, aa = model.pooling.strengths(pa, model.labels, ca)
+        fb, ab = model.pooling.strengths(pb, model.labels, cb)
+        # per sentence: how much more it supports a than b (favor a, or against b)
+        diff = (fa - aa) - (fb - ab)
+        total = float(diff.sum())
+        if abs(total) < 1e-9:
+            continue
+        win_fav = total > 0  # a is the target the sentences favor more
+        sign = 1.0 if win_fav else -1.0
+        order = [int(i) for i in np.argsort(-sign * diff, kind="stable")
+                 if sign * diff[i] > 0][:model.pooling.max_evidence]
+        fav, ag = (a, b) if win_fav else (b, a)
+        why = (f"'{fav}' and '{ag}' are declared opposites; both came out {ra.label}, and "
+               f"the sentences support '{fav}' over '{ag}' (summed favor-minus-against "
+               f"difference {abs(total):.2f})")
+        for t, lab in ((fav, "favor"), (ag, "against")):
+            old = out[by_target[t]]
+            if old.label == lab:  # it keeps its label and its own strongest sentences
+                out[by_target[t]] = StanceResult(old.target, old.label, old.score,
+                                                 old.evidence, note=why)
+                continue
+            score = min(1.0, max((abs(float(diff[i])) for i in order), default=0.0))
+            out[by_target[t]] = _result(t, lab, score, [(i, abs(float(diff[i]))) for i in order],
+                                        units, ka if t == a else kb, text, note=why)
     return out
 
 
@@ -208,35 +356,55 @@ def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
 
 
 def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
-               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True
+               nlp: Language | None = None, batch_size: int = 64, relevance: bool = True,
+               cue_relevance: float | None = CUE_RELEVANCE
                ) -> list[tuple[Any, list[SentenceCue], float | None]]:
     """Per (document, target) row: the unit probabilities, cue features and relevance (None
-    without a relevance encoder, or with ``relevance=False``) that the pooling rule sees (to
+    without a relevance encoder, or with ``relevance=False``; cue features counting only the
+    cues whose clause is about the target, step 5) that the pooling rule sees (to
     tune :class:`~framing.models.stance.pooling.PoolingRule` on dev documents, and to
     evaluate)."""
     nlp = nlp or _stance_nlp()
+    texts = list(texts)
     per_doc = [doc_units(d) for d in nlp.pipe(texts)]
     tgts = [[check_target(t, f"row {i + 1}")] for i, t in enumerate(targets)]
     probs = _score(model, per_doc, tgts, batch_size)
     rel = _relevance(model, per_doc, tgts, relevance)
+    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
+               for c in u.cues}
+    about = clause_about(model, [c for c in clauses.values() if c],
+                         [ts[0] for ts in tgts], cue_relevance) \
+        if cue_relevance is not None else None
     out = []
     pos = 0
     for i, units in enumerate(per_doc):
-        out.append((probs[pos:pos + len(units)], [u.cue for u in units],
-                    rel[i][tgts[i][0]] if rel is not None else None))
+        t = tgts[i][0]
+        cues = [_target_cue(u, [c for c in u.cues if _counts(c, clauses.get(c), t, about)])
+                for u in units]
+        out.append((probs[pos:pos + len(units)], cues,
+                    rel[i][t] if rel is not None else None))
         pos += len(units)
     return out
 
 
 def targets_for(codebook: Any, meta: dict[str, Any] | None = None,
-                extra: Sequence[str] = ()) -> list[str]:
+                extra: Sequence[str] = (), text: str | None = None) -> list[Any]:
     """The targets to score a document against: the codebook's default targets of the
-    document's issue (``meta["issue"]``; none when the document has no issue) followed by the
-    ``extra`` free-text targets (``--target``), duplicates dropped."""
+    document's issue (``meta["issue"]``) followed by the ``extra`` free-text targets
+    (``--target``), duplicates dropped. A document without an issue, given its ``text``, gets
+    the default targets of the issue inferred from it (:func:`framing.pipeline.issue.
+    inferred_targets`) as :class:`~framing.pipeline.issue.InferredTarget` objects, so that its
+    results say the issue was inferred."""
+    from framing.pipeline.issue import inferred_targets
+
     issue = (meta or {}).get("issue")
-    own = [t.text for t in getattr(codebook, "targets", []) if issue and t.issue == issue]
-    return list(dict.fromkeys([*own, *(check_target(t, f"--target #{i + 1}")
-                                       for i, t in enumerate(extra))]))
+    own: list[Any] = [t.text for t in getattr(codebook, "targets", []) if issue and
+                      t.issue == issue]
+    own += inferred_targets(codebook, meta, text)
+    out: dict[str, Any] = {}
+    for t in [*own, *(check_target(t, f"--target #{i + 1}") for i, t in enumerate(extra))]:
+        out.setdefault(getattr(t, "text", t), t)
+    return list(out.values())
 
 
 # ----- the component -----------------------------------------------------------------------
@@ -247,8 +415,11 @@ class StanceDetector:
 
     def __init__(self, nlp: Language, name: str = "stance_detector", *,
                  model: str | None = None, targets: Sequence[str] = (),
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, opposites: dict[str, str] | None = None,
+                 cue_relevance: float | None = CUE_RELEVANCE) -> None:
         self.nlp = nlp
+        self.opposites = dict(opposites or {})
+        self.cue_relevance = cue_relevance
         self.name = name
         self.batch_size = batch_size
         self._model_path = model
@@ -305,7 +476,8 @@ class StanceDetector:
         if not todo:
             return
         results = stance_for_each(self.model, [docs[i] for i in todo],
-                                  [per_doc[i] for i in todo], batch_size=self.batch_size)
+                                  [per_doc[i] for i in todo], batch_size=self.batch_size,
+                                  opposites=self.opposites, cue_relevance=self.cue_relevance)
         for i, res in zip(todo, results, strict=True):
             docs[i]._.stance = res
 
@@ -327,13 +499,17 @@ class StanceDetector:
 @Language.factory(
     "stance_detector",
     assigns=["doc._.stance"],
-    default_config={"model": None, "targets": [], "batch_size": 64},
+    default_config={"model": None, "targets": [], "batch_size": 64, "opposites": {},
+                    "cue_relevance": CUE_RELEVANCE},
 )
 def make_stance_detector(nlp: Language, name: str, model: str | None, targets: list[str],
-                         batch_size: int) -> StanceDetector:
+                         batch_size: int, opposites: dict[str, str],
+                         cue_relevance: float | None) -> StanceDetector:
     """Factory: ``nlp.add_pipe("stance_detector", config={"model": DIR, "targets": [...]})``
-    after ``stance_cues``; ``model`` None uses the default stance model."""
-    return StanceDetector(nlp, name, model=model, targets=targets, batch_size=batch_size)
+    after ``stance_cues``; ``model`` None uses the default stance model; ``opposites``:
+    ``{target: its declared opposite}`` (:meth:`~framing.codebook.Codebook.opposites`)."""
+    return StanceDetector(nlp, name, model=model, targets=targets, batch_size=batch_size,
+                          opposites=opposites, cue_relevance=cue_relevance)
 
 
 def build_stance_nlp(cues: str | None = None) -> Language:
@@ -359,8 +535,11 @@ def _stance_nlp() -> Language:
 
 
 def document_stance(model: Any, text: str | Doc, targets: Sequence[Any],
-                    nlp: Language | None = None, batch_size: int = 64) -> list[StanceResult]:
+                    nlp: Language | None = None, batch_size: int = 64,
+                    opposites: dict[str, str] | None = None) -> list[StanceResult]:
     """Stance of one document toward each target (see the module docstring). ``text`` is a
-    string (processed with ``nlp``, default: :func:`build_stance_nlp`) or a processed Doc."""
+    string (processed with ``nlp``, default: :func:`build_stance_nlp`) or a processed Doc;
+    ``opposites``: declared opposite targets (step 6)."""
     doc = text if isinstance(text, Doc) else (nlp or _stance_nlp())(text)
-    return stance_for_docs(model, [doc], targets, batch_size=batch_size)[0]
+    return stance_for_each(model, [doc], [targets], batch_size=batch_size,
+                           opposites=opposites)[0]

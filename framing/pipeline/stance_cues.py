@@ -14,6 +14,15 @@ one JSON object per line with ``id``, ``type``, ``polarity``, ``weight`` and eit
 * ``reported``: attribution ("supporters say", "critics argue", "said Smith", "according to"):
   the stance in that sentence may belong to someone else, not the author.
 
+Each prescriptive or evaluative cue is attached to the **clause it governs**
+(:func:`governed_clause`): with a dependency parse (a pipeline with a parser), the subtree of the
+verb the modal or judgement belongs to; without one, the stretch of the sentence between clause
+boundaries around the cue (";", ":", a comma before a conjunction, a complementiser "that",
+adjunct subordinators such as "whether", "because", "although"). "Drug policy should be left to
+the states, whether we like it or not" attaches "should" to "Drug policy should be left to the
+states". The ``stance_detector`` counts a cue as evidence toward a target only when that clause
+is about the target (:func:`clause_about`).
+
 Where matches overlap, the longest wins (so "should not" is one -1 cue, not "should" +1 as
 well). Per sentence: ``pos`` and ``neg`` are the noisy-OR of the weights of the +1 and -1 cues,
 ``strength = max(pos, neg)``, ``polarity`` is +1, -1 or 0 (``pos`` vs ``neg``), and
@@ -133,6 +142,68 @@ def read_cues(path: str | Path) -> list[dict[str, Any]]:
     return [c for _, c in rows]
 
 
+#: words that open a clause of their own: a cue's clause ends before them (and starts after them)
+CLAUSE_OPENERS = frozenset({"whether", "because", "although", "though", "while", "whereas",
+                            "unless", "since", "if", "when", "but", "yet", "so", "which",
+                            "who", "that"})
+#: openers that still belong to the governed proposition when they follow the cue
+#: ("time to admit that drug policy should be left to the states")
+_COMPLEMENT = frozenset({"that"})
+_HARD_STOPS = frozenset({";", ":", "—", "–", "--", "(", ")"})
+
+
+def governed_clause(doc: Doc, start: int, end: int, sent: Span) -> tuple[int, int]:
+    """Token span ``[a, b)`` of the clause that the cue at tokens ``[start, end)`` governs,
+    inside ``sent`` (see the module docstring).
+
+    Example:
+        >>> from framing.pipeline.blank import blank_nlp
+        >>> nlp = blank_nlp(); nlp.add_pipe("sentencizer")  # doctest: +ELLIPSIS
+        <...>
+        >>> doc = nlp("That ought to be the case, whether we like the approach or not.")
+        >>> a, b = governed_clause(doc, 1, 3, doc[:])
+        >>> doc[a:b].text
+        'That ought to be the case'
+    """
+    if doc.has_annotation("DEP"):
+        head = doc[start]
+        while head.dep_ in ("aux", "auxpass", "neg", "advmod", "amod", "det", "xcomp") and \
+                head.head.i != head.i and sent.start <= head.head.i < sent.end:
+            head = head.head
+        a = max(sent.start, head.left_edge.i)
+        b = min(sent.end, head.right_edge.i + 1)
+        # adjunct clauses hanging off the verb ("whether ...") are not the proposition
+        for child in head.children:
+            if child.dep_ in ("advcl", "conj", "parataxis") and child.i > end:
+                b = min(b, child.left_edge.i)
+        return a, max(b, end)
+    a = start
+    while a > sent.start:
+        prev = doc[a - 1]
+        low = prev.lower_
+        if low in _HARD_STOPS:
+            break
+        if low in CLAUSE_OPENERS and not (low in _COMPLEMENT and a - 1 == sent.start):
+            break  # (a sentence-initial "That" is a demonstrative subject, not an opener)
+        if low == "," and a < start and doc[a].lower_ in CLAUSE_OPENERS:
+            break
+        if low == "," and a - 2 >= sent.start and doc[a - 2].lower_ in CLAUSE_OPENERS:
+            break
+        a -= 1
+    b = end
+    while b < sent.end:
+        tok = doc[b]
+        low = tok.lower_
+        if low in _HARD_STOPS or (low in CLAUSE_OPENERS and low not in _COMPLEMENT):
+            break
+        if low == "," and b + 1 < sent.end and doc[b + 1].lower_ in CLAUSE_OPENERS | {"and", "or"}:
+            break
+        b += 1
+    while b > end and (doc[b - 1].is_punct or doc[b - 1].is_space):
+        b -= 1
+    return a, b
+
+
 def _noisy_or(ws: Iterable[float]) -> float:
     miss = 1.0
     for w in ws:
@@ -227,8 +298,11 @@ class StanceCues(MatcherComponent):
                         pol, negated = -pol, True
                 span = Span(doc, s, e, label=c["type"], span_id=pid)
                 group.append(span)
+                ca, cb = governed_clause(doc, s, e, sent) if c["type"] != "reported" \
+                    else (sent.start, sent.end)
                 cues.append(CueMatch(span.start_char, span.end_char, pid, c["type"], pol,
-                                     float(c.get("weight", 0.5)), negated))
+                                     float(c.get("weight", 0.5)), negated,
+                                     doc[ca].idx, doc[cb - 1].idx + len(doc[cb - 1].text)))
             k = j
             pos = _noisy_or(c.weight for c in cues if c.polarity > 0)
             neg = _noisy_or(c.weight for c in cues if c.polarity < 0)

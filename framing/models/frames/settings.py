@@ -33,15 +33,25 @@ class FrameSettings(Settings):
     shows the frame; ``mean``: the share of the text that shows it) and ``min_positives`` (a
     label with fewer dev positives keeps the threshold 0.5). ``max_length`` defaults to 128
     tokens for sentences and 256 for documents, ``stride`` to a quarter of it; ``eval_split``
-    to 0.15 when no dev file is given. ``epochs`` defaults to enough passes for about 400
-    optimizer steps (between 4 and 20): a few hundred labelled sentences need many passes,
-    thousands need few. ``head_lr_scale`` (default 10): on the op-ed corpus it doubled dev
-    micro-F1 after two short epochs.
+    to 0.15 when no dev file is given; ``method`` to ``transformer`` for sentences and ``auto``
+    for documents (:meth:`default_method`); ``head_warmup`` to one epoch for documents (a
+    few hundred long documents give few optimizer steps: a random head would spend them
+    misdirecting the encoder) and none for sentences. ``epochs`` defaults to enough passes for about
+    400 optimizer steps (between 4 and 20): a few hundred labelled sentences need many passes,
+    thousands need few. ``head_lr_scale`` (default 10): on the op-ed corpus it doubled dev micro-F1
+    after two short epochs.
     """
 
     level: str = "sentence"
     pooling: str = "max"
     min_positives: int = MIN_POSITIVES
+
+    def default_method(self) -> str:
+        """Sentences: fine-tuning. Documents: ``auto`` (TF-IDF, the fast frozen-encoder method
+        and, if the time budget allows, fine-tuning; the best on dev): fine-tuning on a few
+        hundred long documents takes tens of minutes per epoch on a CPU and, after one
+        epoch, scores below TF-IDF."""
+        return "auto" if self.level == "document" else "transformer"
 
     def check(self) -> None:
         if self.level not in LEVELS:
@@ -49,5 +59,7 @@ class FrameSettings(Settings):
         if self.pooling not in POOLINGS:
             raise self.bad(f"--pooling must be one of {POOLINGS}, got {self.pooling!r}")
         self.check_windows(DEFAULT_MAX_LENGTH[self.level])
+        if self.head_warmup is None:  # documents: few rows, long inputs, a random head
+            self.head_warmup = 1 if self.level == "document" else 0
         if self.min_positives < 1:
             raise self.bad(f"min_positives must be at least 1, got {self.min_positives}")

@@ -125,9 +125,70 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
                     f"{metrics['real_data'].get('model_created')}); rerun "
                     "`python scripts/eval_ibm_stance.py --update-card`.*", ""]
         out += [real_data_section(real), ""]
+    swap = metrics.get("target_swap")
+    if swap:
+        out += ["## Does it tell targets apart? Target swap and target-contrastive training", ""]
+        if swap.get("model_created") != meta.get("created"):
+            out += [f"*Measured on an earlier build of this model (created "
+                    f"{swap.get('model_created')}); rerun "
+                    "`python scripts/eval_stance_targets.py --update-card`.*", ""]
+        out += [target_swap_section(swap), ""]
     if notes:
         out += ["## Notes", "", notes.strip(), ""]
     return "\n".join(out)
+
+
+def target_swap_section(res: dict[str, Any]) -> str:
+    """Markdown of ``scripts/eval_stance_targets.py``: F-avg and target-swap consistency of
+    the default model (op-ed test documents, IBM claims zero-shot) and of cross-encoders
+    trained on the IBM train split in three formulations, with the TF-IDF baseline.
+
+    Example:
+        >>> r = {"opeds_test": {"f_avg": 0.6, "swap": {"consistency": 0.05, "n": 40},
+        ...      "n_documents": 45}}
+        >>> print(target_swap_section(r).splitlines()[2])
+        | default model | op-ed corpus test split (45 documents) | 0.600 | 0.050 (n 40) |
+    """
+    lines = ["| model | data | F-avg | swap consistency |", "|---|---|---:|---:|"]
+
+    def row(name: str, data: str, r: dict[str, Any]) -> None:
+        sw = r["swap"]
+        lines.append(f"| {name} | {data} | {r['f_avg']:.3f} | {sw['consistency']:.3f} "
+                     f"(n {sw['n']}) |")
+
+    op = res.get("opeds_test")
+    if op:
+        row("default model", f"op-ed corpus test split ({op['n_documents']} documents)", op)
+    ibm = res.get("ibm_claim_stance") or {}
+    if ibm.get("zero_shot"):
+        row("default model, zero-shot", "IBM claims, test split", ibm["zero_shot"])
+    names = {"transformer_pairs": "cross-encoder, plain pairs",
+             "transformer_contrastive": "cross-encoder, target-contrastive pairs",
+             "transformer_nli": "cross-encoder, contrastive + NLI-style target",
+             "tfidf": "TF-IDF baseline"}
+    for key, label in names.items():
+        if ibm.get(key):
+            row(f"{label} (trained on IBM train)", "IBM claims, test split", ibm[key])
+    text = ["Swap consistency: each (text, target) pair is asked again toward the target's "
+            "opposite (the codebook's declared opposite, else the negated target: \"This house "
+            "would X\" -> \"This house would not X\", \"X\" -> \"opposition to X\"); of the "
+            "pairs answered favor or against, the share whose answer flips. Op-ed documents are "
+            "pooled from their sentences as the Analyzer does; IBM claims are restricted to "
+            "favor/against. Target-contrastive pairs: the text toward the negated target with "
+            "the label flipped (share 0.5), toward a paraphrased target (0.5) and toward an "
+            "unrelated target labelled none (0.25); NLI-style: the target given as \"the "
+            "author supports: <target>\". Measured by `python scripts/eval_stance_targets.py` "
+            "(IBM data read at run time from `--data-dir`, not in the repository).", "",
+            *lines]
+    for key in ("transformer_pairs", "transformer_contrastive", "transformer_nli"):
+        st = (ibm.get(key) or {}).get("settings")
+        if st:
+            text += ["", f"Trained cross-encoders: {st.get('epochs')} epochs, lr {st.get('lr')}, "
+                         f"max_length {st.get('max_length')}, top "
+                         f"{st.get('train_layers') or 'all'} layers fine-tuned, dev = "
+                         f"{ibm.get('dev_split')}."]
+            break
+    return "\n".join(text)
 
 
 def _cue_text(pool: dict[str, Any]) -> str:

@@ -216,3 +216,119 @@ def add_negated_targets(data: StanceData, share: float, seed: int) -> tuple[Stan
         where.append(f"{data.where[i]} (negated target)")
         added += 1
     return StanceData(texts, targets, labels, data.source, where), added
+
+
+_PARAPHRASES = ("support for {t}", "the case for {t}", "{t} as a policy")
+_MOTION_TAILS = [  # debate motions said the way a writer argues them; first match wins
+    (re.compile(r"^this house believes that\s+", re.I), ""),
+    (re.compile(r"^this house would\s+", re.I), "we should "),
+    (re.compile(r"^this house supports\s+", re.I), "support for "),
+]
+_STOP = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "but", "with", "by", "from",
+    "at", "as", "is", "are", "be", "been", "being", "this", "that", "these", "those", "it",
+    "its", "their", "his", "her", "our", "your", "we", "they", "he", "she", "you", "i", "not",
+    "no", "so", "than", "then", "there", "which", "who", "whom", "what", "when", "where",
+    "why", "how", "all", "any", "some", "more", "most", "other", "such", "own", "same", "very",
+    "can", "will", "would", "should", "could", "may", "might", "must", "shall", "do", "does",
+    "did", "have", "has", "had", "house", "believes", "support", "supports", "oppose",
+    "opposes", "case", "policy", "policies",
+})
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case content words (letters only, 4+ characters, no stop words) of ``text``.
+
+    Example:
+        >>> sorted(content_words("Federal enforcement of drug laws"))
+        ['drug', 'enforcement', 'federal', 'laws']
+    """
+    return {w for w in (m.group().lower() for m in _WORD.finditer(text))
+            if len(w) >= 4 and w not in _STOP}
+
+
+def paraphrase_target(target: str, k: int = 0) -> str:
+    """The ``k``-th rewording of ``target`` that keeps its direction (a stance toward it is the
+    stance toward the original): debate motions lose their "This house ..." frame ("This house
+    would ban boxing" -> "we should ban boxing"); other targets get a carrier phrase
+    ("support for X", "the case for X", "X as a policy").
+
+    Example:
+        >>> paraphrase_target("This house would ban boxing")
+        'we should ban boxing'
+        >>> paraphrase_target("stricter gun laws", 1)
+        'the case for stricter gun laws'
+    """
+    t = " ".join(target.split())
+    for pat, rep in _MOTION_TAILS:
+        if pat.search(t):
+            return pat.sub(rep, t, count=1)
+    return _PARAPHRASES[k % len(_PARAPHRASES)].format(t=t)
+
+
+def _draw(seed: int, *key: Any) -> float:
+    h = hashlib.sha256("\x1f".join(map(str, (seed, *key))).encode()).hexdigest()
+    return int(h[:8], 16) / 0xFFFFFFFF
+
+
+def add_contrastive_pairs(data: StanceData, seed: int, *, paraphrased: float = 0.0,
+                          unrelated: float = 0.0, hard_negatives: float = 0.0
+                          ) -> tuple[StanceData, dict[str, int]]:
+    """``data`` plus target-contrastive pairs, so that the model has to read the target and
+    not only the text's argumentative tone (each kind for a seeded share of the rows):
+
+    * ``paraphrased``: the same text toward a rewording of its target
+      (:func:`paraphrase_target`), the same label;
+    * ``unrelated``: a favor/against text toward a target of the data that shares no content
+      word with its own target nor with the text, labelled ``none`` (a text takes no stance on
+      what it does not discuss);
+    * ``hard_negatives``: a ``none`` text (it takes no side toward its own target) toward
+      another target of the data whose content words it mentions, labelled ``none``:
+      mentioning a target's words is not taking a side on it.
+
+    (Opposed targets, the same text toward the negated target with the label flipped, are
+    :func:`add_negated_targets`.) Returns the new data and the rows added per kind.
+
+    Example:
+        >>> d = StanceData.from_rows([
+        ...     {"text": "Ban it now.", "target": "a ban on boxing", "stance": "favor"},
+        ...     {"text": "Taxes matter.", "target": "a carbon tax", "stance": "against"},
+        ...     {"text": "The carbon tax vote is on Tuesday.", "target": "boxing",
+        ...      "stance": "none"}])
+        >>> aug, n = add_contrastive_pairs(d, 0, paraphrased=1, unrelated=1, hard_negatives=1)
+        >>> n
+        {'paraphrased': 3, 'unrelated': 2, 'hard_negatives': 1}
+        >>> aug.targets[-1], aug.labels[-1]
+        ('a carbon tax', 'none')
+    """
+    texts, targets, labels, where = (list(data.texts), list(data.targets), list(data.labels),
+                                     list(data.where))
+    added = {"paraphrased": 0, "unrelated": 0, "hard_negatives": 0}
+    distinct = sorted(set(data.targets))
+    words = {t: content_words(t) for t in distinct}
+
+    def add(i: int, target: str, label: str, kind: str) -> None:
+        texts.append(data.texts[i])
+        targets.append(target)
+        labels.append(label)
+        where.append(f"{data.where[i]} ({kind.replace('_', ' ')} target)")
+        added[kind] += 1
+
+    for i, (x, t, lab) in enumerate(zip(data.texts, data.targets, data.labels, strict=True)):
+        if paraphrased and _draw(seed, "para", i, t) < paraphrased:
+            p = paraphrase_target(t, int(_draw(seed, "k", i) * 997))
+            if p != t:
+                add(i, p, lab, "paraphrased")
+        xw = content_words(x)
+        if unrelated and lab in POLAR and _draw(seed, "unrel", i, t) < unrelated:
+            far = [o for o in distinct if not (words[o] & (words[t] | xw)) and words[o]]
+            if far:
+                add(i, far[int(_draw(seed, "pick", i) * len(far)) % len(far)], "none",
+                    "unrelated")
+        if hard_negatives and lab == "none" and _draw(seed, "hard", i, t) < hard_negatives:
+            near = [o for o in distinct if o != t and words[o] & xw]
+            if near:
+                add(i, near[int(_draw(seed, "pickh", i) * len(near)) % len(near)], "none",
+                    "hard_negatives")
+    return StanceData(texts, targets, labels, data.source, where), added

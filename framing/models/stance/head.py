@@ -35,6 +35,7 @@ from framing.models.stance.data import (
     POLAR,
     STANCE_LABELS,
     StanceData,
+    add_contrastive_pairs,
     add_negated_targets,
     as_stance_data,
     split_dev,
@@ -112,9 +113,11 @@ class StanceHead(LabelHead):
         pairs = list(inputs)
         if not pairs:
             return encode_windows(tokenizer, [], params.max_length, params.stride, [])
-        cut = _cut_targets(tokenizer, [t for t, _ in pairs], params.max_target_tokens)
+        tpl = getattr(params, "target_template", None) or "{target}"
+        cut = _cut_targets(tokenizer, [tpl.replace("{target}", t) for t, _ in pairs],
+                           params.max_target_tokens)
         return encode_windows(tokenizer, [x for _, x in pairs], params.max_length,
-                              params.stride, [cut[t] for t, _ in pairs])
+                              params.stride, [cut[tpl.replace("{target}", t)] for t, _ in pairs])
 
     def logits(self, model: Any, ids: Any, mask: Any, types: Any) -> Any:
         return model(ids, types, mask)
@@ -213,6 +216,12 @@ class StanceHead(LabelHead):
         train_d, n_neg = add_negated_targets(train_d, cfg.negated_targets, cfg.seed)
         if n_neg:
             log(f"added {n_neg} training rows toward negated targets (labels flipped)")
+        train_d, n_con = add_contrastive_pairs(
+            train_d, cfg.seed, paraphrased=cfg.paraphrased_targets,
+            unrelated=cfg.unrelated_targets, hard_negatives=cfg.hard_negatives)
+        if any(n_con.values()):
+            log("added target-contrastive training rows: " +
+                ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in n_con.items()))
         labels = train_d.used_labels()
         if len(train_d) < MIN_ROWS or not all(lab in labels for lab in POLAR):
             raise FramingError(Errors.E704.format(
@@ -240,6 +249,7 @@ class StanceHead(LabelHead):
         run.meta = {
             "decision": {}, "pooling": {}, "level": "sentence",
             "max_target_tokens": cfg.max_target_tokens, "relevance": None,
+            "target_template": cfg.target_template,
             "data": {"n_targets": len(set(train_d.targets)),
                      "label_counts": train_d.label_counts(),
                      "dev_docs_source": dd.source if dd is not None else None,

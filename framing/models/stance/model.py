@@ -57,6 +57,8 @@ class StanceModel(LabelModel):
         self.rule = DecisionRule.from_dict(self.labels, meta.get("decision") or {})
         self.pooling = PoolingRule.from_dict(meta.get("pooling") or {})
         self.max_target_tokens = int(meta["max_target_tokens"])
+        #: how targets are put to the encoder (models built before it existed: as they are)
+        self.target_template = str(meta.get("target_template") or "{target}")
         self.relevance = relevance
 
     @classmethod

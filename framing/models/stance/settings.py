@@ -34,9 +34,14 @@ class StanceSettings(Settings):
     rest: less to overfit on small data, and a cheaper backward pass; None = all layers),
     ``negated_targets`` (the share of favor/against training rows added again toward the
     negated target with the opposite label, see :func:`~framing.models.stance.data.
-    negate_target`), ``relevance_encoder`` (the sentence encoder of the document relevance
-    gate, :mod:`framing.models.stance.relevance`: ``"default"`` = the shipped
-    all-MiniLM-L6-v2, a local directory or Hugging Face id, or None to switch the gate off).
+    negate_target`), ``paraphrased_targets``, ``unrelated_targets`` and ``hard_negatives``
+    (the shares of target-contrastive pairs added, see :func:`~framing.models.stance.data.
+    add_contrastive_pairs`), ``target_template`` (how the target is put to the encoder:
+    ``"{target}"`` as it is, or an NLI-style hypothesis such as ``"the author supports:
+    {target}"``; stored in the model and applied at inference), ``relevance_encoder`` (the
+    sentence encoder of the document relevance gate, :mod:`framing.models.stance.relevance`:
+    ``"default"`` = the shipped all-MiniLM-L6-v2, a local directory or Hugging Face id, or None
+    to switch the gate off).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
@@ -59,6 +64,10 @@ class StanceSettings(Settings):
     class_weight: str = "balanced"
     train_layers: int | None = None
     negated_targets: float = 0.0
+    paraphrased_targets: float = 0.0
+    unrelated_targets: float = 0.0
+    hard_negatives: float = 0.0
+    target_template: str = "{target}"
     relevance_encoder: str | None = "default"
 
     def check(self) -> None:
@@ -81,5 +90,11 @@ class StanceSettings(Settings):
         if self.train_layers is not None and self.train_layers < 0:
             raise self.bad(f"train_layers must be 0 or more (or None for all), got "
                            f"{self.train_layers}")
-        if not 0 <= self.negated_targets <= 1:
-            raise self.bad(f"negated_targets must be in [0, 1], got {self.negated_targets}")
+        for name in ("negated_targets", "paraphrased_targets", "unrelated_targets",
+                     "hard_negatives"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1:
+                raise self.bad(f"{name} must be in [0, 1], got {v}")
+        if "{target}" not in self.target_template:
+            raise self.bad(f"target_template must contain '{{target}}', got "
+                           f"{self.target_template!r}")
