@@ -174,6 +174,8 @@ class DocumentLayer:
         self.threshold = threshold
         self.folds = folds
         self.seed = seed
+        #: The tuned threshold gives at most this many labels per gold label (out of fold).
+        self.max_label_ratio = 1.1
         #: What the layer was fitted on and its metrics (from its file), and where it came from.
         self.info_: dict[str, Any] = {}
         self.source_: str | None = None
@@ -248,12 +250,20 @@ class DocumentLayer:
                 prob[i] = self._lift(1.0 / (1.0 + np.exp(-z)))
         best, best_f1 = 0.5, -1.0
         prob, y = prob[mask], y[mask]
-        for t in np.arange(0.2, 0.71, 0.025):
-            pred = prob >= t
-            tp = (pred & y).sum()
-            f1 = 2 * tp / max(1, pred.sum() + y.sum())
-            if f1 > best_f1 + 1e-12:
-                best, best_f1 = float(round(t, 3)), float(f1)
+        # precision first: among thresholds that give no more labels than the annotators did
+        # (+10 %), the best micro-F1; a recall-hungry threshold would bring back the
+        # saturation the layer exists to remove
+        for capped in (True, False):
+            for t in np.arange(0.2, 0.71, 0.025):
+                pred = prob >= t
+                if capped and pred.sum() > self.max_label_ratio * y.sum():
+                    continue
+                tp = (pred & y).sum()
+                f1 = 2 * tp / max(1, pred.sum() + y.sum())
+                if f1 > best_f1 + 1e-12:
+                    best, best_f1 = float(round(t, 3)), float(f1)
+            if best_f1 >= 0:
+                break
         self.cv_micro_f1_ = round(best_f1, 4)
         return best
 
