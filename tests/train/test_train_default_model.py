@@ -86,21 +86,25 @@ def test_bad_recipes(tmp_path: Path) -> None:
         read_recipe(tmp_path / "r.json", REQUIRED)
 
 
+def _small_copy(src: Path, dest: Path, **keep: int) -> Path:
+    """The first ``keep[split]`` documents of each split of a corpus file, written to dest."""
+    rows = []
+    for line in src.read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        if keep.get(doc["split"], 0) > 0:
+            keep[doc["split"]] -= 1
+            rows.append(line)
+    dest.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return dest
+
+
 def test_build_from_a_recipe(tmp_path: Path, tiny_base: Path) -> None:
     from framing.corpora import OPEDS_PATH
 
     if not OPEDS_PATH.is_file():
         pytest.skip("op-ed corpus not built")
     # a small copy of the corpus keeps the test fast: 8 train, 3 dev, 3 test documents
-    keep = {"train": 8, "dev": 3, "test": 3}
-    rows = []
-    for line in OPEDS_PATH.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        if keep.get(doc["split"], 0) > 0:
-            keep[doc["split"]] -= 1
-            rows.append(line)
-    corpus = tmp_path / "opeds.jsonl"
-    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    corpus = _small_copy(OPEDS_PATH, tmp_path / "opeds.jsonl", train=8, dev=3, test=3)
     out = tmp_path / "frames-tiny"
     out.mkdir()
     recipe = out / "recipe.json"
@@ -173,24 +177,8 @@ def test_build_with_news_and_a_document_layer(tmp_path: Path, tiny_base: Path) -
     news_file = REPO / "corpora" / "news" / "news.jsonl"
     if not OPEDS_PATH.is_file() or not news_file.is_file():
         pytest.skip("corpora not built")
-    keep = {"train": 6, "dev": 2, "test": 2}
-    rows = []
-    for line in OPEDS_PATH.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        if keep.get(doc["split"], 0) > 0:
-            keep[doc["split"]] -= 1
-            rows.append(line)
-    corpus = tmp_path / "opeds.jsonl"
-    corpus.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    keep = {"train": 10, "dev": 4, "test": 6}
-    news_rows = []
-    for line in news_file.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        if keep.get(doc["split"], 0) > 0:
-            keep[doc["split"]] -= 1
-            news_rows.append(line)
-    news = tmp_path / "news.jsonl"
-    news.write_text("\n".join(news_rows) + "\n", encoding="utf-8")
+    corpus = _small_copy(OPEDS_PATH, tmp_path / "opeds.jsonl", train=6, dev=2, test=2)
+    news = _small_copy(news_file, tmp_path / "news.jsonl", train=10, dev=4, test=6)
     out = tmp_path / "frames-news"
     out.mkdir()
     recipe = out / "recipe.json"
