@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -42,10 +43,10 @@ def pick(scores: dict[str, tuple[float, float]]) -> str:
     return next(m for m in CANDIDATES if m in scores and scores[m][0] >= best - 1e-9)
 
 
-def choose(run: Run, t0: float) -> tuple[Run, dict[str, Run]]:
+def choose(run: Run, t0: float, fit_model: Callable[[Run], None]
+           ) -> tuple[Run, dict[str, Run]]:
     """Train the candidates within the budget (see the module docstring); the chosen run,
     finished and with ``meta["auto"]``, and every finished candidate run."""
-    from framing.models.trainer import fit_model
 
     cfg = run.cfg
     if run.dev is None:

@@ -26,6 +26,7 @@ import copy
 import dataclasses
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,10 +119,10 @@ def main_name(run: Run) -> str:
     return "micro-F1" if _multi(run) else "accuracy"
 
 
-def tfidf_reports(run: Run, tried: dict[str, Run]) -> dict[str, Any]:
+def tfidf_reports(run: Run, tried: dict[str, Run], fit_model: Callable[[Run], None]
+                  ) -> dict[str, Any]:
     """The TF-IDF method's dev and test blocks on the same rows (trained here unless the run
     is TF-IDF itself or ``auto`` already trained it)."""
-    from framing.models.trainer import fit_model
 
     if run.cfg.method == "tfidf":
         sub = run
@@ -137,7 +138,7 @@ def tfidf_reports(run: Run, tried: dict[str, Run]) -> dict[str, Any]:
             "seconds": sub.metrics.get("seconds", sub.meta.get("training", {}).get("seconds"))}
 
 
-def report(run: Run, tried: dict[str, Run]) -> None:
+def report(run: Run, tried: dict[str, Run], fit_model: Callable[[Run], None]) -> None:
     """Fit and score the baselines, store them in ``run.metrics["baselines"]``, log the
     comparison and the warnings (see the module docstring)."""
     mine = {k: headline(run, run.metrics.get(k)) for k in ("dev", "test")}
@@ -146,7 +147,7 @@ def report(run: Run, tried: dict[str, Run]) -> None:
         return
     split = "test" if mine["test"] else "dev"
     prior = prior_reports(run)
-    tfidf = tfidf_reports(run, tried)
+    tfidf = tfidf_reports(run, tried, fit_model)
     name = main_name(run)
     rows = {"prior": {"dev": prior["dev"], "test": prior["test"], "how": prior["how"]},
             "tfidf": {**tfidf, "how": "the task's TF-IDF method (--method tfidf) on the same "

@@ -161,14 +161,14 @@ def train(task: str | TaskHead, data: Any, out: str | Path, settings: Settings |
     if cfg.method == "auto":
         from framing.models.auto import choose
 
-        run, tried = choose(run, t0)
+        run, tried = choose(run, t0, fit_model)
     else:
         fit_model(run)
         run.meta["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         head.finish(run)
         tried = {}
     if run.cfg.baselines:
-        baselines.report(run, tried)
+        baselines.report(run, tried, fit_model)
     run.meta["training"]["seconds"] = round(time.perf_counter() - t0, 1)
     run.metrics["history"] = run.meta["training"].get("history", [])
     run.metrics["seconds"] = run.meta["training"]["seconds"]
