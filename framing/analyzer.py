@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 RecordLike = str | Article | dict[str, Any]
 
 
+#: A used child frame ranks before its parent unless the parent's own document probability is
+#: higher by more than this.
+CHILD_MARGIN = 0.05
+
+
 class Analyzer:
     """Runs the spaCy pipeline (rules, and the classifier and stance components when present).
 
@@ -136,7 +141,9 @@ class Analyzer:
             sentences.append(SentenceResult(start=start, end=end, text=stripped, frames=shown,
                                             labels=labels, evidence=evidence))
         frames, labels = scorer.document()
-        if self.doc_layer is not None and self._layer_frames:
+        # one sentence is its own document: it uses what it says (the layer reads how frames
+        # spread over sentences, which one sentence cannot show)
+        if self.doc_layer is not None and self._layer_frames and len(sentences) > 1:
             frames, labels = self._document_decision(sentences, frames, labels)
         shares, mentions = _shares_mentions(sentences)
         stance = doc._.stance if doc.has_extension("stance") and doc._.stance else []
@@ -151,17 +158,30 @@ class Analyzer:
         its frames (frames of the codebook it does not know keep the sentence-based ones)."""
         layer = self.doc_layer
         assert layer is not None
-        p = layer.predict_proba(doc_scores(sentences, layer.frames))
+        ds = doc_scores(sentences, layer.frames)
+        p, own = layer.predict_proba(ds), layer.predict_proba(ds, lift=False)
         th = layer.threshold_
         known = set(self._layer_frames)
         out = {f: v for f, v in frames.items() if f not in known}
+        rank = dict(out)  # each frame's own evidence (no lift from its children)
         used = [f for f in labels if f not in known]
         for j, f in enumerate(layer.frames):
             if f in known:
                 out[f] = round(float(p[j]), 4)
+                rank[f] = float(own[j])
                 if p[j] >= th:
                     used.append(f)
-        return out, self._rank(self.codebook.closure(used), out)
+        ranked = self._rank(self.codebook.closure(used), rank)
+        # a child implies its parent, and its sentences count for the parent too: a used child
+        # goes before its parent unless the parent's own evidence is clearly stronger, so the
+        # primary frame is the specific one ("federalism", not "legality")
+        for f in list(ranked):
+            parent = self.codebook.parent(f)
+            if parent in ranked and ranked.index(parent) < ranked.index(f) and \
+                    rank[f] >= rank[parent] - CHILD_MARGIN:
+                ranked.remove(f)
+                ranked.insert(ranked.index(parent), f)
+        return out, ranked
 
     def _rank(self, labels: list[str], scores: dict[str, float]) -> list[str]:
         """Best first; on ties the more specific frame (a child) comes before its parent."""

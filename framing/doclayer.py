@@ -275,13 +275,15 @@ class DocumentLayer:
             out[idx[parent]] = max(out[idx[parent]], out[idx[child]])
         return out
 
-    def predict_proba(self, doc: DocScores) -> np.ndarray:
-        """P(the document uses each frame), in ``frames`` order."""
+    def predict_proba(self, doc: DocScores, lift: bool = True) -> np.ndarray:
+        """P(the document uses each frame), in ``frames`` order; ``lift``: a child's
+        probability lifts its parent's (``False``: each frame's own evidence)."""
         self._check_fitted()
         k = len(self.frames)
         z = ((np.hstack([features(doc, k), np.eye(k)]) - self.mean_) / self.scale_) @ \
             self.coef_ + self.intercept_
-        return self._lift(1.0 / (1.0 + np.exp(-z)))
+        p = 1.0 / (1.0 + np.exp(-z))
+        return self._lift(p) if lift else p
 
     def describe(self) -> dict[str, Any]:
         """What a result's ``model`` record says about the layer."""
