@@ -396,25 +396,6 @@ def sentence_results(analyzer: Analyzer, records: Sequence[Any]) -> list[list[Se
         analyzer.doc_layer = layer
 
 
-def fit_layer(analyzer: Analyzer, records: Sequence[Any], gold: Sequence[Sequence[str]],
-              C: float = 1.0, seed: int = 0) -> DocumentLayer:
-    """Fit a layer for ``analyzer``'s codebook on documents and the frames each uses (closed
-    under the codebook's parents), from the sentence scores ``analyzer`` gives them.
-
-    Example:
-        >>> import framing                                              # doctest: +SKIP
-        >>> an = framing.load(rules_only=True, document_layer=False)  # doctest: +SKIP
-        >>> layer = fit_layer(an, texts, frames_used)                 # doctest: +SKIP
-    """
-    cb = analyzer.codebook
-    frames = list(cb.frame_ids)
-    parents = {f: p for f in frames if (p := cb.parent(f)) is not None}
-    sents = sentence_results(analyzer, records)
-    y = np.array([[f in set(cb.closure(g)) for f in frames] for g in gold], dtype=bool)
-    docs = [doc_scores(s, frames) for s in sents]
-    return DocumentLayer(frames, parents=parents, C=C, seed=seed).fit(docs, y)
-
-
 def document_metrics(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]],
                      frames: Sequence[str]) -> dict[str, Any]:
     """Document-level multi-label metrics of predicted against gold frame lists: micro

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from framing.doclayer import DocumentLayer, doc_scores, document_metrics
+from framing.doclayer import DocumentLayer, doc_scores, document_metrics, sentence_results
 from framing.errors import Errors, FramingError
 
 if TYPE_CHECKING:
@@ -160,19 +160,14 @@ def fit_and_evaluate(analyzer: Analyzer, docs: Sequence[Doc],
         raise FramingError(Errors.E490.format(
             detail=f"need documents in the splits {list(fit_splits)} and '{test_split}' "
                    f"(got {len(fit)} and {len(test)})"))
-    layer_before = analyzer.doc_layer
-    analyzer.doc_layer = None
-    try:
-        results = list(analyzer.pipe([{"id": str(d.get("id", i)), "text": d["text"]}
-                                      for i, d in enumerate([*fit, *test])]))
-    finally:
-        analyzer.doc_layer = layer_before
+    results = sentence_results(analyzer, [{"id": str(d.get("id", i)), "text": d["text"]}
+                                          for i, d in enumerate([*fit, *test])])
     fit_res, test_res = results[:len(fit)], results[len(fit):]
     parents = {f: p for f in frames if (p := cb.parent(f)) is not None}
-    fit_docs = [(r.sentences, _labels(d)) for d, r in zip(fit, fit_res, strict=True)]
+    fit_docs = [(r, _labels(d)) for d, r in zip(fit, fit_res, strict=True)]
     n_long = len(fit_docs)
     for d, r in zip(fit, fit_res, strict=True):
-        fit_docs += excerpts(d, r.sentences, excerpt_sizes)
+        fit_docs += excerpts(d, r, excerpt_sizes)
     y = np.array([[f in set(cb.closure(g)) for f in frames] for _, g in fit_docs], dtype=bool)
     # the excerpts teach the model how length changes what a mention means; the threshold
     # is chosen for whole articles, the documents the layer is for
@@ -181,9 +176,9 @@ def fit_and_evaluate(analyzer: Analyzer, docs: Sequence[Doc],
         [doc_scores(s, frames) for s, _ in fit_docs], y, tune_on=long,
         sample_weight=np.where(long, 1.0, EXCERPT_WEIGHT))
     gold = [cb.closure(_labels(d)) for d in test]
-    layer_pred = [[f for f, v in zip(frames, layer.predict(doc_scores(r.sentences, frames)),
+    layer_pred = [[f for f, v in zip(frames, layer.predict(doc_scores(r, frames)),
                                      strict=True) if v] for r in test_res]
-    union = [cb.closure(f for s in r.sentences for f in s.labels) for r in test_res]
+    union = [cb.closure(f for s in r for f in s.labels) for r in test_res]
     tfidf, c = tfidf_baseline(fit, test, frames, seed=seed)
     preds = {"union": union, "prior": prior_baseline(fit, len(test)),
              "tfidf": [cb.closure(p) for p in tfidf], "layer": layer_pred}
