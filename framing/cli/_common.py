@@ -79,6 +79,16 @@ ModelDirOpt = Annotated[Path, typer.Option("--model", "-m", help="Trained model 
 CodebookOpt = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook file.")]
 TargetOpt = Annotated[list[str] | None, typer.Option(
     "--target", help="A stance target (free text) for every document; repeatable.")]
+#: Options of the commands that read `framing label` output (aggregate, report).
+AllowIncompleteOpt = Annotated[bool, typer.Option(
+    "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: its "
+                               "intact finished shards, with a warning.")]
+KeepDuplicatesOpt = Annotated[bool, typer.Option(
+    "--keep-duplicates", help="Count every copy of a repeated document id (default: once, "
+                              "with a warning).")]
+ResultsDateFormatOpt = Annotated[str | None, typer.Option(
+    "--date-format", help="How non-ISO dates are written (strptime codes such as %d/%m/%Y, "
+                          "or unix); unreadable dates count as undated.")]
 StanceModelOpt = Annotated[str | None, typer.Option(
     "--stance-model", help="Stance model directory (default: the built default stance model).")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]

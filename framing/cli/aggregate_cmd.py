@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 
 from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
-from framing.cli._common import console, err_console, handle_errors
+from framing.cli._common import (
+    AllowIncompleteOpt,
+    KeepDuplicatesOpt,
+    ResultsDateFormatOpt,
+    console,
+    err_console,
+    handle_errors,
+)
 from framing.errors import Errors, FramingError
 
 
@@ -56,16 +63,9 @@ def aggregate_cli(
     vocab: Annotated[bool, typer.Option(
         "--vocab/--no-vocab", help="Distinctive vocabulary (needs sentence text).")] = True,
     seed: Annotated[int, typer.Option(help="Random seed (bootstrap, permutations).")] = 0,
-    allow_incomplete: Annotated[bool, typer.Option(
-        "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: "
-                                   "its intact finished shards, with a warning.")] = False,
-    keep_duplicates: Annotated[bool, typer.Option(
-        "--keep-duplicates", help="Count every copy of a repeated document id (default: "
-                                  "once, with a warning).")] = False,
-    date_format: Annotated[str | None, typer.Option(
-        "--date-format", help="How non-ISO dates are written (strptime codes such as "
-                              "%d/%m/%Y, or unix); unreadable dates count as undated.")
-    ] = None,
+    allow_incomplete: AllowIncompleteOpt = False,
+    keep_duplicates: KeepDuplicatesOpt = False,
+    date_format: ResultsDateFormatOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
 ) -> None:
     """Shares with intervals, shift tests (BH-adjusted), group differences and vocabulary."""

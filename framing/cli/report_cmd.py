@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
-from framing.cli._common import err_console, handle_errors
+from framing.cli._common import (
+    AllowIncompleteOpt,
+    KeepDuplicatesOpt,
+    ResultsDateFormatOpt,
+    err_console,
+    handle_errors,
+)
 from framing.errors import Errors, FramingError
 
 
@@ -43,16 +49,9 @@ def report_cli(
     max_findings: Annotated[int, typer.Option(
         "--max-findings", help="Findings shown with charts and examples.")] = 8,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    allow_incomplete: Annotated[bool, typer.Option(
-        "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: "
-                                   "its intact finished shards, with a warning.")] = False,
-    keep_duplicates: Annotated[bool, typer.Option(
-        "--keep-duplicates", help="Count every copy of a repeated document id (default: "
-                                  "once, with a warning).")] = False,
-    date_format: Annotated[str | None, typer.Option(
-        "--date-format", help="How non-ISO dates are written (strptime codes such as "
-                              "%d/%m/%Y, or unix); unreadable dates count as undated.")
-    ] = None,
+    allow_incomplete: AllowIncompleteOpt = False,
+    keep_duplicates: KeepDuplicatesOpt = False,
+    date_format: ResultsDateFormatOpt = None,
 ) -> None:
     """Frame shares over time with intervals, a group x frame heatmap, stance over time, the
     detected shifts in plain words with example sentences: PNGs plus one offline report.html."""
