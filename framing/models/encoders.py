@@ -121,3 +121,12 @@ def load_tokenizer(path: Any) -> Any:
         raise FramingError(Errors.E405.format(
             name=str(path), detail="it has no fast (Rust) tokenizer, which windowing needs"))
     return tok
+
+
+def inference_tokenizer(path: Any) -> Any:
+    """The tokenizer at ``path`` for inference only: :class:`framing.models.lite.LiteTokenizer`
+    (the same token ids, without importing transformers) where that module supports the
+    model, else :func:`load_tokenizer`."""
+    from framing.models import lite
+
+    return lite.LiteTokenizer(path) if lite.usable(path) else load_tokenizer(path)
