@@ -96,13 +96,27 @@ class Config(SimpleNamespace):
 
 
 # ----- the network -------------------------------------------------------------------------
+# Parameters are allocated, not initialised: every one is then replaced by the checkpoint's
+# tensor (``load_state_dict(assign=True)``). Random initialisation of 22 M parameters took
+# longer than reading them, and the ``meta`` device would import torch's decompositions
+# (about a third of ``import spacy``).
+class _Linear(nn.Linear):
+    def reset_parameters(self) -> None:
+        pass
+
+
+class _Embedding(nn.Embedding):
+    def reset_parameters(self) -> None:
+        pass
+
+
 class _Embeddings(nn.Module):
     def __init__(self, c: Config) -> None:
         super().__init__()
-        self.word_embeddings = nn.Embedding(c.vocab_size, c.hidden_size,
+        self.word_embeddings = _Embedding(c.vocab_size, c.hidden_size,
                                             padding_idx=c.pad_token_id)
-        self.position_embeddings = nn.Embedding(c.max_position_embeddings, c.hidden_size)
-        self.token_type_embeddings = nn.Embedding(c.type_vocab_size, c.hidden_size)
+        self.position_embeddings = _Embedding(c.max_position_embeddings, c.hidden_size)
+        self.token_type_embeddings = _Embedding(c.type_vocab_size, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None
@@ -122,9 +136,9 @@ class _SelfAttention(nn.Module):
         self.attention_head_size = int(c.hidden_size / c.num_attention_heads)
         size = c.num_attention_heads * self.attention_head_size
         self.scaling = self.attention_head_size ** -0.5
-        self.query = nn.Linear(c.hidden_size, size)
-        self.key = nn.Linear(c.hidden_size, size)
-        self.value = nn.Linear(c.hidden_size, size)
+        self.query = _Linear(c.hidden_size, size)
+        self.key = _Linear(c.hidden_size, size)
+        self.value = _Linear(c.hidden_size, size)
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor | None, first_only: bool
                 ) -> torch.Tensor:
@@ -149,7 +163,7 @@ class _DenseNorm(nn.Module):
 
     def __init__(self, n_in: int, c: Config) -> None:
         super().__init__()
-        self.dense = nn.Linear(n_in, c.hidden_size)
+        self.dense = _Linear(n_in, c.hidden_size)
         self.LayerNorm = nn.LayerNorm(c.hidden_size, eps=c.layer_norm_eps)
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
@@ -166,7 +180,7 @@ class _Attention(nn.Module):
 class _Intermediate(nn.Module):
     def __init__(self, c: Config) -> None:
         super().__init__()
-        self.dense = nn.Linear(c.hidden_size, c.intermediate_size)
+        self.dense = _Linear(c.hidden_size, c.intermediate_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.gelu(self.dense(x))
@@ -196,7 +210,7 @@ class _Encoder(nn.Module):
 class _Pooler(nn.Module):
     def __init__(self, c: Config) -> None:
         super().__init__()
-        self.dense = nn.Linear(c.hidden_size, c.hidden_size)
+        self.dense = _Linear(c.hidden_size, c.hidden_size)
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.dense(hidden[:, 0]))
@@ -258,7 +272,7 @@ class LiteSequenceClassifier(nn.Module):
         super().__init__()
         self.config = config
         self.bert = LiteBert(config, pooler=True)
-        self.classifier = nn.Linear(config.hidden_size, int(config.num_labels))
+        self.classifier = _Linear(config.hidden_size, int(config.num_labels))
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self.bert.get_input_embeddings()
@@ -307,8 +321,7 @@ def is_sequence_classifier(path: str | Path) -> bool:
 
 def sequence_classifier(path: str | Path) -> LiteSequenceClassifier:
     """The ``BertForSequenceClassification`` directory at ``path``, in eval mode."""
-    with torch.device("meta"):  # no random initialisation: every parameter is loaded
-        model = LiteSequenceClassifier(Config(read_config(Path(path))))
+    model = LiteSequenceClassifier(Config(read_config(Path(path))))
     load_state(model, Path(path))
     return model.eval()
 
@@ -319,8 +332,7 @@ def encoder(path: str | Path, prefix: str | None = None) -> tuple[LiteBert, dict
     from safetensors import safe_open
 
     path = Path(path)
-    with torch.device("meta"):  # no random initialisation: every parameter is loaded
-        model = LiteBert(Config(read_config(path)))
+    model = LiteBert(Config(read_config(path)))
     with safe_open(str(path / "model.safetensors"), "pt") as f:
         keys = list(f.keys())
     if prefix is not None and not any(k.startswith(prefix) for k in keys):

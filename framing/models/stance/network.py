@@ -99,8 +99,7 @@ class PairClassifier(torch.nn.Module):
         labels = [config.id2label[i] for i in range(int(config.num_labels))]
         light = isinstance(config, lite.Config)
         if light:
-            with torch.device("meta"):  # not initialised: every weight is loaded below
-                encoder: Any = lite.LiteBert(config, pooler=True)
+            encoder: Any = lite.LiteBert(config, pooler=True)  # weights assigned below
         else:
             from transformers import AutoModel
 
