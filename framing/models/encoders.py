@@ -45,6 +45,8 @@ class BaseModel:
 
 
 def _hub_snapshot(repo_id: str, local_only: bool) -> Path | None:
+    if local_only and not _hub_cache_folder(repo_id).is_dir():
+        return None  # nothing cached: no need to import the hub client (a tenth of a second)
     try:
         from huggingface_hub import snapshot_download
 
@@ -54,6 +56,14 @@ def _hub_snapshot(repo_id: str, local_only: bool) -> Path | None:
         return None
     path = Path(p)
     return path if (path / "config.json").is_file() else None
+
+
+def _hub_cache_folder(repo_id: str) -> Path:
+    """Where the Hugging Face cache keeps ``repo_id`` (its documented layout; the constants
+    module honours ``HF_HUB_CACHE`` and ``HF_HOME`` and imports nothing heavy)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return Path(HF_HUB_CACHE) / ("models--" + repo_id.replace("/", "--"))
 
 
 def _package() -> BaseModel:

