@@ -44,6 +44,25 @@ PARALLEL_MIN_BYTES = 2_000_000
 #: Words per work unit by default: about a second of rule-layer labelling on one core (about
 #: 15 with the classifier), so a few hundred long documents make dozens of units.
 DEFAULT_SHARD_WORDS = 50_000
+#: Words per work unit of a run with a classifier (and stance model): labelling is about 50
+#: times slower per word than the rule layer alone, so 50,000 words would make a few hundred
+#: long documents only a handful of units, minutes each, and one worker would finish long
+#: after the other; 5,000 words is some seconds of work, many units per worker.
+MODEL_SHARD_WORDS = 5_000
+
+
+def default_shard_words(load_kwargs: dict[str, Any] | None) -> int:
+    """``--shard-words`` when not given: :data:`DEFAULT_SHARD_WORDS` for the rule layer,
+    :data:`MODEL_SHARD_WORDS` when a model may run (the same for every worker count, so the
+    output does not depend on it).
+
+    >>> default_shard_words({"rules_only": True}), default_shard_words({})
+    (50000, 5000)
+    """
+    from framing._torchless import needs_torch
+
+    return MODEL_SHARD_WORDS if load_kwargs is None or needs_torch(load_kwargs) \
+        else DEFAULT_SHARD_WORDS
 
 
 def approx_words(text: str) -> int:
