@@ -153,7 +153,7 @@ def test_weights_that_do_not_fit_are_an_error(tiny_model: Path, tmp_path: Path) 
     state = load_file(str(tiny_model / "model.safetensors"))
     del state["classifier.bias"]
     save_file(state, str(tmp_path / "model.safetensors"))
-    with pytest.raises(ValueError, match="lacks weights.*classifier.bias"):
+    with pytest.raises(ValueError, match=r"lacks weights.*classifier\.bias"):
         lite.sequence_classifier(tmp_path)
 
 
