@@ -200,3 +200,31 @@ def test_default_encoder_lookup_skips_the_hub_client_without_a_cache(tmp_path: P
                           env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["package", "False"]
+
+
+def test_building_the_pipeline_loads_each_model_once(tiny_model: Path, monkeypatch) -> None:
+    import spacy
+
+    import framing
+    from framing.models.frames.model import FrameModel
+    from framing.pipeline.component import handing_over
+
+    calls: list[str] = []
+    real = FrameModel.from_directory.__func__  # type: ignore[attr-defined]
+
+    def counting(cls, root, meta, head):
+        calls.append(str(root))
+        return real(cls, root, meta, head)
+
+    monkeypatch.setattr(FrameModel, "from_directory", classmethod(counting))
+    a = framing.load(tiny_model, stance_model=None)
+    assert a.nlp.get_pipe("frame_classifier").model is a.classifier
+    assert len(calls) == 1
+    # the mechanism: a component created while its model is handed over has it at once
+    nlp = spacy.blank("en")
+    with handing_over(a.classifier):
+        clf = nlp.add_pipe("frame_classifier", config={"model": str(tiny_model)})
+    assert clf._model is a.classifier and len(calls) == 1
+    other = spacy.blank("en").add_pipe("frame_classifier", config={"model": str(tiny_model)})
+    assert other._model is None or len(calls) == 2  # not handed over: loads itself
+    assert other.model is not a.classifier and len(calls) == 2
