@@ -205,6 +205,34 @@ def test_shift_family_screens_series_before_tests(synth: Any) -> None:
     assert q_h < 0.05 < float(fs[fs.test == "changepoint"].q_value.iloc[0])
 
 
+def test_confirmatory_family_is_adjusted_apart(synth: Any) -> None:
+    """A weak step in a frame named before looking (--confirm) is adjusted only against the
+    named series; the exploratory rest is adjusted on its own; an unknown name is an error."""
+    def noise(y: int) -> dict[str, float]:
+        return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
+
+    groups: dict[str, Any] = {f"flat{i:02d}": noise for i in range(40)}
+    groups["step"] = lambda y: {"enforcement": 0.5 if y < 2019 else 0.25, "economic": 0.4}
+    docs = synth.make_docs(groups, range(2015, 2023), 20, seed=3)
+    data = load_labelled(docs, by=["outlet"])
+    plain = detect_shifts(data, ShiftSettings())
+    named = detect_shifts(data, ShiftSettings(confirm=("enforcement",)))
+    assert set(plain.family) == {"all"}
+    assert set(named.family) == {"confirmatory", "exploratory"}
+    conf = named[named.family == "confirmatory"]
+    assert set(conf.frame) == {"enforcement"} and set(conf.outlet) == {"step"}
+    cp = named[(named.frame == "enforcement") & (named.test == "changepoint")]
+    cp0 = plain[(plain.frame == "enforcement") & (plain.test == "changepoint")]
+    # the same p-value, a smaller q: one named series instead of ~120 in the screen
+    assert float(cp.p_value.iloc[0]) == float(cp0.p_value.iloc[0])
+    assert float(cp.q_value.iloc[0]) < float(cp0.q_value.iloc[0])
+    # the exploratory rest keeps its q-values (adjusted among themselves) and stays quiet
+    expl = named[(named.family == "exploratory") & named.in_family]
+    assert len(expl) and expl.q_value.notna().all() and not expl.significant.any()
+    with pytest.raises(FramingError, match="E502"):
+        detect_shifts(data, ShiftSettings(confirm=("enforcment",)))
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "records"])
 def test_every_group_period_frame_cell_is_in_shares(synth: Any, tmp_path: Path,
                                                     fmt: str) -> None:
