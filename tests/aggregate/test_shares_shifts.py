@@ -177,14 +177,16 @@ def test_one_settings_object_for_cli_and_python(step_files: tuple[Path, Path],
     assert r.exit_code == 2 and "[E502]" in r.output and "Traceback" not in r.output
 
 
+def _noise(y: int) -> dict[str, float]:
+    """Flat series: the same frame shares every year."""
+    return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
+
+
 def test_shift_family_screens_series_before_tests(synth: Any) -> None:
     """Many flat noise series next to one real step: one BH pass over every test can bury the
     step, the hierarchical family (series first) finds it and reports nothing else; a frame a
     group barely uses is not in the family at all."""
-    def noise(y: int) -> dict[str, float]:
-        return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
-
-    groups: dict[str, Any] = {f"flat{i:02d}": noise for i in range(40)}
+    groups: dict[str, Any] = {f"flat{i:02d}": _noise for i in range(40)}
     groups["step"] = lambda y: {"enforcement": 0.6 if y < 2019 else 0.3, "economic": 0.02}
     # one seeded draw (over seeds 0-7 the hierarchical family found the step 6 times, one BH
     # pass over all tests 4 times; each had a noise series significant once or twice)
@@ -208,10 +210,7 @@ def test_shift_family_screens_series_before_tests(synth: Any) -> None:
 def test_confirmatory_family_is_adjusted_apart(synth: Any) -> None:
     """A weak step in a frame named before looking (--confirm) is adjusted only against the
     named series; the exploratory rest is adjusted on its own; an unknown name is an error."""
-    def noise(y: int) -> dict[str, float]:
-        return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
-
-    groups: dict[str, Any] = {f"flat{i:02d}": noise for i in range(40)}
+    groups: dict[str, Any] = {f"flat{i:02d}": _noise for i in range(40)}
     groups["step"] = lambda y: {"enforcement": 0.5 if y < 2019 else 0.25, "economic": 0.4}
     docs = synth.make_docs(groups, range(2015, 2023), 20, seed=3)
     data = load_labelled(docs, by=["outlet"])
