@@ -11,8 +11,9 @@ seconds per document and the after/before ratio.
 Then the cost of target-antisymmetric inference (``opposite_pairing``,
 :mod:`framing.models.stance.pairing`), per document, new / old in the same run: ``old`` is the
 detector without pairing that scores every (target, sentence) pair (``pairing="off"``,
-``score_gated=True``: what it did before), ``new`` each pairing (``mean``, ``canonical``) as
-the detector runs it (pairs that the relevance gate answers are not scored), in two settings:
+``score_gated=True``: what it did before), ``new`` each pairing (``mean``, ``product``,
+``canonical``, ``auto``) as the detector runs it (pairs that the relevance gate answers are
+not scored), in two settings:
 ``own_target`` (each document toward its own target, one target: the Analyzer on a document
 whose issue has one target) and ``drug_pair`` (every document toward both declared-opposite
 drug policy targets, as above).
@@ -78,7 +79,8 @@ def pairing_cost(args: argparse.Namespace, model: Any, cb: Any, pdocs: list[Any]
     settings = {"own_target": own, "drug_pair": [fixed] * len(pdocs)}
     modes: dict[str, dict[str, Any]] = {
         "old": {"pairing": "off", "score_gated": True}, "mean": {"pairing": "mean"},
-        "canonical": {"pairing": "canonical"}}
+        "product": {"pairing": "product"}, "canonical": {"pairing": "canonical"},
+        "auto": {"pairing": "auto"}}
     times = {(s, m): 0.0 for s in settings for m in modes}
     for _ in range(args.repeats):
         for s, tg in settings.items():

@@ -10,7 +10,8 @@ Usage:
     python scripts/build_default_stance_model.py --retune-pairing mean [--out DIR]
 
 ``--retune-pairing MODE`` trains nothing: it puts an already built model under the opposite
-pairing MODE (off / mean / canonical) and tunes its decision and pooling rules again under it
+pairing MODE (off / mean / product / canonical / auto) and tunes its decision and pooling
+rules again under it
 (:func:`framing.models.stance.recipe.retune_pairing`), for a model built before the recipe
 named the pairing.
 """
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="model directory (default: the "
                                                           "recipe's)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    ap.add_argument("--retune-pairing", choices=("off", "mean", "canonical"), default=None,
+    ap.add_argument("--retune-pairing", default=None,
+                    choices=("off", "mean", "product", "canonical", "auto"),
                     help="train nothing: re-tune a built model under this opposite pairing")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()

@@ -32,7 +32,7 @@ Research" (CC BY-SA 3.0).
 Usage:
     python scripts/eval_stance_targets.py [--data-dir DIR] [--json OUT] [--update-card]
         [--epochs 2] [--max-train N] [--variants pairs,contrastive,nli] [--skip-opeds]
-        [--pairing off|mean|canonical]
+        [--pairing off|mean|product|canonical|auto]
 """
 
 from __future__ import annotations
@@ -269,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="no zero-shot check of the default model on IBM")
     ap.add_argument("--skip-training", action="store_true",
                     help="no models trained on the IBM train split")
-    ap.add_argument("--pairing", choices=("off", "mean", "canonical"), default=None,
+    ap.add_argument("--pairing", default=None,
+                    choices=("off", "mean", "product", "canonical", "auto"),
                     help="opposite pairing to measure under (default: the default model's "
                          "opposite_pairing; 'mean' for the models trained here); the raw "
                          "network is always reported beside it")

@@ -68,7 +68,9 @@ class OppositePairing(str, Enum):
 
     off = "off"
     mean = "mean"
+    product = "product"
     canonical = "canonical"
+    auto = "auto"
 
 
 class Pooling(str, Enum):

@@ -94,8 +94,10 @@ def train_cli(
         help="stance: targets are cut to this many tokens [default: 32].")] = None,
     opposite_pairing: Annotated[OppositePairing | None, typer.Option(
         help="stance: tie the stance toward a target to the stance toward its opposite "
-             "(the declared one, else the negation): 'mean' averages both views, 'canonical' "
-             "scores one and flips it; stored in the model [default: off].")] = None,
+             "(the declared one, else the negation): 'mean' averages both views, 'product' "
+             "multiplies them, 'canonical' scores one and flips it, 'auto' = product for "
+             "declared opposites, canonical for the rest; stored in the model "
+             "[default: off].")] = None,
     patience: Annotated[int | None, typer.Option(
         help="Stop after this many epochs without dev gain (0: off) [default: 2].")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,

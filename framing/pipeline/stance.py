@@ -21,9 +21,10 @@ Steps for each document:
    cross-encoder. Under the model's ``opposite_pairing`` (:mod:`framing.models.stance.
    pairing`; the component's ``opposite_pairing`` overrides it) each target is tied to its
    opposite (the declared one in ``opposites``, else the negation): the pairs are also scored
-   toward the opposite and the two views averaged (``"mean"``), or only one of the two is
-   scored and flipped for the other (``"canonical"``); the gate's relevance and the cues' clause
-   check (5) then take the target and its opposite together, so asking about the opposite
+   toward the opposite and the two views averaged (``"mean"``) or multiplied (``"product"``),
+   or only one of the two is scored and flipped for the other (``"canonical"``; ``"auto"``:
+   product for declared opposites, canonical for the rest); the gate's relevance and the cues'
+   clause check (5) then take the target and its opposite together, so asking about the opposite
    gives exactly the flipped answer.
 3. **Pooling.** :class:`~framing.models.stance.pooling.PoolingRule` (tuned on dev documents,
    stored in the model) turns the unit probabilities and cue features into the document's
@@ -587,8 +588,8 @@ def make_stance_detector(nlp: Language, name: str, model: str | None, targets: l
     """Factory: ``nlp.add_pipe("stance_detector", config={"model": DIR, "targets": [...]})``
     after ``stance_cues``; ``model`` None uses the default stance model; ``opposites``:
     ``{target: its declared opposite}`` (:meth:`~framing.codebook.Codebook.opposites`);
-    ``opposite_pairing``: None = the model's setting, else ``"off"``, ``"mean"`` or
-    ``"canonical"`` (step 2)."""
+    ``opposite_pairing``: None = the model's setting, else one of
+    :data:`~framing.models.stance.pairing.PAIRINGS` (step 2)."""
     if opposite_pairing is not None:
         from framing.models.stance.pairing import PAIRINGS
 

@@ -51,7 +51,7 @@ def test_flip_columns_and_canonical_member() -> None:
     assert is_canonical(STATES, FEDERAL) != is_canonical(FEDERAL, STATES)
 
 
-@pytest.mark.parametrize("mode", ["mean", "canonical"])
+@pytest.mark.parametrize("mode", ["mean", "product", "canonical", "auto"])
 def test_paired_proba_flips_exactly_toward_the_opposite(mode: str) -> None:
     opp = Codebook.default().opposites()
     pairs = [("stricter gun laws", "a"), ("This house would ban boxing", "b"), (STATES, "c")]
@@ -85,8 +85,25 @@ def test_mean_pairing_averages_both_views_and_scores_each_pair_once() -> None:
         paired_proba(score, pairs, LABELS, "sometimes")
 
 
+def test_auto_pairing_uses_both_views_only_for_declared_opposites() -> None:
+    opp = Codebook.default().opposites()
+    score = _Counting()
+    p = paired_proba(score, [(STATES, "a"), ("gun laws", "a")], LABELS, "auto", opp)
+    # declared: both targets asked (product of the two views); negation: the canonical one
+    assert sorted(score.asked) == sorted([(STATES, "a"), (FEDERAL, "a"), ("gun laws", "a")])
+    raw = {q: r for q, r in zip(score.asked, score(score.asked), strict=True)}
+    c = raw[(STATES, "a")] * raw[(FEDERAL, "a")][[1, 0, 2]]
+    np.testing.assert_allclose(p[0], c / c.sum())
+    np.testing.assert_allclose(p[1], raw[("gun laws", "a")])
+    # a confident view that the other view agrees with stays confident (a mean would not)
+    sharp = paired_proba(lambda ps: np.array([[0.9, 0.05, 0.05] if t == "x" else
+                                              [0.05, 0.9, 0.05] for t, _ in ps]),
+                         [("x", "s")], LABELS, "product", {"x": "y", "y": "x"})
+    assert sharp[0, 0] > 0.99
+
+
 # ----- the tiny trained model --------------------------------------------------------------
-@pytest.mark.parametrize("mode", ["mean", "canonical"])
+@pytest.mark.parametrize("mode", ["mean", "product", "canonical"])
 def test_tiny_model_answers_the_opposite_target_flipped(tiny_stance: Path, mode: str) -> None:
     from framing.models.stance import StanceModel
 

@@ -6,7 +6,10 @@ model holds ``task: "stance"``, the ``labels`` (``favor``, ``against`` and usual
 DecisionRule`), ``pooling`` (the document rule, :class:`~framing.models.stance.pooling.
 PoolingRule`), ``max_target_tokens`` and ``relevance``: the sentence encoder of the document
 relevance gate (``{"encoder": "default"}`` = the shipped all-MiniLM-L6-v2, or a directory / hub
-id, resolved when the model loads; null when the gate is off). The weights are a cross-encoder
+id, resolved when the model loads; null when the gate is off), and ``opposite_pairing``
+(``"off"``, ``"mean"``, ``"product"``, ``"canonical"`` or ``"auto"``: how the stance toward a
+target is tied to the stance toward its opposite, :mod:`framing.models.stance.pairing`;
+absent: ``"off"``). The weights are a cross-encoder
 (:class:`~framing.models.stance.network.PairClassifier`) or the TF-IDF baseline.
 
 Document-level stance (sentences scored and pooled, with evidence) is the ``stance_detector``

@@ -42,9 +42,10 @@ class StanceSettings(Settings):
     sentence encoder of the document relevance gate, :mod:`framing.models.stance.relevance`:
     ``"default"`` = the shipped all-MiniLM-L6-v2, a local directory or Hugging Face id, or None
     to switch the gate off), ``opposite_pairing`` (stored in the model and applied at inference,
-    the decision and pooling rules tuned under it: ``"off"``, ``"mean"`` = each target also
-    scored toward its opposite and the two views averaged, ``"canonical"`` = one of the two
-    scored and flipped for the other; see :mod:`framing.models.stance.pairing`).
+    the decision and pooling rules tuned under it: ``"off"``, ``"mean"`` / ``"product"`` = each
+    target also scored toward its opposite and the two views averaged / multiplied,
+    ``"canonical"`` = one of the two scored and flipped for the other, ``"auto"`` = product for
+    declared opposites, canonical for the rest; see :mod:`framing.models.stance.pairing`).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
