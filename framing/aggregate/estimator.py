@@ -213,7 +213,10 @@ class FrameShareEstimator:
                     "Benjamini-Hochberg across all tests of a file")
                 + f"; only series of frames a group uses (pooled share {cfg.min_use:g} to "
                   f"{1 - cfg.min_use:g}) are tested; significant = q < {cfg.alpha} and "
-                  f"|diff| >= {cfg.min_effect}",
+                  f"|diff| >= {cfg.min_effect}"
+                + (f"; confirmatory family (named before looking: {', '.join(cfg.confirm)}) "
+                   "and exploratory family (every other series) adjusted separately"
+                   if cfg.confirm else ""),
                 "difference interval": "Newcombe hybrid score interval",
                 "correction": ("adjusted classify-and-count" if cfg.correction == "acc" else
                                "adjusted classify-and-count shrunk toward the labelled share "

@@ -42,8 +42,8 @@ class AggregateSettings:
     ``gold``, ``predicted``). Intervals and tests:
     ``conf``, ``alpha`` (false discovery rate), ``min_effect`` (smallest change that counts),
     ``n_bootstrap``, ``changepoint_p`` (``chi2`` or ``permutation``), ``n_permutations``,
-    ``split_at`` (extra before/after splits), ``family`` and ``min_use`` (which shift tests form
-    the false-discovery family, see :mod:`framing.aggregate.shifts`). Correction:
+    ``split_at`` (extra before/after splits), ``family``, ``min_use`` and ``confirm`` (which shift
+    tests form the false-discovery families, see :mod:`framing.aggregate.shifts`). Correction:
     ``correction`` (estimator used with error rates, see :mod:`framing.aggregate.correct`).
     Vocabulary: ``vocab``, ``vocab_top``. ``random_state`` seeds bootstraps and permutations.
     """
@@ -61,6 +61,7 @@ class AggregateSettings:
     split_at: tuple[str, ...] = ()
     family: str = "hierarchical"
     min_use: float = 0.05
+    confirm: tuple[str, ...] = ()
     correction: str = "auto"
     vocab: bool = True
     vocab_top: int = 20
@@ -79,6 +80,7 @@ class AggregateSettings:
         put("by", tuple([self.by] if isinstance(self.by, str) else self.by))
         put("split_at", tuple([self.split_at] if isinstance(self.split_at, str)
                               else self.split_at))
+        put("confirm", tuple([self.confirm] if isinstance(self.confirm, str) else self.confirm))
         check_settings(self.by, self.freq, self.unit, self.labels_from)
         for name, kind in (("n_bootstrap", int), ("n_permutations", int), ("vocab_top", int),
                            ("random_state", int)):
@@ -99,7 +101,7 @@ class AggregateSettings:
                                    conf=self.conf, changepoint_p=self.changepoint_p,
                                    n_permutations=self.n_permutations, split_at=self.split_at,
                                    family=self.family, min_use=self.min_use,
-                                   random_state=self.random_state))
+                                   confirm=self.confirm, random_state=self.random_state))
 
     @classmethod
     def names(cls) -> list[str]:

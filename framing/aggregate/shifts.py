@@ -27,6 +27,11 @@ change anywhere in the series"; Benjamini-Hochberg across series), and only the 
 selected series are adjusted, within their series (Yekutieli's hierarchical procedure);
 ``family="all"`` is one Benjamini-Hochberg pass over every test in the family.
 
+Naming the hypotheses before looking is the strongest protection: with ``confirm`` (frame ids
+and/or stance target texts) the series of those items form the *confirmatory* family and every
+other series an *exploratory* one, each adjusted on its own (column ``family``), so a handful of
+pre-named series do not pay for hundreds of exploratory ones.
+
 Example:
     >>> from framing.aggregate.load import load_labelled
     >>> docs = [{"id": f"{y}-{i}", "outlet": "X", "date": f"{y}-06-01",
@@ -82,11 +87,13 @@ class ShiftSettings:
     tests: tuple[str, ...] = TESTS
     family: str = "hierarchical"
     min_use: float = 0.05
+    confirm: tuple[str, ...] = ()
     random_state: int = 0
 
     def __post_init__(self) -> None:
         from framing.errors import Errors, FramingError
 
+        self.confirm = tuple([self.confirm] if isinstance(self.confirm, str) else self.confirm)
         if self.family not in FAMILIES:
             raise FramingError(Errors.E502.format(
                 detail=f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}"))
@@ -209,7 +216,26 @@ def detect_shifts(data: LabelledData, settings: ShiftSettings | None = None,
     used = (pooled >= st.min_use) & (pooled <= 1 - st.min_use)
     df["pooled_share"] = pooled[sid]
     df["in_family"] = df["testable"].to_numpy() & used[sid]
-    _adjust(df, sid, len(series), st)
+    if st.confirm:
+        named = set(st.confirm)
+        known = set(data.frames) | (set(stance["target"]) if "target" in stance else set())
+        if named - known:
+            from framing.errors import Errors, FramingError
+
+            raise FramingError(Errors.E502.format(
+                detail=f"--confirm names no frame id or stance target of these data: "
+                       f"{sorted(named - known)}"))
+        conf = np.array([(s.frame if s.measure == "frame" else s.target) in named
+                         for s in series], bool)[sid]
+        df["family"] = np.where(conf, "confirmatory", "exploratory")
+        for mask in (conf, ~conf):  # each family adjusted on its own
+            part = df[mask].copy()
+            _adjust(part, sid[mask], len(series), st)
+            df.loc[mask, "q_series"] = part["q_series"].to_numpy()
+            df.loc[mask, "q_value"] = part["q_value"].to_numpy()
+    else:
+        df["family"] = "all"
+        _adjust(df, sid, len(series), st)
     df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
     return df.reindex(columns=cols)
 
@@ -291,7 +317,7 @@ def _shift_columns(data: LabelledData) -> list[str]:
             "period_after", "before_start", "after_end", "n_before", "k_before", "share_before",
             "n_after", "k_after", "share_after", "diff", "diff_low", "diff_high", "log_or",
             "direction", "statistic", "p_value", "p_min", "testable", "pooled_share",
-            "in_family", "method", "corrected", "q_series", "q_value", "significant"]
+            "in_family", "family", "method", "corrected", "q_series", "q_value", "significant"]
 
 
 def _split_codes(data: LabelledData, split_at: Sequence[str]) -> list[int]:

@@ -57,6 +57,17 @@ def aggregate_cli(
     split_at: Annotated[list[str] | None, typer.Option(
         "--split-at", help="Also test before vs after this date or period (repeatable).")
     ] = None,
+    family: Annotated[str, typer.Option(
+        "--family", help="How shift tests share the false-discovery budget: hierarchical "
+                         "(series screened first, then tests within a series) or all (one "
+                         "pass over every test).")] = "hierarchical",
+    min_use: Annotated[float, typer.Option(
+        "--min-use", help="Test only series of frames a group uses: pooled share between "
+                          "this and 1 minus it.")] = 0.05,
+    confirm: Annotated[list[str] | None, typer.Option(
+        "--confirm", help="A frame id or stance target named before looking (repeatable): "
+                          "their series form a confirmatory family adjusted apart from the "
+                          "exploratory rest.")] = None,
     changepoint_p: Annotated[str, typer.Option(
         "--changepoint-p", help="chi2 (Bonferroni over splits) or permutation.")] = "chi2",
     bootstrap: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 999,
@@ -79,7 +90,8 @@ def aggregate_cli(
     settings = AggregateSettings(
         by=tuple(by or ["outlet"]), freq=freq, unit=unit, labels_from=labels_from, alpha=alpha,
         min_effect=min_effect, split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
-        n_bootstrap=bootstrap, vocab=vocab, random_state=seed)
+        n_bootstrap=bootstrap, vocab=vocab, random_state=seed, family=family,
+        min_use=min_use, confirm=tuple(confirm or ()))
     with read_options(allow_incomplete=allow_incomplete, keep_duplicates=keep_duplicates,
                       date_format=date_format):
         est = aggregate(labeled, out, settings, correct=correct, model=model,

@@ -177,14 +177,16 @@ def test_one_settings_object_for_cli_and_python(step_files: tuple[Path, Path],
     assert r.exit_code == 2 and "[E502]" in r.output and "Traceback" not in r.output
 
 
+def _noise(y: int) -> dict[str, float]:
+    """Flat series: the same frame shares every year."""
+    return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
+
+
 def test_shift_family_screens_series_before_tests(synth: Any) -> None:
     """Many flat noise series next to one real step: one BH pass over every test can bury the
     step, the hierarchical family (series first) finds it and reports nothing else; a frame a
     group barely uses is not in the family at all."""
-    def noise(y: int) -> dict[str, float]:
-        return {"economic": 0.4, "health_and_safety": 0.3, "crime_and_punishment": 0.5}
-
-    groups: dict[str, Any] = {f"flat{i:02d}": noise for i in range(40)}
+    groups: dict[str, Any] = {f"flat{i:02d}": _noise for i in range(40)}
     groups["step"] = lambda y: {"enforcement": 0.6 if y < 2019 else 0.3, "economic": 0.02}
     # one seeded draw (over seeds 0-7 the hierarchical family found the step 6 times, one BH
     # pass over all tests 4 times; each had a noise series significant once or twice)
@@ -203,6 +205,31 @@ def test_shift_family_screens_series_before_tests(synth: Any) -> None:
     assert not fs.significant.any()  # buried by the noise series
     q_h = float(step[step.test == "changepoint"].q_value.iloc[0])
     assert q_h < 0.05 < float(fs[fs.test == "changepoint"].q_value.iloc[0])
+
+
+def test_confirmatory_family_is_adjusted_apart(synth: Any) -> None:
+    """A weak step in a frame named before looking (--confirm) is adjusted only against the
+    named series; the exploratory rest is adjusted on its own; an unknown name is an error."""
+    groups: dict[str, Any] = {f"flat{i:02d}": _noise for i in range(40)}
+    groups["step"] = lambda y: {"enforcement": 0.5 if y < 2019 else 0.25, "economic": 0.4}
+    docs = synth.make_docs(groups, range(2015, 2023), 20, seed=3)
+    data = load_labelled(docs, by=["outlet"])
+    plain = detect_shifts(data, ShiftSettings())
+    named = detect_shifts(data, ShiftSettings(confirm=("enforcement",)))
+    assert set(plain.family) == {"all"}
+    assert set(named.family) == {"confirmatory", "exploratory"}
+    conf = named[named.family == "confirmatory"]
+    assert set(conf.frame) == {"enforcement"} and set(conf.outlet) == {"step"}
+    cp = named[(named.frame == "enforcement") & (named.test == "changepoint")]
+    cp0 = plain[(plain.frame == "enforcement") & (plain.test == "changepoint")]
+    # the same p-value, a smaller q: one named series instead of ~120 in the screen
+    assert float(cp.p_value.iloc[0]) == float(cp0.p_value.iloc[0])
+    assert float(cp.q_value.iloc[0]) < float(cp0.q_value.iloc[0])
+    # the exploratory rest keeps its q-values (adjusted among themselves) and stays quiet
+    expl = named[(named.family == "exploratory") & named.in_family]
+    assert len(expl) and expl.q_value.notna().all() and not expl.significant.any()
+    with pytest.raises(FramingError, match="E502"):
+        detect_shifts(data, ShiftSettings(confirm=("enforcment",)))
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet", "records"])
