@@ -82,18 +82,38 @@ def pairing_cost(args: argparse.Namespace, model: Any, cb: Any, pdocs: list[Any]
         "product": {"pairing": "product"}, "canonical": {"pairing": "canonical"},
         "auto": {"pairing": "auto"}}
     times = {(s, m): 0.0 for s in settings for m in modes}
-    for _ in range(args.repeats):
-        for s, tg in settings.items():
-            for m, kw in modes.items():
-                t = time.perf_counter()
-                stance_for_each(model, pdocs, tg, opposites=opp, **kw)
-                times[(s, m)] += time.perf_counter() - t
+    pairs = {(s, m): 0 for s in settings for m in modes}
+    # the cross-encoder pairs each mode sends to the network (counted on the raw scorer that
+    # every pairing calls: a cost measure that machine load does not blur)
+    from framing.models.model import LabelModel
+
+    raw = LabelModel.predict_proba
+    counted = [0]
+
+    def counting(self: Any, inputs: Any, *a: Any, **kw: Any) -> Any:
+        counted[0] += len(inputs)
+        return raw(self, inputs, *a, **kw)
+
+    LabelModel.predict_proba = counting  # type: ignore[method-assign]
+    try:
+        for _ in range(args.repeats):
+            for s, tg in settings.items():
+                for m, kw in modes.items():
+                    counted[0] = 0
+                    t = time.perf_counter()
+                    stance_for_each(model, pdocs, tg, opposites=opp, **kw)
+                    times[(s, m)] += time.perf_counter() - t
+                    pairs[(s, m)] = counted[0]
+    finally:
+        LabelModel.predict_proba = raw  # type: ignore[method-assign]
     n = len(pdocs) * args.repeats
     res: dict[str, Any] = {}
     for s in settings:
         res[s] = {"seconds_per_doc": {m: round(times[(s, m)] / n, 4) for m in modes},
                   "ratio_new_old": {m: round(times[(s, m)] / times[(s, "old")], 3)
-                                    for m in modes if m != "old"}}
+                                    for m in modes if m != "old"},
+                  "cross_encoder_pairs_per_doc": {m: round(pairs[(s, m)] / len(pdocs), 2)
+                                                  for m in modes}}
     return res
 
 
