@@ -81,7 +81,7 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             "on both sides the "
             f"larger evidence mass wins (the strongest sentence when within "
             f"{pool.get('conflict_margin')}). {_gate_text(meta)}Pooling rule: {pool.get('how')}.",
-            ""]
+            f"- Opposite targets: {_pairing_text(meta)}", ""]
     counts = metrics.get("label_counts") or {}
     if counts:
         splits = [s for s in counts if counts.get(s)]
@@ -187,11 +187,13 @@ def target_swap_section(res: dict[str, Any]) -> str:
             "the label flipped (share 0.5), toward a paraphrased target (0.5) and toward an "
             "unrelated target labelled none (0.25); NLI-style: the target given as \"the "
             "author supports: <target>\". Opposite pairing (the model's `opposite_pairing`, "
-            "applied wherever stance probabilities are computed): `mean` scores every pair "
-            "toward the target and toward its opposite and averages the two views (favor of "
-            "one = against of the other), `canonical` scores one of the two and flips it for "
-            "the other, `off` is the raw network. Under a pairing, asking about the opposite "
-            "gives the flipped answer by construction: the swap consistency of that column is a "
+            "applied wherever stance probabilities are computed): `mean` / `product` score "
+            "every pair toward the target and toward its opposite and average / multiply the "
+            "two views (favor of one = against of the other), `canonical` scores one of the "
+            "two and flips it for the other, `auto` is product for declared opposites and "
+            "canonical for the rest, `off` is the raw network. Under a pairing, asking about "
+            "the opposite gives the flipped answer by construction: the swap consistency of "
+            "that column is a "
             "property of the inference, and the raw network's own consistency is in the last "
             "column. Measured by `python scripts/eval_stance_targets.py` "
             "(IBM data read at run time from `--data-dir`, not in the repository).", "",
@@ -205,6 +207,33 @@ def target_swap_section(res: dict[str, Any]) -> str:
                          f"{ibm.get('dev_split')}."]
             break
     return "\n".join(text)
+
+
+def _pairing_text(meta: dict[str, Any]) -> str:
+    """The model's ``opposite_pairing`` in words (:mod:`framing.models.stance.pairing`)."""
+    mode = meta.get("opposite_pairing") or "off"
+    what = {
+        "off": "not tied: the raw network answers each target on its own, so a target and its "
+               "opposite can both come out favor (the Analyzer still reconciles declared "
+               "opposites asked together)",
+        "mean": "each pair is also scored toward the target's opposite (declared in the "
+                "codebook, else the negation) and the two views are averaged",
+        "product": "each pair is also scored toward the target's opposite (declared in the "
+                   "codebook, else the negation) and the two views are multiplied and "
+                   "normalised",
+        "canonical": "only one member of each target / opposite pair is scored and the "
+                     "other gets the flipped answer",
+        "auto": "for a target with a declared opposite in the codebook both are scored and "
+                "the two views multiplied (favor of one times against of the other, "
+                "normalised); for the others only the target itself is scored and its negation "
+                "gets the flipped answer"}.get(mode, mode)
+    tail = (" Asking about the opposite gives exactly the flipped answer; this is a property "
+            "of the inference, not of the network (see the raw-network columns below)."
+            if mode != "off" else "")
+    tuned = meta.get("opposite_pairing_tuning")
+    return (f"`opposite_pairing: {mode}`: {what}.{tail}" +
+            (f" The decision and pooling rules were {tuned.split('rules ', 1)[-1]}."
+             if isinstance(tuned, str) else ""))
 
 
 def _cue_text(pool: dict[str, Any]) -> str:
