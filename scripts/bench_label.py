@@ -1,7 +1,9 @@
-"""Benchmark: ``framing label --workers 2`` against ``--workers 1`` (rule layer), same input.
+"""Benchmark: ``framing label --workers 2`` against ``--workers 1``, same input.
 
 Each configuration runs the real command line in a fresh process, alternating, best of
-``--repeat``, with framing's default options unless told otherwise: one output file
+``--repeat``, with framing's default options unless told otherwise (the default frame and
+stance models when they are built in the current directory; ``--rules-only`` for the rule
+layer alone): one output file
 (``--out-format jsonl``, the issue-16 setting: a few hundred long documents written to one
 file) or a sharded directory (``--out-format dir``, with ``--shard-size``). Reported per
 configuration:
@@ -14,9 +16,14 @@ configuration:
 
 The outputs of all configurations are compared byte for byte (they must be identical).
 
+Inputs: the shared presidential speeches (``--data-dir``), another JSONL file (``--data``), or
+``--synthetic N``: N long documents made here from the repository's news corpus, each
+``--join`` articles in a row (seeded, so every run labels the same text).
+
 Usage::
 
-    python scripts/bench_label.py --limit 600             # issue 16: 600 speeches, one file
+    python scripts/bench_label.py --synthetic 200 --join 3     # default models, one file
+    python scripts/bench_label.py --limit 600 --rules-only     # issue 16: 600 speeches
     python scripts/bench_label.py --out-format dir --shard-size 25   # shards, as in session 3
     python scripts/bench_label.py --copies 2 --repeat 1   # the file twice (8 M words)
     python scripts/bench_label.py --workers 1,2,2:forkserver   # also the forkserver start
@@ -46,13 +53,29 @@ SUMMARY = re.compile(r"read (\d+), labelled (\d+), rejected (\d+).* in ([\d.]+) 
                      r"([\d.]+) docs/s, ([\d,]+) words/s")
 
 
+NEWS = Path(__file__).resolve().parents[1] / "corpora" / "news" / "news.jsonl"
+
+
+def synthetic(path: Path, n: int, join: int, seed: int = 16) -> None:
+    """Write ``n`` long documents, each ``join`` news articles of the repository corpus."""
+    import random
+
+    arts = [json.loads(x)["text"] for x in NEWS.read_text(encoding="utf-8").splitlines()
+            if x.strip()]
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = "\n\n".join(rng.sample(arts, join))
+            fh.write(json.dumps({"id": f"synthetic-{i:04d}", "text": text}) + "\n")
+
+
 def run(inputs: list[Path], out: Path, workers: int, shard_size: int | None, extra: list[str],
         out_format: str) -> dict[str, Any]:
     target = f"{out}/" if out_format == "dir" else str(out / f"labels.{out_format}")
     if out_format != "dir":
         out.mkdir(exist_ok=True)
     cmd = [sys.executable, "-m", "framing", "label", *map(str, inputs), "--out", target,
-           "--rules-only", "--workers", str(workers), "-q", *extra]
+           "--workers", str(workers), "-q", *extra]
     if shard_size is not None:
         cmd += ["--shard-size", str(shard_size)]
     t0 = time.perf_counter()
@@ -150,12 +173,23 @@ def main() -> int:
     ap.add_argument("--shard-size", type=int, default=None,
                     help="pass --shard-size (default: framing's own)")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--rules-only", action="store_true",
+                    help="pass --rules-only (default: framing's default options)")
+    ap.add_argument("--synthetic", type=int, default=None, metavar="N",
+                    help="N long documents made from corpora/news instead of the speeches")
+    ap.add_argument("--join", type=int, default=3,
+                    help="news articles per synthetic document (default 3)")
     args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench_label_"))
+    if args.synthetic:
+        args.data = tmp / "synthetic.jsonl"
+        synthetic(args.data, args.synthetic, args.join)
     args.data = args.data or args.data_dir / SPEECHES
     if not args.data.is_file():
         print(f"bench_label: {args.data} not found; this benchmark needs the shared "
               "presidential speeches (pass --data-dir; see ../shared/data/README.md). "
               "Skipping.", file=sys.stderr)
+        shutil.rmtree(tmp, ignore_errors=True)
         return 0
     counts = [x.strip() for x in args.workers.split(",")]
 
@@ -163,9 +197,9 @@ def main() -> int:
         return int(c.split(":")[0])
 
     def extra(c: str) -> list[str]:
-        return ["--start-method", c.split(":")[1]] if ":" in c else []
+        return (["--start-method", c.split(":")[1]] if ":" in c else []) + (
+            ["--rules-only"] if args.rules_only else [])
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench_label_"))
     try:
         data = args.data
         if args.limit:
@@ -179,6 +213,14 @@ def main() -> int:
         load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, load average {load[0]:.1f} before the runs")
+        from framing.models.directory import default_dir, is_built
+
+        models = not args.rules_only and all(
+            (d := default_dir(k)) is not None and is_built(d) for k in ("frames", "stance"))
+        print("options: " + ("--rules-only" if args.rules_only else
+                             "defaults (" + ("the default frame and stance models"
+                                             if models else "no default models built here: "
+                                             "rule layer") + ")"))
         print(f"input: {data.name} x{args.copies}"
               + (f" (first {args.limit})" if args.limit else "")
               + f"; output: {args.out_format}; shard size "
@@ -211,6 +253,8 @@ def main() -> int:
                   f"{(b['steady'] / base['steady'] if base['steady'] else 0):10.2f}"
                   f"{b['cpu']:8.1f}")
         after = calibrate() if len(counts) > 1 else float("nan")
+        load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+        print(f"\nload average {load[0]:.1f} (1 min), {load[1]:.1f} (5 min) after the runs")
         for n in counts[1:]:
             print(f"\nRATIO --workers {n} vs --workers {counts[0]}: "
                   f"{base['wall'] / best[n]['wall']:.2f}x wall, "

@@ -143,11 +143,17 @@ class ProcessBackend:
         if method == "forkserver":
             _start_forkserver(ctx, load_kwargs)
         self._queue: Any = ctx.Queue()
-        threads = max(1, (os.cpu_count() or 1) // workers)
+        # the cores this process may use, shared out: every labelling process (the parent
+        # included) runs torch on its share, so N processes never oversubscribe the cores
+        from framing.batch.plan import usable_cpus  # (plan imports this module)
+
+        threads = max(1, usable_cpus() // workers)
+        self.threads = threads
         self._pool = _pool_without_extra_queue(
             max_workers=n_procs, mp_context=ctx, initializer=pool_init,
             initargs=(load_kwargs, self._queue, threads, framing_env(), os.getpid()))
         self._analyzer: Analyzer | None = None
+        self._threads_before: int | None = None
 
     def _drain(self, on_progress: OnProgress) -> None:
         while True:
@@ -184,6 +190,7 @@ class ProcessBackend:
                 analyzer = get_analyzer(self.load_kwargs)
                 if self.parent_works:
                     self._analyzer = analyzer
+                    self._threads_before = share_threads(self.threads)
             while more and len(pending) < self.window:
                 task = next(tasks, None)
                 if task is None:
@@ -231,8 +238,22 @@ class ProcessBackend:
             for proc in list(getattr(self._pool, "_processes", {}).values()):
                 proc.terminate()
         self._pool.shutdown(wait=not abort, cancel_futures=True)
+        if self._threads_before is not None:
+            share_threads(self._threads_before)
+            self._threads_before = None
         self._queue.close()
         self._queue.join_thread()
+
+
+def share_threads(n: int) -> int | None:
+    """Set torch's intra-op threads of this process to ``n`` when torch is imported (a
+    labelling process with a classifier); returns the previous count (None without torch)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    before = int(torch.get_num_threads())
+    torch.set_num_threads(max(1, n))
+    return before
 
 
 def _pool_without_extra_queue(**kwargs: Any) -> ProcessPoolExecutor:

@@ -49,7 +49,9 @@ from framing.batch.options import (
 )
 from framing.batch.plan import (
     DEFAULT_SHARD_WORDS,
+    MODEL_SHARD_WORDS,
     Planner,
+    default_shard_words,
     default_workers,
     estimate_total,
     usable_cpus,
@@ -95,7 +97,7 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
           rejects: str | Path | None = None, progress: bool = True,
           overwrite: bool | None = None, batch_size: int | None = None,
           workers: int | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
-          shard_words: int = DEFAULT_SHARD_WORDS, shard_format: str | None = None,
+          shard_words: int | None = None, shard_format: str | None = None,
           resume: bool = False, scheduler: Any = None, dask_cluster: str | None = None,
           start_method: str | None = None) -> LabelSummary:
     """Label every record of ``inputs`` into ``out``; see the module docstring.
@@ -115,7 +117,9 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
         workers: processes on this machine (or LocalCluster workers with ``dask_cluster``);
             ``None``: :func:`default_workers`.
         shard_size: at most this many input records per shard.
-        shard_words: a shard ends once it holds about this many words.
+        shard_words: a shard ends once it holds about this many words (default: 50,000
+            for the rule layer, 5,000 with a model; see
+            :func:`framing.batch.plan.default_shard_words`).
         shard_format: ``parquet`` (default) or ``jsonl`` shards (directory output only).
         resume: continue the run in ``out`` (a directory): finished shards are kept.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or ``distributed.Client``.
@@ -134,6 +138,10 @@ def label(inputs: Sequence[str | Path], out: str | Path, *, analyzer: Analyzer |
         distributed = scheduler is not None or dask_cluster is not None
         workers = 1 if analyzer is not None and not distributed else (
             default_workers(load_kwargs, inputs) if not distributed else usable_cpus())
+    if shard_words is None:
+        shard_words = default_shard_words(load_kwargs) if analyzer is None else (
+            MODEL_SHARD_WORDS if analyzer.classifier is not None
+            or analyzer.stance_model is not None else DEFAULT_SHARD_WORDS)
     opts = BatchOptions(workers=workers, shard_size=shard_size, shard_format=shard_format,
                         resume=resume, overwrite=overwrite, scheduler=scheduler,
                         dask_cluster=dask_cluster, start_method=start_method,

@@ -41,9 +41,31 @@ from framing.types import Article
 #: Below this much input (bytes) a rule-layer run stays in one process: starting workers and
 #: cutting the work would cost more than it saves (see :func:`default_workers`).
 PARALLEL_MIN_BYTES = 2_000_000
+#: Below this much input (bytes) a run with a model stays in one process (see
+#: :func:`default_workers`): about 35,000 words, a minute of labelling on one core.
+MODEL_PARALLEL_MIN_BYTES = 200_000
 #: Words per work unit by default: about a second of rule-layer labelling on one core (about
 #: 15 with the classifier), so a few hundred long documents make dozens of units.
 DEFAULT_SHARD_WORDS = 50_000
+#: Words per work unit of a run with a classifier (and stance model): labelling is about 50
+#: times slower per word than the rule layer alone, so 50,000 words would make a few hundred
+#: long documents only a handful of units, minutes each, and one worker would finish long
+#: after the other; 5,000 words is some seconds of work, many units per worker.
+MODEL_SHARD_WORDS = 5_000
+
+
+def default_shard_words(load_kwargs: dict[str, Any] | None) -> int:
+    """``--shard-words`` when not given: :data:`DEFAULT_SHARD_WORDS` for the rule layer,
+    :data:`MODEL_SHARD_WORDS` when a model may run (the same for every worker count, so the
+    output does not depend on it).
+
+    >>> default_shard_words({"rules_only": True}), default_shard_words({})
+    (50000, 5000)
+    """
+    from framing._torchless import needs_torch
+
+    return MODEL_SHARD_WORDS if load_kwargs is None or needs_torch(load_kwargs) \
+        else DEFAULT_SHARD_WORDS
 
 
 def approx_words(text: str) -> int:
@@ -183,14 +205,19 @@ def default_workers(load_kwargs: dict[str, Any] | None, inputs: Sequence[str | P
 
     Worker processes pay off for the rule layer on inputs of a few MB and more: they are forked
     from the parent with the pipeline built (Linux), so they start at once, and shards cut by
-    words keep them all busy (``scripts/bench_label.py``). Runs with a classifier stay in one
-    process: torch already spreads one model over the cores, and each worker would load the
-    model again. Never more workers than usable cores, at most 4 by default."""
+    words keep them all busy (``scripts/bench_label.py``). With a model they pay off from a
+    few hundred kB (:data:`MODEL_PARALLEL_MIN_BYTES`, about a minute of labelling on one
+    core): each process runs torch on its share of the cores, which beats one process with
+    all the cores on the same input (spaCy, the rules and the per-sentence work are one
+    thread; torch's threads wait on each other at every operator of a small batch), and the
+    second process's start-up (a few seconds: it builds its own Analyzer) is soon repaid.
+    Never more workers than usable cores, at most 4 by default."""
     from framing._torchless import needs_torch
 
-    if load_kwargs is None or needs_torch(load_kwargs):
-        return 1
     cpus = usable_cpus()
+    if load_kwargs is None or needs_torch(load_kwargs):
+        return min(cpus, 4) if cpus >= 2 and input_bytes(inputs) >= MODEL_PARALLEL_MIN_BYTES \
+            else 1
     if cpus < 2 or input_bytes(inputs) < PARALLEL_MIN_BYTES:
         return 1
     # without fork, each worker is a fresh interpreter that builds its own pipeline

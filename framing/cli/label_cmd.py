@@ -9,6 +9,7 @@ import typer
 
 from framing.batch import DEFAULT_SHARD_SIZE, DEFAULT_SHARD_WORDS, label
 from framing.batch.label import output_kind
+from framing.batch.plan import MODEL_SHARD_WORDS
 from framing.cli._common import (
     EXIT_REJECTS,
     DeviceOpt,
@@ -59,10 +60,12 @@ def label_cli(
     shard_size: Annotated[int, typer.Option(
         "--shard-size", help="At most this many input records per shard (the unit of work, "
                              "commit and resume).")] = DEFAULT_SHARD_SIZE,
-    shard_words: Annotated[int, typer.Option(
+    shard_words: Annotated[int | None, typer.Option(
         "--shard-words", help="A shard also ends once it holds about this many words, so "
-                              "work units stay even when documents differ in length.")
-    ] = DEFAULT_SHARD_WORDS,
+                              f"work units stay even when documents differ in length "
+                              f"(default {DEFAULT_SHARD_WORDS:,} for --rules-only, "
+                              f"{MODEL_SHARD_WORDS:,} with a model).")
+    ] = None,
     shard_format: Annotated[str | None, typer.Option(
         "--shard-format", help="Shard files of directory output: parquet (default) or jsonl."
     )] = None,

@@ -45,6 +45,8 @@ class BaseModel:
 
 
 def _hub_snapshot(repo_id: str, local_only: bool) -> Path | None:
+    if local_only and not _hub_cache_folder(repo_id).is_dir():
+        return None  # nothing cached: no need to import the hub client (a tenth of a second)
     try:
         from huggingface_hub import snapshot_download
 
@@ -54,6 +56,14 @@ def _hub_snapshot(repo_id: str, local_only: bool) -> Path | None:
         return None
     path = Path(p)
     return path if (path / "config.json").is_file() else None
+
+
+def _hub_cache_folder(repo_id: str) -> Path:
+    """Where the Hugging Face cache keeps ``repo_id`` (its documented layout; the constants
+    module honours ``HF_HUB_CACHE`` and ``HF_HOME`` and imports nothing heavy)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return Path(HF_HUB_CACHE) / ("models--" + repo_id.replace("/", "--"))
 
 
 def _package() -> BaseModel:
@@ -121,3 +131,12 @@ def load_tokenizer(path: Any) -> Any:
         raise FramingError(Errors.E405.format(
             name=str(path), detail="it has no fast (Rust) tokenizer, which windowing needs"))
     return tok
+
+
+def inference_tokenizer(path: Any) -> Any:
+    """The tokenizer at ``path`` for inference only: :class:`framing.models.lite.LiteTokenizer`
+    (the same token ids, without importing transformers) where that module supports the
+    model, else :func:`load_tokenizer`."""
+    from framing.models import lite
+
+    return lite.LiteTokenizer(path) if lite.usable(path) else load_tokenizer(path)

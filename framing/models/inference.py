@@ -453,6 +453,14 @@ def first_token_last_layer(model: Any, enabled: bool = True) -> Iterator[bool]:
     >>> used, bool(torch.allclose(full, fast, atol=1e-5))
     (True, True)
     """
+    own = getattr(model, "first_token_only", None)  # a network with the shortcut built in
+    if own is not None:
+        if not enabled or model.training:
+            yield False
+            return
+        with own() as used:
+            yield used
+        return
     last = _usable_last_layer(model) if enabled and not model.training else None
     if last is None:
         yield False

@@ -26,6 +26,7 @@ from framing.pipeline import lemmatizer as _lemmatizer  # noqa: F401  (registers
 from framing.pipeline import linebreaks as _linebreaks  # noqa: F401
 from framing.pipeline import sentencizer as _sentencizer  # noqa: F401
 from framing.pipeline.blank import MAX_LENGTH, blank_nlp
+from framing.pipeline.component import handing_over
 from framing.pipeline.ruler import FrameRuler
 
 if TYPE_CHECKING:
@@ -63,8 +64,9 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
     if classifier is not None:
         from framing.pipeline.classifier import FrameClassifier
 
-        clf = nlp.add_pipe("frame_classifier", after="frame_ruler",
-                           config={"model": str(classifier.path)})
+        with handing_over(classifier):
+            clf = nlp.add_pipe("frame_classifier", after="frame_ruler",
+                               config={"model": str(classifier.path)})
         assert isinstance(clf, FrameClassifier)
         clf.set_model(classifier)
     if stance_model is not None:
@@ -74,8 +76,9 @@ def build_nlp(codebook: Codebook | None = None, spacy_model: str | None = None,
         from framing.pipeline.issue import opposites_of
 
         opposites = opposites_of(codebook) if codebook is not None else {}
-        det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path),
-                                                      "opposites": opposites})
+        with handing_over(stance_model):
+            det = nlp.add_pipe("stance_detector", config={"model": str(stance_model.path),
+                                                          "opposites": opposites})
         assert isinstance(det, StanceDetector)
         det.set_model(stance_model)
     return nlp

@@ -49,7 +49,7 @@ from spacy.tokens import Doc
 from framing.errors import Errors, FramingError
 from framing.models.frames.model import FrameModel
 from framing.models.inference import mixed_margin, pool, rescore_mixed
-from framing.pipeline.component import batched
+from framing.pipeline.component import batched, handed_over
 
 for _ext in ("clf_sentence_scores", "clf_doc_scores", "fused_sentence_scores",
              "fused_doc_scores"):
@@ -82,6 +82,9 @@ class FrameClassifier:
         self.max_sentences = max_sentences
         self._model_path = model
         self._model: FrameModel | None = None
+        handed = handed_over(model)
+        if handed is not None:
+            self.set_model(handed)
 
     # ----- the model ---------------------------------------------------------------------
     @property

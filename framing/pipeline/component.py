@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from spacy.language import Language
@@ -20,6 +22,29 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 T = TypeVar("T")
+_handoff = threading.local()
+
+
+@contextmanager
+def handing_over(model: Any) -> Iterator[None]:
+    """Within the block (this thread), a component created for ``model.path`` takes the
+    loaded ``model`` (:func:`handed_over`) instead of loading it again. ``nlp.add_pipe``
+    checks every component against a runtime Protocol, ``hasattr(component, "model")``
+    among its attributes, and a component whose model property loads lazily would load it
+    there a second time (in some processes only: that depends on the order of a set)."""
+    _handoff.model = model
+    try:
+        yield
+    finally:
+        _handoff.model = None
+
+
+def handed_over(path: Any) -> Any | None:
+    """The model handed over for ``path`` by :func:`handing_over`, else None."""
+    model = getattr(_handoff, "model", None)
+    if model is None or not path or str(getattr(model, "path", None)) != str(path):
+        return None
+    return model
 
 
 def batched(stream: Iterable[T], process: Callable[[list[T]], None], batch_size: int,

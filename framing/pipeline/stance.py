@@ -75,7 +75,7 @@ from spacy.tokens import Doc
 from framing.models.stance.data import check_target
 from framing.models.stance.pooling import SentenceCue
 from framing.pipeline import stance_cues as _stance_cues  # noqa: F401  (registers the factory)
-from framing.pipeline.component import batched
+from framing.pipeline.component import batched, handed_over
 from framing.types import CueMatch, Evidence, StanceResult
 
 MAX_UNIT_CHARS = 600
@@ -501,7 +501,7 @@ class StanceDetector:
         self.name = name
         self.batch_size = batch_size
         self._model_path = model
-        self._model: Any = None
+        self._model: Any = handed_over(model)
         self.targets: list[str] = []
         self.set_targets(targets)
 

@@ -330,10 +330,17 @@ def test_workers_default_to_what_pays_off(tmp_path: Path, monkeypatch: pytest.Mo
     assert default_workers(load_kwargs, [big]) == 4
     monkeypatch.setattr(plan_mod, "fork_is_safe", lambda kw: False)  # fresh interpreters
     assert default_workers(load_kwargs, [big]) == 1
-    assert default_workers({"model": "models/x"}, [big]) == 1  # a classifier: one process
-    assert default_workers(None, [big]) == 1
+    # with a model: several processes from a few hundred kB, whatever the start method
+    assert default_workers({"model": "models/x"}, [big]) == 4
+    assert default_workers(None, [big]) == 4
+    mid = tmp_path / "mid.jsonl"
+    mid.write_bytes(b"x" * (plan_mod.MODEL_PARALLEL_MIN_BYTES - 1))
+    assert default_workers({"model": "models/x"}, [mid]) == 1
+    monkeypatch.setattr(plan_mod, "usable_cpus", lambda: 2)
+    assert default_workers({"model": "models/x"}, [big]) == 2
     monkeypatch.setattr(plan_mod, "usable_cpus", lambda: 1)
     assert default_workers(load_kwargs, [big]) == 1
+    assert default_workers({"model": "models/x"}, [big]) == 1
 
 
 def test_colliding_ids_are_reported(tmp_path: Path, tiny_analyzer: framing.Analyzer) -> None:

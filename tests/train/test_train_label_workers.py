@@ -53,3 +53,36 @@ def test_workers_with_a_classifier_after_a_rules_run(tiny_model: Path, tmp_path:
     a = [r.to_dict() for r in read_output(tmp_path / "inline.jsonl")]
     assert a == [r.to_dict() for r in read_output(tmp_path / "par")]
     assert a[0]["model"]["classifier"] is not None and a[0]["model"]["stance"] is None
+
+
+def test_model_runs_cut_smaller_work_units_and_share_the_cores(tiny_model: Path,
+                                                               tmp_path: Path,
+                                                               monkeypatch) -> None:
+    import json
+
+    import torch
+
+    from framing.batch import executors, plan
+
+    inp = tmp_path / "in.jsonl"
+    rows = make_rows(12, 5)
+    inp.write_text("".join(f'{{"id": "d{i}", "text": "{r["text"]}"}}\n'
+                           for i, r in enumerate(rows)), encoding="utf-8")
+    clf = {"model": str(tiny_model), "stance_model": None}
+    label([inp], tmp_path / "rules", load_kwargs={"rules_only": True}, progress=False)
+    seen: list[int] = []
+    real = executors.ProcessBackend._label_here
+
+    def spy(self, task, on_progress):  # the parent labels a shard: on its share of cores
+        seen.append(torch.get_num_threads())
+        return real(self, task, on_progress)
+
+    monkeypatch.setattr(executors.ProcessBackend, "_label_here", spy)
+    monkeypatch.setattr(plan, "usable_cpus", lambda: 4)
+    before = torch.get_num_threads()
+    label([inp], tmp_path / "par", load_kwargs=clf, workers=2, shard_size=3, progress=False)
+    assert torch.get_num_threads() == before  # given back after the run
+    assert seen and set(seen) == {2}  # 4 usable cores / 2 labelling processes
+    words = {d: json.loads((tmp_path / d / "_manifest.json").read_text())["config"]
+             ["shard_words"] for d in ("rules", "par")}
+    assert words == {"rules": plan.DEFAULT_SHARD_WORDS, "par": plan.MODEL_SHARD_WORDS}

@@ -91,10 +91,10 @@ class StanceHead(LabelHead):
         return tok, PairClassifier(encoder, labels)
 
     def load_network(self, root: Any, labels: Sequence[str]) -> tuple[Any, Any]:
-        from framing.models.encoders import load_tokenizer
+        from framing.models.encoders import inference_tokenizer
         from framing.models.stance.network import PairClassifier
 
-        return load_tokenizer(root), PairClassifier.from_directory(root)
+        return inference_tokenizer(root), PairClassifier.from_directory(root)
 
     def init_training(self, model: Any, y: np.ndarray, cfg: Settings, log: Log) -> None:
         """The shared set-up, then only the top ``train_layers`` layers (when set) train."""

@@ -81,21 +81,34 @@ class PairClassifier(torch.nn.Module):
         from pathlib import Path
 
         from safetensors.torch import load_file
-        from transformers import AutoConfig, AutoModel
+
+        from framing.models import lite
 
         path = Path(path)
-        config = AutoConfig.from_pretrained(path, local_files_only=True,
-                                            trust_remote_code=False)
+        config: Any
+        if lite.usable(path):  # the same network without transformers' import cost
+            config = lite.Config(lite.read_config(path))
+        else:
+            from transformers import AutoConfig
+
+            config = AutoConfig.from_pretrained(path, local_files_only=True,
+                                                trust_remote_code=False)
         if getattr(config, "framing_pooling", None) != "mean":
             raise ValueError("config.json does not describe a framing stance cross-encoder "
                              "(no framing_pooling: mean)")
         labels = [config.id2label[i] for i in range(int(config.num_labels))]
-        encoder = AutoModel.from_config(config)
+        light = isinstance(config, lite.Config)
+        if light:
+            encoder: Any = lite.LiteBert(config, pooler=True)  # weights assigned below
+        else:
+            from transformers import AutoModel
+
+            encoder = AutoModel.from_config(config)
         model = cls(encoder, labels)
         state = load_file(str(path / "model.safetensors"))
         prefix = (getattr(encoder, "base_model_prefix", "") or "encoder") + "."
         enc_state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-        missing, unexpected = encoder.load_state_dict(enc_state, strict=False)
+        missing, unexpected = encoder.load_state_dict(enc_state, strict=False, assign=light)
         missing = [k for k in missing if not k.endswith("position_ids")]
         head = {k: state[k] for k in ("classifier.weight", "classifier.bias") if k in state}
         if missing or len(head) != 2:

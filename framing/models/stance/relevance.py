@@ -53,9 +53,14 @@ class RelevanceEncoder:
 
     def _load(self) -> None:
         if self._model is None:
-            from transformers import AutoModel
-
+            from framing.models import lite
             from framing.models.encoders import load_tokenizer
+
+            if lite.usable(self.base.path):  # the same numbers, without transformers' import
+                self._tok = lite.LiteTokenizer(self.base.path)
+                self._model = lite.encoder(self.base.path, prefix="bert.")[0]
+                return
+            from transformers import AutoModel
 
             self._tok = load_tokenizer(self.base.path)
             self._model = AutoModel.from_pretrained(self.base.path, local_files_only=True,
