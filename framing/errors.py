@@ -145,6 +145,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E707 = "Stance evaluation data uses label(s) the model cannot predict: {labels}; the model knows: {known}. Evaluate on data with the model's labels, or retrain with examples of them."
     E708 = "Stance cue file '{path}' is invalid ({n} problem(s)):\n{problems}"
     E709 = "The default stance model is not built at '{path}'. Build it with `python scripts/build_default_stance_model.py` (seeded, offline, about 4 minutes on 2 CPU cores), or pass a stance model directory."
+    E720 = "Unknown stance opposite pairing '{value}' ({where}); expected one of: {allowed}. 'mean' / 'product' score each target and its opposite and average / multiply the two views, 'canonical' scores one of the two and flips it for the other, 'auto' is product for declared opposites and canonical for the rest, 'off' uses the raw model."
 
     # E8xx: framing serve (HTTP API and web page); the HTTP status is in parentheses
     E801 = "The request body is larger than this server's limit of {limit} bytes (--max-body-mb) (413). Send fewer or shorter texts per request, or start the server with a higher limit."

@@ -18,6 +18,12 @@ and, on the op-ed corpus test split (documents; sentences scored and pooled as t
 does), the default model's F-avg and its swap consistency (declared codebook opposites where
 the target has one, else the negated target).
 
+Every number is given twice: under the opposite pairing the product applies
+(:mod:`framing.models.stance.pairing`: the stance toward a target tied to the stance toward
+its opposite; the default model's ``opposite_pairing``, else ``--pairing``), and for the raw
+network (``raw``), so that the consistency the pairing guarantees is never mistaken for the
+network's own.
+
 The IBM data is read at run time from ``--data-dir`` (default: ``$FRAMING_DATA_DIR``, else
 ``../shared/data`` beside the repository) and never copied into the repository; without it the
 IBM part is skipped with a message (exit 0). Credit: "IBM Debater® Claim Stance Dataset, IBM
@@ -26,6 +32,7 @@ Research" (CC BY-SA 3.0).
 Usage:
     python scripts/eval_stance_targets.py [--data-dir DIR] [--json OUT] [--update-card]
         [--epochs 2] [--max-train N] [--variants pairs,contrastive,nli] [--skip-opeds]
+        [--pairing off|mean|product|canonical|auto]
 """
 
 from __future__ import annotations
@@ -67,17 +74,62 @@ def load_ibm(data_dir: Path) -> dict[str, list[dict[str, Any]]] | None:
     return out
 
 
-def polar_and_swap(model: Any, rows: Any) -> dict[str, Any]:
-    """F-avg (restricted to favor/against) and target-swap consistency on sentence rows."""
+class RawCache:
+    """The model as the product runs it (:meth:`StanceModel.predict_proba` under an opposite
+    pairing: the same :func:`~framing.models.stance.pairing.paired_proba`), with the raw
+    network's answer to each distinct (target, text) pair computed once, so that the raw and
+    the paired views of one model are measured on the same raw scores in one run."""
+
+    def __init__(self, model: Any, pairing: str) -> None:
+        self.model, self.pairing = model, pairing
+        self.raw: dict[tuple[str, str], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:  # labels, pooling, relevance, rule, ...
+        return getattr(self.model, name)
+
+    def _raw(self, pairs: list[tuple[str, str]]) -> Any:
+        import numpy as np
+
+        need = [p for p in dict.fromkeys(pairs) if p not in self.raw]
+        if need:
+            for p, r in zip(need, self.model.predict_proba(need, pairing="off"), strict=True):
+                self.raw[p] = r
+        return np.array([self.raw[p] for p in pairs]).reshape(-1, len(self.model.labels))
+
+    def predict_proba(self, pairs: Any, batch_size: int | None = None,
+                      precision: str | None = None, *, pairing: str | None = None,
+                      opposites: Any = None) -> Any:
+        from framing.models.stance.pairing import paired_proba
+
+        pairs = self.model.check_inputs(pairs)
+        return paired_proba(self._raw, pairs, self.model.labels, pairing or self.pairing,
+                            opposites)
+
+    def predict(self, pairs: Any, restrict: Any = None, pairing: str | None = None) -> list[str]:
+        return list(self.model.rule.decide(self.predict_proba(pairs, pairing=pairing),
+                                           restrict))
+
+
+def polar_and_swap(model: Any, rows: Any, pairing: str) -> dict[str, Any]:
+    """F-avg (restricted to favor/against) and target-swap consistency on sentence rows, under
+    the opposite ``pairing`` (the product's answer) and, in ``raw``, of the network alone."""
     from framing.models.stance.metrics import stance_report
     from framing.models.stance.swap import opposite_target, swap_consistency
 
     polar = ["favor", "against"]
-    pred = model.predict(rows.pairs, restrict=polar)
-    swapped = model.predict([(opposite_target(t), x) for t, x in rows.pairs], restrict=polar)
-    rep = stance_report(rows.labels, pred, model.labels)
-    return {"accuracy": rep["accuracy"], "f_avg": rep["f_avg"], "n": rep["n"],
-            "swap": swap_consistency(pred, swapped)}
+    cached = RawCache(model, pairing)
+    out: dict[str, Any] = {"opposite_pairing": pairing}
+    for mode in dict.fromkeys([pairing, "off"]):
+        pred = cached.predict(rows.pairs, restrict=polar, pairing=mode)
+        swapped = cached.predict([(opposite_target(t), x) for t, x in rows.pairs],
+                                 restrict=polar, pairing=mode)
+        rep = stance_report(rows.labels, pred, model.labels)
+        r = {"accuracy": rep["accuracy"], "f_avg": rep["f_avg"], "n": rep["n"],
+             "swap": swap_consistency(pred, swapped)}
+        if mode == pairing:
+            out.update(r)
+        out["raw"] = r
+    return out
 
 
 def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
@@ -90,7 +142,8 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     default = REPO / "models" / "stance-default"
     if (default / "framing_model.json").is_file() and not args.skip_zero_shot:
         t = time.perf_counter()
-        res["zero_shot"] = polar_and_swap(StanceModel.load(default), test)
+        dm = StanceModel.load(default)
+        res["zero_shot"] = polar_and_swap(dm, test, args.pairing or dm.opposite_pairing)
         res["zero_shot"]["seconds"] = round(time.perf_counter() - t, 1)
         log(f"zero-shot default model: {_fmt(res['zero_shot'])}")
     rows = StanceData.from_rows(data["train"][:args.max_train] if args.max_train
@@ -116,7 +169,7 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
 
             fit = train("stance", tr, Path(tmp) / name, cfg, eval_data=dev, progress=False,
                         log=sub_log)
-            r = polar_and_swap(fit.model, test)
+            r = polar_and_swap(fit.model, test, args.pairing or "mean")
             r.update(settings={k: v for k, v in cfg.to_dict().items() if k in (
                 "epochs", "lr", "max_length", "train_layers", "negated_targets",
                 "paraphrased_targets",
@@ -130,17 +183,20 @@ def ibm_part(data: dict[str, list[dict[str, Any]]], args: argparse.Namespace,
     return res
 
 
-def document_predictions(model: Any, texts: list[str], targets: list[str]) -> list[str]:
-    """Each document's pooled label toward its target, as the ``stance_detector`` pools."""
+def document_predictions(model: Any, texts: list[str], targets: list[str],
+                         pairing: str | None = None, opposites: Any = None) -> list[str]:
+    """Each document's pooled label toward its target, as the ``stance_detector`` pools, under
+    the opposite ``pairing`` (default: the model's) with the declared ``opposites``."""
     from framing.pipeline.stance import doc_inputs
 
-    inputs = doc_inputs(model, texts, targets,
-                        relevance=bool(model.pooling.relevance_threshold))
+    inputs = doc_inputs(model, texts, targets, relevance=bool(model.pooling.relevance_threshold),
+                        pairing=pairing, opposites=opposites)
     return [model.pooling.pool(p, model.labels, c, r).label for p, c, r in inputs]
 
 
-def opeds_part(log: Any) -> dict[str, Any] | None:
-    """The default model on the op-ed test split documents: F-avg and swap consistency."""
+def opeds_part(log: Any, pairing: str | None = None) -> dict[str, Any] | None:
+    """The default model on the op-ed test split documents: F-avg and swap consistency under
+    its opposite pairing (or ``pairing``) and, in ``raw``, of the network alone."""
     from framing import corpora
     from framing.codebook import Codebook
     from framing.models.stance import StanceModel
@@ -152,31 +208,41 @@ def opeds_part(log: Any) -> dict[str, Any] | None:
         log("default stance model not built: skipping the op-ed part")
         return None
     model = StanceModel.load(default)
+    mode = pairing or model.opposite_pairing
+    cached = RawCache(model, mode)
     docs = list(corpora.iter_stance_examples(
         corpora.load_opeds(REPO / "corpora" / "opeds" / "opeds.jsonl", split="test"),
         level="document"))
     opp = Codebook.default().opposites()
     texts = [d["text"] for d in docs]
     gold = [d["stance"] for d in docs]
-    t = time.perf_counter()
-    pred = document_predictions(model, texts, [d["target"] for d in docs])
-    swapped = document_predictions(model, texts, [opposite_target(d["target"], opp)
-                                                  for d in docs])
-    rep = stance_report(gold, pred, model.labels)
     gold_polar = [i for i, g in enumerate(gold) if g != "none"]
-    out = {"n_documents": len(docs), "accuracy": rep["accuracy"], "f_avg": rep["f_avg"],
-           "macro_f1": rep["macro_f1"], "swap": swap_consistency(pred, swapped),
-           "swap_gold_polar": swap_consistency([pred[i] for i in gold_polar],
-                                               [swapped[i] for i in gold_polar]),
-           "seconds": round(time.perf_counter() - t, 1)}
-    log(f"op-ed test documents: F-avg {out['f_avg']:.3f}, swap consistency "
-        f"{out['swap']['consistency']:.3f} (n {out['swap']['n']})")
+    t = time.perf_counter()
+    out: dict[str, Any] = {"n_documents": len(docs), "opposite_pairing": mode}
+    for m in dict.fromkeys([mode, "off"]):
+        pred = document_predictions(cached, texts, [d["target"] for d in docs], m, opp)
+        swapped = document_predictions(cached, texts, [opposite_target(d["target"], opp)
+                                                       for d in docs], m, opp)
+        rep = stance_report(gold, pred, model.labels)
+        r = {"accuracy": rep["accuracy"], "f_avg": rep["f_avg"], "macro_f1": rep["macro_f1"],
+             "swap": swap_consistency(pred, swapped),
+             "swap_gold_polar": swap_consistency([pred[i] for i in gold_polar],
+                                                 [swapped[i] for i in gold_polar])}
+        if m == mode:
+            out.update(r)
+        out["raw"] = r
+        log(f"op-ed test documents, pairing {m}: F-avg {r['f_avg']:.3f}, swap consistency "
+            f"{r['swap']['consistency']:.3f} (n {r['swap']['n']})")
+    out["seconds"] = round(time.perf_counter() - t, 1)
     return out
 
 
 def _fmt(r: dict[str, Any]) -> str:
+    raw = r.get("raw") or r
     return (f"F-avg {r['f_avg']:.3f}  accuracy {r['accuracy']:.3f}  swap consistency "
-            f"{r['swap']['consistency']:.3f} (n {r['swap']['n']})")
+            f"{r['swap']['consistency']:.3f} (n {r['swap']['n']}; pairing "
+            f"{r.get('opposite_pairing')}; raw network: F-avg {raw['f_avg']:.3f}, swap "
+            f"{raw['swap']['consistency']:.3f})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="no zero-shot check of the default model on IBM")
     ap.add_argument("--skip-training", action="store_true",
                     help="no models trained on the IBM train split")
+    ap.add_argument("--pairing", default=None,
+                    choices=("off", "mean", "product", "canonical", "auto"),
+                    help="opposite pairing to measure under (default: the default model's "
+                         "opposite_pairing; 'mean' for the models trained here); the raw "
+                         "network is always reported beside it")
     ap.add_argument("--train-layers", type=int, default=None,
                     help="fine-tune only the top N encoder layers (default: all)")
     args = ap.parse_args(argv)
@@ -233,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         if not args.skip_opeds:
-            res["opeds_test"] = opeds_part(log)
+            res["opeds_test"] = opeds_part(log, args.pairing)
         if not args.skip_ibm:
             data = load_ibm(args.data_dir)
             if data is None:

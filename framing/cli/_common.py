@@ -63,6 +63,16 @@ class Level(str, Enum):
     document = "document"
 
 
+class OppositePairing(str, Enum):
+    """How a stance toward a target is tied to the stance toward its opposite."""
+
+    off = "off"
+    mean = "mean"
+    product = "product"
+    canonical = "canonical"
+    auto = "auto"
+
+
 class Pooling(str, Enum):
     """How window scores of a long text pool into one."""
 

@@ -18,6 +18,7 @@ from framing.cli._common import (
     LabelsFieldOpt,
     Level,
     Method,
+    OppositePairing,
     Pooling,
     StanceFieldOpt,
     TargetFieldOpt,
@@ -91,6 +92,12 @@ def train_cli(
         help="frames: pool window scores with max or mean [default: max].")] = None,
     max_target_tokens: Annotated[int | None, typer.Option(
         help="stance: targets are cut to this many tokens [default: 32].")] = None,
+    opposite_pairing: Annotated[OppositePairing | None, typer.Option(
+        help="stance: tie the stance toward a target to the stance toward its opposite "
+             "(the declared one, else the negation): 'mean' averages both views, 'product' "
+             "multiplies them, 'canonical' scores one and flips it, 'auto' = product for "
+             "declared opposites, canonical for the rest; stored in the model "
+             "[default: off].")] = None,
     patience: Annotated[int | None, typer.Option(
         help="Stop after this many epochs without dev gain (0: off) [default: 2].")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [default: 0].")] = None,
@@ -121,7 +128,8 @@ def train_cli(
         "method": method, "level": level, "base_model": base_model, "epochs": epochs,
         "lr": lr, "head_lr_scale": head_lr_scale, "batch_size": batch_size,
         "max_length": max_length, "stride": stride, "pooling": pooling,
-        "max_target_tokens": max_target_tokens, "patience": patience, "seed": seed,
+        "max_target_tokens": max_target_tokens, "opposite_pairing": opposite_pairing,
+        "patience": patience, "seed": seed,
         "eval_split": eval_split, "time_budget": time_budget, "head_warmup": head_warmup}
     if continue_from is not None:
         from framing.annotate.retrain import continue_training

@@ -16,7 +16,16 @@ Steps for each document:
    strong passage of a run-on sentence still counts on its own.
 2. **Scoring.** Every (target, unit) pair of every document of a batch is scored by the stance
    model (:class:`~framing.models.stance.StanceModel`) in one call (length-sorted batches,
-   dynamic padding).
+   dynamic padding), except the targets that the relevance gate (3) already answers ``none``
+   for a document: their answer does not depend on the sentences, so they are not sent to the
+   cross-encoder. Under the model's ``opposite_pairing`` (:mod:`framing.models.stance.
+   pairing`; the component's ``opposite_pairing`` overrides it) each target is tied to its
+   opposite (the declared one in ``opposites``, else the negation): the pairs are also scored
+   toward the opposite and the two views averaged (``"mean"``) or multiplied (``"product"``),
+   or only one of the two is scored and flipped for the other (``"canonical"``; ``"auto"``:
+   product for declared opposites, canonical for the rest); the gate's relevance and the cues'
+   clause check (5) then take the target and its opposite together, so asking about the opposite
+   gives exactly the flipped answer.
 3. **Pooling.** :class:`~framing.models.stance.pooling.PoolingRule` (tuned on dev documents,
    stored in the model) turns the unit probabilities and cue features into the document's
    label and score: one strong sentence can carry the document; conflicts are settled by
@@ -150,34 +159,83 @@ def _target_text(t: Any, i: int) -> str:
     return check_target(getattr(t, "text", t), f"#{i + 1}")
 
 
+def _pairing(model: Any, pairing: str | None) -> str:
+    """The opposite pairing in force: ``pairing``, else the model's (``"off"`` for models
+    without one)."""
+    from framing.models.stance.pairing import PAIRINGS
+
+    mode = pairing or str(getattr(model, "opposite_pairing", "off") or "off")
+    if mode not in PAIRINGS:
+        from framing.errors import Errors, FramingError
+
+        raise FramingError(Errors.E720.format(value=mode, where="stance_detector",
+                                              allowed=", ".join(PAIRINGS)))
+    return mode
+
+
 def _score(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequence[str]],
-           batch_size: int) -> Any:
-    """Probabilities of every (target, unit) pair: per document, per target, per unit."""
-    pairs = [(t, u.text) for units, ts in zip(per_doc, tgts, strict=True) for t in ts
-             for u in units]
-    return model.predict_proba(pairs, batch_size=batch_size)
+           batch_size: int, skip: Sequence[set[str]] | None = None, pairing: str = "off",
+           opposites: dict[str, str] | None = None) -> Any:
+    """Probabilities of every (target, unit) pair: per document, per target, per unit. The
+    targets in ``skip[k]`` of document k are not sent to the model (their answer is already
+    settled: the relevance gate) and get ``none`` (uniform for a model without it); the
+    others are scored under the opposite ``pairing``
+    (:meth:`~framing.models.stance.StanceModel.predict_proba`)."""
+    import numpy as np
+
+    keys = [(k, t, u.text) for k, (units, ts) in enumerate(zip(per_doc, tgts, strict=True))
+            for t in ts for u in units]
+    asked = [i for i, (k, t, _) in enumerate(keys) if not skip or t not in skip[k]]
+    labels = list(model.labels)
+    out = np.zeros((len(keys), len(labels)))
+    if "none" in labels:
+        out[:, labels.index("none")] = 1.0
+    else:
+        out[:] = 1.0 / len(labels)
+    if asked:
+        kw: dict[str, Any] = {"batch_size": batch_size}
+        if pairing != "off" or getattr(model, "opposite_pairing", "off") != "off":
+            kw.update(pairing=pairing, opposites=opposites)
+        out[asked] = model.predict_proba([keys[i][1:] for i in asked], **kw)
+    return out
 
 
 def _relevance(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequence[str]],
-               needed: bool) -> list[dict[str, float]] | None:
+               needed: bool, pairing: str = "off", opposites: dict[str, str] | None = None
+               ) -> list[dict[str, float]] | None:
     """Per document, ``{target: largest cosine similarity to one of its units}``; None when the
     model has no relevance encoder or nothing ``needed`` it. Each unit and each distinct
-    target is embedded once."""
+    target is embedded once. Under an opposite pairing a target's relevance is the larger of
+    its own and its opposite's (a document about one side of a question discusses the other),
+    so the gate answers the same for both."""
     enc = getattr(model, "relevance", None)
     if enc is None or not needed:
         return None
     texts = [u.text for units in per_doc for u in units]
-    targets = sorted({t for ts in tgts for t in ts})
+    opp = _opposites_of(tgts, pairing, opposites)
+    targets = sorted({t for ts in tgts for t in ts} | set(opp.values()))
     sims = enc.relevance(targets, texts) if texts and targets else None
     col = {t: i for i, t in enumerate(targets)}
     out: list[dict[str, float]] = []
     pos = 0
     for units, ts in zip(per_doc, tgts, strict=True):
         n = len(units)
-        out.append({t: float(sims[col[t], pos:pos + n].max()) if n and sims is not None
+        out.append({t: max(float(sims[col[x], pos:pos + n].max()) for x in
+                            (t, opp.get(t, t))) if n and sims is not None
                     else 0.0 for t in ts})
         pos += n
     return out
+
+
+def _opposites_of(tgts: Sequence[Sequence[str]], pairing: str,
+                  opposites: dict[str, str] | None) -> dict[str, str]:
+    """``{target: its opposite}`` for the targets of ``tgts`` under a pairing (empty when
+    ``pairing`` is off)."""
+    if pairing == "off":
+        return {}
+    from framing.models.stance.swap import opposite_target
+
+    return {t: opposite_target(t, opposites) for ts in tgts for t in ts}
 
 
 def _stem_words(text: str) -> set[str]:
@@ -221,26 +279,35 @@ def _clause(text: str, c: CueMatch) -> str | None:
 
 def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[Sequence[Any]],
                     batch_size: int = 64, opposites: dict[str, str] | None = None,
-                    cue_relevance: float | None = CUE_RELEVANCE) -> list[list[StanceResult]]:
+                    cue_relevance: float | None = CUE_RELEVANCE, pairing: str | None = None,
+                    score_gated: bool = False) -> list[list[StanceResult]]:
     """Stance of each processed Doc toward each of its own targets (strings, or codebook
     :class:`~framing.codebook.Target` objects), in target order; all (target, sentence) pairs
     of the batch are scored in one model call. The Docs should have been through
-    ``stance_cues`` (else no cue features)."""
+    ``stance_cues`` (else no cue features). ``pairing``: the opposite pairing (default: the
+    model's, step 2); ``score_gated=True`` also scores the targets that the relevance gate
+    answers ``none`` (what the component did before it skipped them: for timing)."""
     if len(targets_per_doc) != len(docs):
         raise ValueError(f"{len(docs)} docs but {len(targets_per_doc)} target lists")
+    mode = _pairing(model, pairing)
     tgts = [list(dict.fromkeys(_target_text(t, i) for i, t in enumerate(ts)))
             for ts in targets_per_doc]
     inferred = [{_target_text(t, i): t for i, t in enumerate(ts)
                  if getattr(t, "issue", None) and getattr(t, "reason", None)}
                 for ts in targets_per_doc]
     per_doc = [doc_units(d) for d in docs]
-    probs = _score(model, per_doc, tgts, batch_size)
-    rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold))
+    gate = model.pooling.relevance_threshold if "none" in model.labels else 0.0
+    rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold), mode,
+                     opposites)
+    skip = [{t for t, r in rk.items() if r < gate} for rk in rel] \
+        if rel is not None and gate and not score_gated else None
+    probs = _score(model, per_doc, tgts, batch_size, skip, mode, opposites)
+    opp = _opposites_of(tgts, mode, opposites)
     texts = [d.text for d in docs]  # Doc.text is rebuilt from the tokens on every access
     clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
                for c in u.cues}
     about = clause_about(model, [c for c in clauses.values() if c],
-                         [t for ts in tgts for t in ts], cue_relevance) \
+                         [t for ts in tgts for t in ts] + list(opp.values()), cue_relevance) \
         if cue_relevance is not None else None
     out: list[list[StanceResult]] = []
     pos = 0
@@ -251,7 +318,7 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
         for t in ts:
             p = probs[pos:pos + len(units)]
             pos += len(units)
-            kept = [[c for c in u.cues if _counts(c, clauses.get(c), t, about)]
+            kept = [[c for c in u.cues if _counts(c, clauses.get(c), t, about, opp.get(t))]
                     for u in units]
             cues = [_target_cue(u, kc) for u, kc in zip(units, kept, strict=True)]
             scored[t] = (p, cues, kept)
@@ -271,13 +338,16 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
 
 
 def _counts(cue: CueMatch, clause: str | None, target: str,
-            about: dict[tuple[str, str], bool] | None) -> bool:
+            about: dict[tuple[str, str], bool] | None, opposite: str | None = None) -> bool:
     """Does ``cue`` count toward ``target``? Attribution cues always (they say whose voice a
-    sentence is in); stance cues when the clause they govern is about the target (every cue
-    when ``about`` is None: ``cue_relevance=None`` switches the check off)."""
+    sentence is in); stance cues when the clause they govern is about the target, or about its
+    ``opposite`` under an opposite pairing (the same question: the cue then counts the same
+    toward both) (every cue when ``about`` is None: ``cue_relevance=None`` switches the check
+    off)."""
     if cue.type == "reported" or about is None:
         return True
-    return clause is not None and about.get((clause, target), False)
+    return clause is not None and (about.get((clause, target), False) or (
+        opposite is not None and about.get((clause, opposite), False)))
 
 
 def _result(target: str, label: str, score: float, carrying: Sequence[tuple[int, float]],
@@ -357,29 +427,34 @@ def stance_for_docs(model: Any, docs: Sequence[Doc], targets: Sequence[Any],
 
 def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
                nlp: Language | None = None, batch_size: int = 64, relevance: bool = True,
-               cue_relevance: float | None = CUE_RELEVANCE
+               cue_relevance: float | None = CUE_RELEVANCE, pairing: str | None = None,
+               opposites: dict[str, str] | None = None
                ) -> list[tuple[Any, list[SentenceCue], float | None]]:
     """Per (document, target) row: the unit probabilities, cue features and relevance (None
     without a relevance encoder, or with ``relevance=False``; cue features counting only the
     cues whose clause is about the target, step 5) that the pooling rule sees (to
     tune :class:`~framing.models.stance.pooling.PoolingRule` on dev documents, and to
-    evaluate)."""
+    evaluate), under the opposite ``pairing`` (default: the model's) with the declared
+    ``opposites``. Every row is scored (tuning varies the relevance gate)."""
     nlp = nlp or _stance_nlp()
+    mode = _pairing(model, pairing)
     texts = list(texts)
     per_doc = [doc_units(d) for d in nlp.pipe(texts)]
     tgts = [[check_target(t, f"row {i + 1}")] for i, t in enumerate(targets)]
-    probs = _score(model, per_doc, tgts, batch_size)
-    rel = _relevance(model, per_doc, tgts, relevance)
+    probs = _score(model, per_doc, tgts, batch_size, None, mode, opposites)
+    rel = _relevance(model, per_doc, tgts, relevance, mode, opposites)
+    opp = _opposites_of(tgts, mode, opposites)
     clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
                for c in u.cues}
     about = clause_about(model, [c for c in clauses.values() if c],
-                         [ts[0] for ts in tgts], cue_relevance) \
+                         [ts[0] for ts in tgts] + list(opp.values()), cue_relevance) \
         if cue_relevance is not None else None
     out = []
     pos = 0
     for i, units in enumerate(per_doc):
         t = tgts[i][0]
-        cues = [_target_cue(u, [c for c in u.cues if _counts(c, clauses.get(c), t, about)])
+        cues = [_target_cue(u, [c for c in u.cues
+                                if _counts(c, clauses.get(c), t, about, opp.get(t))])
                 for u in units]
         out.append((probs[pos:pos + len(units)], cues,
                     rel[i][t] if rel is not None else None))
@@ -416,9 +491,12 @@ class StanceDetector:
     def __init__(self, nlp: Language, name: str = "stance_detector", *,
                  model: str | None = None, targets: Sequence[str] = (),
                  batch_size: int = 64, opposites: dict[str, str] | None = None,
-                 cue_relevance: float | None = CUE_RELEVANCE) -> None:
+                 cue_relevance: float | None = CUE_RELEVANCE,
+                 opposite_pairing: str | None = None) -> None:
         self.nlp = nlp
         self.opposites = dict(opposites or {})
+        #: None: the model's own ``opposite_pairing``; else overrides it (step 2)
+        self.opposite_pairing = opposite_pairing
         self.cue_relevance = cue_relevance
         self.name = name
         self.batch_size = batch_size
@@ -477,7 +555,8 @@ class StanceDetector:
             return
         results = stance_for_each(self.model, [docs[i] for i in todo],
                                   [per_doc[i] for i in todo], batch_size=self.batch_size,
-                                  opposites=self.opposites, cue_relevance=self.cue_relevance)
+                                  opposites=self.opposites, cue_relevance=self.cue_relevance,
+                                  pairing=self.opposite_pairing)
         for i, res in zip(todo, results, strict=True):
             docs[i]._.stance = res
 
@@ -500,16 +579,29 @@ class StanceDetector:
     "stance_detector",
     assigns=["doc._.stance"],
     default_config={"model": None, "targets": [], "batch_size": 64, "opposites": {},
-                    "cue_relevance": CUE_RELEVANCE},
+                    "cue_relevance": CUE_RELEVANCE, "opposite_pairing": None},
 )
 def make_stance_detector(nlp: Language, name: str, model: str | None, targets: list[str],
                          batch_size: int, opposites: dict[str, str],
-                         cue_relevance: float | None) -> StanceDetector:
+                         cue_relevance: float | None,
+                         opposite_pairing: str | None) -> StanceDetector:
     """Factory: ``nlp.add_pipe("stance_detector", config={"model": DIR, "targets": [...]})``
     after ``stance_cues``; ``model`` None uses the default stance model; ``opposites``:
-    ``{target: its declared opposite}`` (:meth:`~framing.codebook.Codebook.opposites`)."""
+    ``{target: its declared opposite}`` (:meth:`~framing.codebook.Codebook.opposites`);
+    ``opposite_pairing``: None = the model's setting, else one of
+    :data:`~framing.models.stance.pairing.PAIRINGS` (step 2)."""
+    if opposite_pairing is not None:
+        from framing.models.stance.pairing import PAIRINGS
+
+        if opposite_pairing not in PAIRINGS:
+            from framing.errors import Errors, FramingError
+
+            raise FramingError(Errors.E720.format(value=opposite_pairing,
+                                                  where=f"component {name!r}",
+                                                  allowed=", ".join(PAIRINGS)))
     return StanceDetector(nlp, name, model=model, targets=targets, batch_size=batch_size,
-                          opposites=opposites, cue_relevance=cue_relevance)
+                          opposites=opposites, cue_relevance=cue_relevance,
+                          opposite_pairing=opposite_pairing)
 
 
 def build_stance_nlp(cues: str | None = None) -> Language:
@@ -536,10 +628,12 @@ def _stance_nlp() -> Language:
 
 def document_stance(model: Any, text: str | Doc, targets: Sequence[Any],
                     nlp: Language | None = None, batch_size: int = 64,
-                    opposites: dict[str, str] | None = None) -> list[StanceResult]:
+                    opposites: dict[str, str] | None = None,
+                    pairing: str | None = None) -> list[StanceResult]:
     """Stance of one document toward each target (see the module docstring). ``text`` is a
     string (processed with ``nlp``, default: :func:`build_stance_nlp`) or a processed Doc;
-    ``opposites``: declared opposite targets (step 6)."""
+    ``opposites``: declared opposite targets (steps 2 and 6); ``pairing``: the opposite
+    pairing (default: the model's)."""
     doc = text if isinstance(text, Doc) else (nlp or _stance_nlp())(text)
     return stance_for_each(model, [doc], [targets], batch_size=batch_size,
-                           opposites=opposites)[0]
+                           opposites=opposites, pairing=pairing)[0]

@@ -252,9 +252,16 @@ def test_default_model_separates_opposed_drug_targets(name: str) -> None:
     if not is_built(d):
         pytest.skip("the default stance model is not built")
     text = (REPO / "tests" / "data" / name).read_text(encoding="utf-8")
-    states, fed = document_stance(StanceModel.load(d), text, [STATES, FEDERAL],
+    model = StanceModel.load(d)
+    states, fed = document_stance(model, text, [STATES, FEDERAL],
                                   opposites=Codebook.default().opposites())
     assert (states.label, fed.label) == ("favor", "against"), (states.to_dict(), fed.to_dict())
+    if model.opposite_pairing != "off":
+        # the stance toward one target alone is the flip of the stance toward its opposite
+        alone = [document_stance(model, text, [t], opposites=Codebook.default().opposites())[0]
+                 for t in (STATES, FEDERAL)]
+        assert [r.label for r in alone] == ["favor", "against"]
+        assert alone[0].score == pytest.approx(alone[1].score)
     for r in (states, fed):
         shown = [e for e in r.evidence if e.source == "stance_model"]
         assert shown and all(text[e.start:e.end] == e.text for e in r.evidence)

@@ -81,7 +81,7 @@ def render_stance_card(meta: dict[str, Any], metrics: dict[str, Any],
             "on both sides the "
             f"larger evidence mass wins (the strongest sentence when within "
             f"{pool.get('conflict_margin')}). {_gate_text(meta)}Pooling rule: {pool.get('how')}.",
-            ""]
+            f"- Opposite targets: {_pairing_text(meta)}", ""]
     counts = metrics.get("label_counts") or {}
     if counts:
         splits = [s for s in counts if counts.get(s)]
@@ -143,18 +143,27 @@ def target_swap_section(res: dict[str, Any]) -> str:
     the default model (op-ed test documents, IBM claims zero-shot) and of cross-encoders
     trained on the IBM train split in three formulations, with the TF-IDF baseline.
 
+    Each row is measured under an opposite pairing (:mod:`framing.models.stance.pairing`) and
+    for the raw network (the last two columns), so that the consistency the pairing guarantees
+    is never read as the network's own.
+
     Example:
-        >>> r = {"opeds_test": {"f_avg": 0.6, "swap": {"consistency": 0.05, "n": 40},
-        ...      "n_documents": 45}}
-        >>> print(target_swap_section(r).splitlines()[-1])
-        | default model | op-ed corpus test split (45 documents) | 0.600 | 0.050 (n 40) |
+        >>> raw = {"f_avg": 0.6, "swap": {"consistency": 0.05, "n": 40}}
+        >>> r = {"opeds_test": {"f_avg": 0.62, "swap": {"consistency": 1.0, "n": 38},
+        ...      "n_documents": 45, "opposite_pairing": "mean", "raw": raw}}
+        >>> target_swap_section(r).splitlines()[-1].split(" | ")[2:]
+        ['mean', '0.620', '1.000 (n 38)', '0.600', '0.050 (n 40) |']
     """
-    lines = ["| model | data | F-avg | swap consistency |", "|---|---|---:|---:|"]
+    lines = ["| model | data | opposite pairing | F-avg | swap consistency | raw network: "
+             "F-avg | raw network: swap consistency |", "|---|---|---|---:|---:|---:|---:|"]
 
     def row(name: str, data: str, r: dict[str, Any]) -> None:
         sw = r["swap"]
-        lines.append(f"| {name} | {data} | {r['f_avg']:.3f} | {sw['consistency']:.3f} "
-                     f"(n {sw['n']}) |")
+        raw = r.get("raw") or r
+        rs = raw["swap"]
+        lines.append(f"| {name} | {data} | {r.get('opposite_pairing') or 'off'} | "
+                     f"{r['f_avg']:.3f} | {sw['consistency']:.3f} (n {sw['n']}) | "
+                     f"{raw['f_avg']:.3f} | {rs['consistency']:.3f} (n {rs['n']}) |")
 
     op = res.get("opeds_test")
     if op:
@@ -177,7 +186,16 @@ def target_swap_section(res: dict[str, Any]) -> str:
             "favor/against. Target-contrastive pairs: the text toward the negated target with "
             "the label flipped (share 0.5), toward a paraphrased target (0.5) and toward an "
             "unrelated target labelled none (0.25); NLI-style: the target given as \"the "
-            "author supports: <target>\". Measured by `python scripts/eval_stance_targets.py` "
+            "author supports: <target>\". Opposite pairing (the model's `opposite_pairing`, "
+            "applied wherever stance probabilities are computed): `mean` / `product` score "
+            "every pair toward the target and toward its opposite and average / multiply the "
+            "two views (favor of one = against of the other), `canonical` scores one of the "
+            "two and flips it for the other, `auto` is product for declared opposites and "
+            "canonical for the rest, `off` is the raw network. Under a pairing, asking about "
+            "the opposite gives the flipped answer by construction: the swap consistency of "
+            "that column is a "
+            "property of the inference, and the raw network's own consistency is in the last "
+            "column. Measured by `python scripts/eval_stance_targets.py` "
             "(IBM data read at run time from `--data-dir`, not in the repository).", "",
             *lines]
     for key in ("transformer_pairs", "transformer_contrastive", "transformer_nli"):
@@ -189,6 +207,33 @@ def target_swap_section(res: dict[str, Any]) -> str:
                          f"{ibm.get('dev_split')}."]
             break
     return "\n".join(text)
+
+
+def _pairing_text(meta: dict[str, Any]) -> str:
+    """The model's ``opposite_pairing`` in words (:mod:`framing.models.stance.pairing`)."""
+    mode = meta.get("opposite_pairing") or "off"
+    what = {
+        "off": "not tied: the raw network answers each target on its own, so a target and its "
+               "opposite can both come out favor (the Analyzer still reconciles declared "
+               "opposites asked together)",
+        "mean": "each pair is also scored toward the target's opposite (declared in the "
+                "codebook, else the negation) and the two views are averaged",
+        "product": "each pair is also scored toward the target's opposite (declared in the "
+                   "codebook, else the negation) and the two views are multiplied and "
+                   "normalised",
+        "canonical": "only one member of each target / opposite pair is scored and the "
+                     "other gets the flipped answer",
+        "auto": "for a target with a declared opposite in the codebook both are scored and "
+                "the two views multiplied (favor of one times against of the other, "
+                "normalised); for the others only the target itself is scored and its negation "
+                "gets the flipped answer"}.get(mode, mode)
+    tail = (" Asking about the opposite gives exactly the flipped answer; this is a property "
+            "of the inference, not of the network (see the raw-network columns below)."
+            if mode != "off" else "")
+    tuned = meta.get("opposite_pairing_tuning")
+    return (f"`opposite_pairing: {mode}`: {what}.{tail}" +
+            (f" The decision and pooling rules were {tuned.split('rules ', 1)[-1]}."
+             if isinstance(tuned, str) else ""))
 
 
 def _cue_text(pool: dict[str, Any]) -> str:

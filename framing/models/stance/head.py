@@ -250,6 +250,7 @@ class StanceHead(LabelHead):
             "decision": {}, "pooling": {}, "level": "sentence",
             "max_target_tokens": cfg.max_target_tokens, "relevance": None,
             "target_template": cfg.target_template,
+            "opposite_pairing": cfg.opposite_pairing,
             "data": {"n_targets": len(set(train_d.targets)),
                      "label_counts": train_d.label_counts(),
                      "dev_docs_source": dd.source if dd is not None else None,
@@ -272,7 +273,9 @@ class StanceHead(LabelHead):
         rule = DecisionRule(labels)
         meta["decision"] = rule.to_dict()
         meta["pooling"] = PoolingRule().to_dict()
-        dev_probs = run.dev_probs
+        # the training loop's dev probabilities are the raw network's; under a pairing the rules
+        # are tuned on what the model will answer
+        dev_probs = run.dev_probs if cfg.opposite_pairing == "off" else None
         if dev_d is not None:
             if dev_probs is None:
                 dev_probs = model_of(run, relevance=relevance).predict_proba(dev_d.pairs)

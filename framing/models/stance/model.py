@@ -6,7 +6,10 @@ model holds ``task: "stance"``, the ``labels`` (``favor``, ``against`` and usual
 DecisionRule`), ``pooling`` (the document rule, :class:`~framing.models.stance.pooling.
 PoolingRule`), ``max_target_tokens`` and ``relevance``: the sentence encoder of the document
 relevance gate (``{"encoder": "default"}`` = the shipped all-MiniLM-L6-v2, or a directory / hub
-id, resolved when the model loads; null when the gate is off). The weights are a cross-encoder
+id, resolved when the model loads; null when the gate is off), and ``opposite_pairing``
+(``"off"``, ``"mean"``, ``"product"``, ``"canonical"`` or ``"auto"``: how the stance toward a
+target is tied to the stance toward its opposite, :mod:`framing.models.stance.pairing`;
+absent: ``"off"``). The weights are a cross-encoder
 (:class:`~framing.models.stance.network.PairClassifier`) or the TF-IDF baseline.
 
 Document-level stance (sentences scored and pooled, with evidence) is the ``stance_detector``
@@ -22,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +35,7 @@ from framing.errors import Errors, FramingError
 from framing.models.model import LabelModel
 from framing.models.stance.data import check_target
 from framing.models.stance.metrics import DecisionRule
+from framing.models.stance.pairing import PAIRINGS, paired_proba
 from framing.models.stance.pooling import PoolingRule
 
 TASK = "stance"
@@ -44,7 +48,8 @@ class StanceModel(LabelModel):
     Attributes: ``labels``, ``method``, ``rule`` (sentence decision rule), ``pooling``
     (document rule), ``max_length``, ``stride``, ``max_target_tokens``, ``relevance`` (the
     :class:`~framing.models.stance.relevance.RelevanceEncoder` of the gate, or None),
-    ``meta``, ``path``.
+    ``opposite_pairing`` (from the model's ``framing_model.json``; assign to switch it for
+    this instance), ``meta``, ``path``.
     """
 
     task: ClassVar[str | None] = TASK
@@ -60,6 +65,12 @@ class StanceModel(LabelModel):
         #: how targets are put to the encoder (models built before it existed: as they are)
         self.target_template = str(meta.get("target_template") or "{target}")
         self.relevance = relevance
+        pairing = str(meta.get("opposite_pairing") or "off")
+        if pairing not in PAIRINGS:
+            raise FramingError(Errors.E720.format(value=pairing, where=f"model {path}",
+                                                  allowed=", ".join(PAIRINGS)))
+        #: how the stance toward a target is tied to its opposite's (see the module docstring)
+        self.opposite_pairing = pairing
 
     @classmethod
     def wrong_task(cls, root: Path, task: str) -> FramingError:
@@ -69,17 +80,28 @@ class StanceModel(LabelModel):
         return [(check_target(t, f"#{i + 1}"), x) for i, (t, x) in enumerate(inputs)]
 
     def predict_proba(self, inputs: Sequence[Pair], batch_size: int | None = None,
-                      precision: str | None = None) -> np.ndarray:
+                      precision: str | None = None, *, pairing: str | None = None,
+                      opposites: Mapping[str, str] | None = None) -> np.ndarray:
         """Probabilities ``(len(pairs), len(labels))`` of ``(target, text)`` pairs: long
         texts as windows (logits averaged), batches sorted by length with dynamic padding,
-        ``torch.inference_mode``."""
-        return super().predict_proba(inputs, batch_size, precision)
+        ``torch.inference_mode``; the stance toward each target tied to the stance toward its
+        opposite under ``pairing`` (default: the model's ``opposite_pairing``; ``"off"``: the
+        raw network), the opposite being the declared one in ``opposites``, else the
+        negation (:mod:`framing.models.stance.pairing`)."""
+        mode = pairing or self.opposite_pairing
+        if mode == "off":
+            return super().predict_proba(inputs, batch_size, precision)
+        pairs = self.check_inputs(inputs)
+        return paired_proba(lambda ps: super(StanceModel, self).predict_proba(
+            ps, batch_size, precision), pairs, self.labels, mode, opposites)
 
     def predict(self, inputs: Sequence[Pair], batch_size: int | None = None,
-                restrict: Sequence[str] | None = None) -> list[str]:
+                restrict: Sequence[str] | None = None, *, pairing: str | None = None,
+                opposites: Mapping[str, str] | None = None) -> list[str]:
         """One label per pair under the tuned decision rule (``restrict``: see
-        :meth:`DecisionRule.decide`)."""
-        return self.rule.decide(self.predict_proba(inputs, batch_size), restrict)
+        :meth:`DecisionRule.decide`; ``pairing``, ``opposites``: see :meth:`predict_proba`)."""
+        return self.rule.decide(self.predict_proba(inputs, batch_size, pairing=pairing,
+                                                   opposites=opposites), restrict)
 
     def info(self) -> dict[str, Any]:
         """What goes into the ``model`` field of results (``model["stance"]``)."""
@@ -89,5 +111,6 @@ class StanceModel(LabelModel):
                 "base_model": base.get("name") if isinstance(base, dict) else base,
                 "labels": list(self.labels),
                 "relevance": self.relevance.base.name if self.relevance is not None else None,
+                "opposite_pairing": self.opposite_pairing,
                 "data_fingerprint": (self.meta.get("data") or {}).get("fingerprint"),
                 "created": self.meta.get("created")}

@@ -190,3 +190,74 @@ def build_stance_model(recipe_path: str | Path, out: str | Path | None = None, *
         rc.record(work / "model", t0, c0, update, notes)
         mdir.install(work / "model", out)
     return rc.installed(res, out, t0)
+
+
+def retune_pairing(model_dir: str | Path, pairing: str, *, root: str | Path,
+                   log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Put a built stance model under the opposite ``pairing`` (:mod:`framing.models.stance.
+    pairing`) without retraining its network: what :func:`build_stance_model` does when the
+    recipe's settings name the pairing, from its tuning on: the decision rule (dev sentences)
+    and the pooling rule with its relevance gate (dev documents) tuned again under the pairing
+    on the recipe's data (stored in the model's ``framing_model.json``), and the dev and test
+    reports measured again. For a model built before the setting existed. Returns the new
+    metrics."""
+    from framing.models.stance.data import as_stance_data
+    from framing.models.stance.head import document_labels
+    from framing.models.stance.metrics import DecisionRule, stance_report
+    from framing.models.stance.model import StanceModel
+    from framing.models.stance.pooling import PoolingRule
+    from framing.models.stance.relevance import RelevanceEncoder
+    from framing.pipeline.stance import doc_inputs
+
+    log = log or (lambda s: None)
+    d = Path(model_dir)
+    meta = json.loads((d / mdir.META_FILE).read_text(encoding="utf-8"))
+    metrics = json.loads((d / "metrics.json").read_text(encoding="utf-8"))
+    recipe = meta.get("recipe") or {}
+    parts = default_training_data(recipe, root=root)
+    model = StanceModel.load(d)
+    model.opposite_pairing = pairing
+    labels = list(model.labels)
+    enc_name = (recipe.get("settings") or {}).get("relevance_encoder", "default")
+    relevance = model.relevance or RelevanceEncoder.resolve(enc_name)
+    model.relevance = relevance
+    dev, dev_docs = as_stance_data(parts["dev"]), as_stance_data(parts["dev_docs"])
+    dev_probs = model.predict_proba(dev.pairs)
+    rule = DecisionRule.tune(labels, dev.labels, dev_probs)
+    log(f"decision rule under pairing {pairing}: {rule.describe()}")
+    default_t = rule.none_threshold if rule.has_none else 0.5
+    inputs = doc_inputs(model, dev_docs.texts, dev_docs.targets)
+    pooling = PoolingRule.tune(inputs, dev_docs.labels, labels, default_t)
+    log(f"pooling rule under pairing {pairing}: {pooling.to_dict()}")
+    meta.update(decision=rule.to_dict(), pooling=pooling.to_dict(), opposite_pairing=pairing)
+    meta["relevance"] = ({"encoder": enc_name, **relevance.to_dict()}
+                         if pooling.relevance_threshold and relevance is not None else None)
+    meta["opposite_pairing_tuning"] = (
+        f"decision and pooling rules re-tuned under opposite_pairing '{pairing}' on "
+        f"{time.strftime('%Y-%m-%d')} (scripts/build_default_stance_model.py "
+        "--retune-pairing); the network is the build's")
+    model = StanceModel(meta, path=d, model=model.model, tokenizer=model.tokenizer,
+                        estimator=model.estimator, head=model.head,
+                        relevance=relevance if meta["relevance"] else None)
+    metrics["dev"] = stance_report(dev.labels, rule.decide(dev_probs), labels)
+    metrics["dev_documents"] = stance_report(
+        dev_docs.labels, [pooling.pool(p, labels, c, r).label for p, c, r in inputs], labels)
+    test, test_docs = as_stance_data(parts["test"]), as_stance_data(parts["test_docs"])
+    metrics["test"] = stance_report(test.labels, model.predict(test.pairs), labels)
+    metrics["test_documents"] = stance_report(test_docs.labels,
+                                              document_labels(model, test_docs, None), labels)
+    unrelated = model.head.evaluate(model, parts["test_docs_unrelated"], {"level": "document"})
+    metrics["test_documents_unrelated"] = {
+        **(metrics.get("test_documents_unrelated") or {}), "none_rate": unrelated["accuracy"],
+        "n": unrelated["n"]}
+    for key in ("dev", "test", "dev_documents", "test_documents"):
+        r = metrics[key]
+        log(f"{key}: accuracy {r['accuracy']:.3f}  macro-F1 {r['macro_f1']:.3f}  F-avg "
+            f"{r['f_avg']:.3f}  (n {r['n']})")
+    mdir.write_json(d / mdir.META_FILE, meta)
+    mdir.write_json(d / "metrics.json", metrics)
+    notes = recipe.get("notes")
+    (d / "README.md").write_text(model.head.card(meta, metrics, "\n\n".join(notes) if
+                                                 isinstance(notes, list) else notes),
+                                 encoding="utf-8")
+    return metrics

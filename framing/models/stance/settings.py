@@ -41,7 +41,11 @@ class StanceSettings(Settings):
     {target}"``; stored in the model and applied at inference), ``relevance_encoder`` (the
     sentence encoder of the document relevance gate, :mod:`framing.models.stance.relevance`:
     ``"default"`` = the shipped all-MiniLM-L6-v2, a local directory or Hugging Face id, or None
-    to switch the gate off).
+    to switch the gate off), ``opposite_pairing`` (stored in the model and applied at inference,
+    the decision and pooling rules tuned under it: ``"off"``, ``"mean"`` / ``"product"`` = each
+    target also scored toward its opposite and the two views averaged / multiplied,
+    ``"canonical"`` = one of the two scored and flipped for the other, ``"auto"`` = product for
+    declared opposites, canonical for the rest; see :mod:`framing.models.stance.pairing`).
 
     Dev data: when no dev rows are given, ``eval_split`` of the training rows is held out.
     ``dev_split="targets"`` holds out whole targets (the honest choice when the model will meet
@@ -69,6 +73,7 @@ class StanceSettings(Settings):
     hard_negatives: float = 0.0
     target_template: str = "{target}"
     relevance_encoder: str | None = "default"
+    opposite_pairing: str = "off"
 
     def check(self) -> None:
         if self.max_length is None:
@@ -95,6 +100,11 @@ class StanceSettings(Settings):
             v = getattr(self, name)
             if not 0 <= v <= 1:
                 raise self.bad(f"{name} must be in [0, 1], got {v}")
+        from framing.models.stance.pairing import PAIRINGS
+
+        if self.opposite_pairing not in PAIRINGS:
+            raise self.bad(f"opposite_pairing must be one of {PAIRINGS}, got "
+                           f"{self.opposite_pairing!r}")
         if "{target}" not in self.target_template:
             raise self.bad(f"target_template must contain '{{target}}', got "
                            f"{self.target_template!r}")
