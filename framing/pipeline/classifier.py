@@ -68,6 +68,16 @@ def _sentences(doc: Doc) -> list[tuple[int, int, dict[str, float]]]:
     return [(s.start_char, s.end_char, {}) for s in sents]
 
 
+def _headings(doc: Doc) -> list[bool]:
+    """Per sentence of :func:`_sentences`: a title, heading or news boilerplate line of a
+    longer text (as the rule layer marks them), which carries no frame whatever its words. A
+    one-sentence text is the user's text, not an article's title line: never skipped."""
+    sents = doc._.frame_sentences or ()
+    if len(sents) < 2:
+        return [False] * len(_sentences(doc))
+    return [bool(s.get("heading")) for s in sents]
+
+
 class FrameClassifier:
     """Scores sentences and documents with a :class:`~framing.models.frames.FrameModel` and
     fuses the
@@ -141,10 +151,15 @@ class FrameClassifier:
                  for s, e, _ in sents]
         r_all = np.array([[sc.get(lab, 0.0) for lab in labels] for sents in per_doc
                           for _, _, sc in sents]).reshape(len(texts), len(labels))
-        if fm.precision == "mixed":
-            probs = self._mixed(fm, texts, r_all)
-        else:
-            probs = fm.predict_proba(texts, batch_size=self.batch_size)
+        # titles, bylines and credits are not sent to the model: they carry no frame
+        keep = np.array([not h for doc in docs for h in _headings(doc)], dtype=bool)
+        probs = np.zeros((len(texts), len(labels)))
+        kept = [t for t, k in zip(texts, keep, strict=True) if k]
+        if kept:
+            if fm.precision == "mixed":
+                probs[keep] = self._mixed(fm, kept, r_all[keep])
+            else:
+                probs[keep] = fm.predict_proba(kept, batch_size=self.batch_size)
         doc_probs = None
         if fm.level == "document":
             doc_probs = fm.predict_proba(doc_texts, batch_size=self.batch_size)
@@ -153,8 +168,10 @@ class FrameClassifier:
             n = len(sents)
             p = probs[pos:pos + n]
             r = r_all[pos:pos + n]
+            skip = ~keep[pos:pos + n]
             pos += n
             fused = self._lift(fm.fuse(p, r)) if n else np.zeros((0, len(labels)))
+            fused[skip] = 0.0  # a title or credit line carries no frame, fused or not
             if doc_probs is not None:
                 p_doc = doc_probs[k]
                 rd = doc._.frame_scores or {}

@@ -238,14 +238,16 @@ class FrameRuler(MatcherComponent):
         group = []
         ends = [b[1] for b in bounds]
         hashes = self._hashes  # label and id as hashes: no string lookups per span
-        headline: dict[int, bool] = {}
+        text = doc.text
+        # every sentence is marked: the classifier skips titles and boilerplate too
+        headline = [(te - ts <= _HEADLINE_MAX and _is_headline(doc, ts, te))
+                    or _is_boilerplate(text[cs:ce]) for ts, te, cs, ce in bounds]
+        for ps, h in zip(per_sent, headline, strict=True):
+            ps["heading"] = h
         for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
             if i < 0 or e > ends[i]:
                 continue
-            if i not in headline:
-                headline[i] = (_is_headline(doc, bounds[i][0], bounds[i][1])
-                               or _is_boilerplate(doc.text[bounds[i][2]:bounds[i][3]]))
             if headline[i]:
                 continue
             frame = self._frame_of[pid]
