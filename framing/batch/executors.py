@@ -100,6 +100,14 @@ def default_start_method(load_kwargs: dict[str, Any] | None = None) -> str:
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
 
 
+def usable_cpus() -> int:
+    """Cores this process may run on (its affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def fork_is_safe(load_kwargs: dict[str, Any]) -> bool:
     """Whether worker processes may be forked from this one: Linux (macOS system libraries
     are not fork-safe), a rule-layer run that never needs torch, and torch not imported
@@ -145,8 +153,6 @@ class ProcessBackend:
         self._queue: Any = ctx.Queue()
         # the cores this process may use, shared out: every labelling process (the parent
         # included) runs torch on its share, so N processes never oversubscribe the cores
-        from framing.batch.plan import usable_cpus  # (plan imports this module)
-
         threads = max(1, usable_cpus() // workers)
         self.threads = threads
         self._pool = _pool_without_extra_queue(

@@ -23,14 +23,13 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from framing.batch.executors import fork_is_safe
+from framing.batch.executors import fork_is_safe, usable_cpus
 from framing.batch.shard import ShardTask
 from framing.errors import FramingError
 from framing.io.articles import IngestConfig, input_formats, read_records
@@ -179,14 +178,6 @@ class Planner:
         self.sizes[index] = len(items)
         yield ShardTask(index=index, start=start, items=items, fmt=self.fmt,
                         batch_size=self.batch_size)
-
-
-def usable_cpus() -> int:
-    """Cores this process may run on (its affinity mask, not the machine's total)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def input_bytes(paths: Sequence[str | Path]) -> int:

@@ -78,7 +78,7 @@ def test_model_runs_cut_smaller_work_units_and_share_the_cores(tiny_model: Path,
         return real(self, task, on_progress)
 
     monkeypatch.setattr(executors.ProcessBackend, "_label_here", spy)
-    monkeypatch.setattr(plan, "usable_cpus", lambda: 4)
+    monkeypatch.setattr(executors, "usable_cpus", lambda: 4)
     before = torch.get_num_threads()
     label([inp], tmp_path / "par", load_kwargs=clf, workers=2, shard_size=3, progress=False)
     assert torch.get_num_threads() == before  # given back after the run
