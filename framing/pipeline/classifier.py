@@ -68,14 +68,14 @@ def _sentences(doc: Doc) -> list[tuple[int, int, dict[str, float]]]:
     return [(s.start_char, s.end_char, {}) for s in sents]
 
 
-def _headings(doc: Doc) -> list[bool]:
-    """Per sentence of :func:`_sentences`: a title, heading or news boilerplate line of a
-    longer text (as the rule layer marks them), which carries no frame whatever its words. A
-    one-sentence text is the user's text, not an article's title line: never skipped."""
-    sents = doc._.frame_sentences or ()
-    if len(sents) < 2:
-        return [False] * len(_sentences(doc))
-    return [bool(s.get("heading")) for s in sents]
+def _headings(doc: Doc, n: int) -> list[bool]:
+    """Per sentence of the ``n`` of :func:`_sentences`: a title, heading or news boilerplate
+    line of a longer text (as the rule layer marks them), which carries no frame whatever its
+    words. A one-sentence text is the user's text, not an article's title line: never
+    skipped."""
+    if n < 2 or doc._.frame_sentences is None:
+        return [False] * n
+    return [bool(s.get("heading")) for s in doc._.frame_sentences]
 
 
 class FrameClassifier:
@@ -152,7 +152,8 @@ class FrameClassifier:
         r_all = np.array([[sc.get(lab, 0.0) for lab in labels] for sents in per_doc
                           for _, _, sc in sents]).reshape(len(texts), len(labels))
         # titles, bylines and credits are not sent to the model: they carry no frame
-        keep = np.array([not h for doc in docs for h in _headings(doc)], dtype=bool)
+        keep = np.array([not h for doc, sents in zip(docs, per_doc, strict=True)
+                         for h in _headings(doc, len(sents))], dtype=bool)
         probs = np.zeros((len(texts), len(labels)))
         kept = [t for t, k in zip(texts, keep, strict=True) if k]
         if kept:

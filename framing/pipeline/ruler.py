@@ -231,24 +231,18 @@ class FrameRuler(MatcherComponent):
             kept.append((pid, s, e))
         bounds, idx, length = _sentence_bounds(doc)
         starts = [b[0] for b in bounds]
-        per_sent: list[dict[str, Any]] = []
-        for ts, te, cs, ce in bounds:
-            per_sent.append({"tok_start": ts, "tok_end": te, "start": cs, "end": ce,
-                             "scores": {}, "matches": []})
+        text = doc.text
+        # every sentence is marked (the classifier skips titles and boilerplate too)
+        per_sent: list[dict[str, Any]] = [
+            {"tok_start": ts, "tok_end": te, "start": cs, "end": ce, "scores": {},
+             "matches": [], "heading": _is_headline(doc, ts, te)
+             or _is_boilerplate(text[cs:ce])} for ts, te, cs, ce in bounds]
         group = []
         ends = [b[1] for b in bounds]
         hashes = self._hashes  # label and id as hashes: no string lookups per span
-        text = doc.text
-        # every sentence is marked: the classifier skips titles and boilerplate too
-        headline = [(te - ts <= _HEADLINE_MAX and _is_headline(doc, ts, te))
-                    or _is_boilerplate(text[cs:ce]) for ts, te, cs, ce in bounds]
-        for ps, h in zip(per_sent, headline, strict=True):
-            ps["heading"] = h
         for pid, s, e in sorted(kept, key=itemgetter(1, 2)):
             i = bisect_right(starts, s) - 1
-            if i < 0 or e > ends[i]:
-                continue
-            if headline[i]:
+            if i < 0 or e > ends[i] or per_sent[i]["heading"]:
                 continue
             frame = self._frame_of[pid]
             group.append(Span(doc, s, e, label=hashes[frame], span_id=hashes[pid]))
