@@ -201,18 +201,19 @@ def _score(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequenc
 
 
 def _relevance(model: Any, per_doc: Sequence[Sequence[Unit]], tgts: Sequence[Sequence[str]],
-               needed: bool, pairing: str = "off", opposites: dict[str, str] | None = None
+               needed: bool, opp: dict[str, str] | None = None
                ) -> list[dict[str, float]] | None:
     """Per document, ``{target: largest cosine similarity to one of its units}``; None when the
     model has no relevance encoder or nothing ``needed`` it. Each unit and each distinct
-    target is embedded once. Under an opposite pairing a target's relevance is the larger of
-    its own and its opposite's (a document about one side of a question discusses the other),
-    so the gate answers the same for both."""
+    target is embedded once. Under an opposite pairing (``opp``: each target's opposite, from
+    :func:`_opposites_of`) a target's relevance is the larger of its own and its opposite's (a
+    document about one side of a question discusses the other), so the gate answers the same
+    for both."""
     enc = getattr(model, "relevance", None)
     if enc is None or not needed:
         return None
     texts = [u.text for units in per_doc for u in units]
-    opp = _opposites_of(tgts, pairing, opposites)
+    opp = opp or {}
     targets = sorted({t for ts in tgts for t in ts} | set(opp.values()))
     sims = enc.relevance(targets, texts) if texts and targets else None
     col = {t: i for i, t in enumerate(targets)}
@@ -236,6 +237,20 @@ def _opposites_of(tgts: Sequence[Sequence[str]], pairing: str,
     from framing.models.stance.swap import opposite_target
 
     return {t: opposite_target(t, opposites) for ts in tgts for t in ts}
+
+
+def _cue_context(model: Any, texts: Sequence[str], per_doc: Sequence[Sequence[Unit]],
+                 tgts: Sequence[Sequence[str]], opp: dict[str, str],
+                 cue_relevance: float | None
+                 ) -> tuple[dict[CueMatch, str | None], dict[tuple[str, str], bool] | None]:
+    """Each cue's governed clause, and which clauses are about which targets (or their
+    opposites ``opp``; None when ``cue_relevance`` is None: step 5)."""
+    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
+               for c in u.cues}
+    about = clause_about(model, [c for c in clauses.values() if c],
+                         [t for ts in tgts for t in ts] + list(opp.values()), cue_relevance) \
+        if cue_relevance is not None else None
+    return clauses, about
 
 
 def _stem_words(text: str) -> set[str]:
@@ -297,18 +312,13 @@ def stance_for_each(model: Any, docs: Sequence[Doc], targets_per_doc: Sequence[S
                 for ts in targets_per_doc]
     per_doc = [doc_units(d) for d in docs]
     gate = model.pooling.relevance_threshold if "none" in model.labels else 0.0
-    rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold), mode,
-                     opposites)
+    opp = _opposites_of(tgts, mode, opposites)
+    rel = _relevance(model, per_doc, tgts, bool(model.pooling.relevance_threshold), opp)
     skip = [{t for t, r in rk.items() if r < gate} for rk in rel] \
         if rel is not None and gate and not score_gated else None
     probs = _score(model, per_doc, tgts, batch_size, skip, mode, opposites)
-    opp = _opposites_of(tgts, mode, opposites)
     texts = [d.text for d in docs]  # Doc.text is rebuilt from the tokens on every access
-    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
-               for c in u.cues}
-    about = clause_about(model, [c for c in clauses.values() if c],
-                         [t for ts in tgts for t in ts] + list(opp.values()), cue_relevance) \
-        if cue_relevance is not None else None
+    clauses, about = _cue_context(model, texts, per_doc, tgts, opp, cue_relevance)
     out: list[list[StanceResult]] = []
     pos = 0
     for k, (units, ts) in enumerate(zip(per_doc, tgts, strict=True)):
@@ -442,13 +452,9 @@ def doc_inputs(model: Any, texts: Sequence[str], targets: Sequence[str],
     per_doc = [doc_units(d) for d in nlp.pipe(texts)]
     tgts = [[check_target(t, f"row {i + 1}")] for i, t in enumerate(targets)]
     probs = _score(model, per_doc, tgts, batch_size, None, mode, opposites)
-    rel = _relevance(model, per_doc, tgts, relevance, mode, opposites)
     opp = _opposites_of(tgts, mode, opposites)
-    clauses = {c: _clause(texts[k], c) for k, units in enumerate(per_doc) for u in units
-               for c in u.cues}
-    about = clause_about(model, [c for c in clauses.values() if c],
-                         [ts[0] for ts in tgts] + list(opp.values()), cue_relevance) \
-        if cue_relevance is not None else None
+    rel = _relevance(model, per_doc, tgts, relevance, opp)
+    clauses, about = _cue_context(model, texts, per_doc, tgts, opp, cue_relevance)
     out = []
     pos = 0
     for i, units in enumerate(per_doc):
