@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -282,29 +283,45 @@ def test_timeout_is_e806(serve: Any) -> None:
         assert lines(r)[0]["reject"]["code"] == "E806"  # in the stream: never dropped
 
 
-def test_full_queue_is_503(serve: Any) -> None:
-    slow = "Drug policy should be left to the states. " * 1500
+def test_full_queue_is_503(serve: Any, serve_analyzer: framing.Analyzer,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # The model thread is held on the first text until the test lets it go: a "slow" text
+    # raced the clients (a fast machine scored 9,000 words before the last request arrived).
+    taken, release = threading.Event(), threading.Event()
+    pipe = serve_analyzer.pipe
+
+    def held_pipe(articles: Any, *args: Any, **kw: Any) -> Any:
+        articles = list(articles)
+        if any(a.text == "hold the model" for a in articles):
+            taken.set()
+            release.wait(120)
+        return pipe(articles, *args, **kw)
+
+    monkeypatch.setattr(serve_analyzer, "pipe", held_pipe)
 
     async def go(u: str) -> list[int]:
-        async with httpx.AsyncClient(timeout=600) as c:
-            first = asyncio.create_task(c.post(u + "/score", json={"text": slow}))
-            # wait until the model thread has taken it (a batch is counted when it starts):
-            # a fixed sleep raced the worker on a loaded machine
+        async with httpx.AsyncClient(timeout=120) as c:
+            first = asyncio.create_task(c.post(u + "/score", json={"text": "hold the model"}))
+            assert await asyncio.to_thread(taken.wait, 60)  # the model thread has it
+            rest = [asyncio.create_task(c.post(u + "/score", json={"text": f"t{i}"}))
+                    for i in range(4)]
+            # one text waits in the queue (max_queue=1); the other three are refused at once
             for _ in range(6000):
-                await asyncio.sleep(0.01)
-                if (await c.get(u + "/health")).json()["batching"]["batches"] >= 1:
+                if sum(t.done() for t in rest) >= 3:
                     break
-            rest = await asyncio.gather(*(c.post(u + "/score", json={"text": f"t{i}"})
-                                          for i in range(4)))
-            return [(await first).status_code, *(r.status_code for r in rest)]
+                await asyncio.sleep(0.01)
+            release.set()
+            return [(await first).status_code, *[(await t).status_code for t in rest]]
 
-    # the server's own timeout raised: on a loaded machine the slow text may take minutes
-    with serve(max_queue=1, max_batch=1, timeout=600) as u:
-        codes = asyncio.run(go(u))
-        assert codes[0] == 200
-        assert codes.count(503) >= 2 and 200 in codes[1:]
-        r = httpx.post(u + "/score", json={"text": "x"})
-        assert r.status_code == 200
+    try:
+        with serve(max_queue=1, max_batch=1) as u:
+            codes = asyncio.run(go(u))
+            assert codes[0] == 200
+            assert sorted(codes[1:]) == [200, 503, 503, 503], codes
+            r = httpx.post(u + "/score", json={"text": "x"})
+            assert r.status_code == 200
+    finally:
+        release.set()
 
 
 # ----- micro-batching --------------------------------------------------------------------------
