@@ -114,6 +114,7 @@ class Errors(metaclass=_ErrorsWithCodes):
     E510 = "{option} needs the optional dependency dask[distributed], which is not installed ({detail}). Install it with: pip install 'framing[dask]' (on this machine and on every worker), or label without --scheduler/--dask-cluster."
     E511 = "The project's corpora were not found: {where}. Pass the corpus file or folder explicitly, set {env} to a folder with opeds/opeds.jsonl and collection/collection.jsonl, or work in a checkout of the repository installed with `pip install -e .` (which provides the framing_corpora package)."
     E512 = "The labelled validation sample {where} cannot give error rates: {detail}. Pass documents labelled by `framing label` whose input carried gold labels (they are kept in meta)."
+    E530 = "--correction pcc is not available: {detail}. Pass --validation FILE (`framing label` output of documents with gold labels), or use --correction auto or acc."
 
     # E6xx: batch labelling (sharded output, resume, workers, Dask)
     E601 = "Cannot resume into '{path}': it was started with different settings ({n} difference(s)):\n{diff}\nResume with the same inputs, model, codebook and options, or pass --overwrite to start again."

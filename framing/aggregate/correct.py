@@ -31,6 +31,13 @@ default estimator (``correction="auto"``) degrades gracefully:
   corrected and compared with its gold share): a label whose correction does not lower the
   error there is not corrected. ``correction="acc"`` is the plain adjusted count.
 
+With a labelled validation sample whose documents carry the classifier's document
+probabilities, a second estimator is available: probabilistic classify-and-count on
+recalibrated probabilities (:mod:`framing.aggregate.pcc`, ``correction="pcc"``). Under
+``"auto"`` each label gets whichever of raw, shrunk adjusted count and PCC has the lowest
+cross-validated error on the validation sample (raw on ties, so never worse than raw on that
+check); :meth:`ErrorRates.method` says which and why.
+
 Error rates are read from a model directory's ``metrics.json`` (key ``error_rates``, or
 ``cv.error_rates`` when training measured them by cross-validation on all its labelled data,
 which is preferred to a small dev split), from a JSON file with the same structure:
@@ -46,13 +53,14 @@ Example:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from framing.aggregate.pcc import NEEDS_VALIDATION, Calibration
 from framing.errors import Errors, FramingError
 
 _KEYS = ("tp", "fp", "fn", "tn")
@@ -77,6 +85,12 @@ class ErrorRates:
     #: per label, the cross-validated mean absolute error of the raw and the corrected share
     #: on the validation sample (only for rates measured on one, see :meth:`from_labelled`)
     cv: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Platt maps of the document probabilities (only from a validation sample)
+    calibration: Calibration | None = None
+    #: how labels are corrected (``auto``, ``acc`` or ``pcc``; see :meth:`method`)
+    mode: str = "auto"
+    #: labels whose aggregated documents lack probabilities, and why (:meth:`for_data`)
+    no_probs: dict[str, str] = field(default_factory=dict)
 
     def __contains__(self, label: object) -> bool:
         return label in self.counts
@@ -105,8 +119,9 @@ class ErrorRates:
         v_t, v_f = self.variances(label)
         return self.tpr(label) - self.fpr(label) - _Z95 * float(np.sqrt(v_t + v_f))
 
-    def usable(self, label: str) -> tuple[bool, str]:
-        """Whether ``label`` can be corrected, and why not."""
+    def usable(self, label: str, cv_check: bool = True) -> tuple[bool, str]:
+        """Whether ``label`` can be corrected by the adjusted count, and why not
+        (``cv_check=False``: every check but the cross-validated one)."""
         if label not in self.counts:
             return False, "no error rates for this label"
         tpr, fpr = self.tpr(label), self.fpr(label)
@@ -119,11 +134,72 @@ class ErrorRates:
             return False, (f"tpr - fpr = {tpr - fpr:.2f} but its 95% lower bound is "
                            f"{lo:.2f}: the classifier does not clearly separate this label")
         cv = self.cv.get(label)
-        if cv is not None and cv["corrected"] > cv["raw"]:
+        if cv_check and cv is not None and cv["corrected"] > cv["raw"]:
             return False, (f"in {CV_FOLDS}-fold cross-validation on the validation sample the "
                            f"correction did not lower the error (mean absolute error "
                            f"{cv['corrected']:.3f} corrected vs {cv['raw']:.3f} raw)")
         return True, ""
+
+    def pcc_usable(self, label: str) -> tuple[bool, str]:
+        """Whether ``label`` can be estimated by PCC, and why not."""
+        if self.calibration is None:
+            return False, NEEDS_VALIDATION
+        if label in self.no_probs:
+            return False, self.no_probs[label]
+        return self.calibration.usable(label)
+
+    def method(self, label: str, correction: str | None = None) -> tuple[str, str]:
+        """How ``label`` is estimated: ``"acc"``, ``"pcc"`` or ``"raw"`` (not corrected, with
+        the reason), under ``correction`` (default: :attr:`mode`).
+
+        ``acc``: the adjusted count where :meth:`usable`. ``pcc``: PCC where the label has a
+        calibration map. ``auto``: without a calibration, as ``acc``; with one, the estimator
+        with the lowest cross-validated error among raw, shrunk adjusted count (where usable)
+        and PCC (where calibrated), raw on ties.
+        """
+        mode = correction or self.mode
+        acc_ok, acc_why = self.usable(label)
+        if mode == "acc":
+            return ("acc", "") if acc_ok else ("raw", acc_why)
+        pcc_ok, pcc_why = self.pcc_usable(label)
+        if mode == "pcc":
+            return ("pcc", "") if pcc_ok else ("raw", pcc_why)
+        cv = self.cv.get(label, {})
+        if self.calibration is None or not pcc_ok or "pcc" not in cv:
+            if acc_ok:
+                return "acc", ""
+            return "raw", acc_why if self.calibration is None else f"{acc_why}; pcc: {pcc_why}"
+        errors = {"raw": cv["raw"], "pcc": cv["pcc"]}
+        if self.usable(label, cv_check=False)[0]:
+            errors["acc"] = cv["corrected"]
+        best = min(errors, key=lambda k: (errors[k], k != "raw"))
+        if best == "raw":
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in errors.items())
+            return "raw", (f"in {CV_FOLDS}-fold cross-validation on the validation sample no "
+                           f"correction lowered the error (mean absolute error {shown})")
+        return best, ""
+
+    def for_data(self, correction: str, probs_of: Any, frames: list[str]) -> ErrorRates:
+        """A copy set to ``correction`` for aggregated documents whose probabilities
+        ``probs_of(frame)`` gives (None, or NaN for a document without one): PCC is not used
+        for a frame some document lacks a probability of. ``correction="pcc"`` without a
+        calibration is E530."""
+        if correction == "pcc" and self.calibration is None:
+            raise FramingError(Errors.E530.format(detail=NEEDS_VALIDATION))
+        missing: dict[str, str] = {}
+        if self.calibration is not None:
+            for f in frames:
+                if f not in self.calibration.maps:
+                    continue
+                p = probs_of(f)
+                if p is None:
+                    missing[f] = ("the aggregated documents carry no probability for this "
+                                  "frame (the frames of `framing label` output, or its "
+                                  "score__<frame> columns)")
+                elif not np.isfinite(p).all():
+                    missing[f] = (f"{int((~np.isfinite(p)).sum())} of the {len(p)} aggregated "
+                                  f"documents carry no probability for this frame")
+        return replace(self, mode=correction, no_probs=missing)
 
     def reliable(self, label: str) -> tuple[bool, str]:
         """Whether a usable correction of ``label`` rests on enough labelled data."""
@@ -156,8 +232,8 @@ class ErrorRates:
                 where=_where(source), detail="a validation sample gives document-level rates; "
                                              "use --unit document"))
         gold = [set(d.labels) for d in iter_documents(source, (), "gold", need_text=False)]
-        pred = [set(d.labels) for d in iter_documents(source, (), "predicted",
-                                                      need_text=False)]
+        pred_docs = list(iter_documents(source, (), "predicted", need_text=False))
+        pred = [set(d.labels) for d in pred_docs]
         if len(gold) < 2 * folds:
             raise FramingError(Errors.E512.format(
                 where=_where(source), detail=f"{len(gold)} documents; at least {2 * folds} "
@@ -166,10 +242,18 @@ class ErrorRates:
         y = np.array([[lab in g for lab in labels] for g in gold], dtype=bool)
         yhat = np.array([[lab in p for lab in labels] for p in pred], dtype=bool)
         counts = {lab: _confusion(y[:, j], yhat[:, j]) for j, lab in enumerate(labels)}
+        probs = np.array([[np.nan if d.probs is None else d.probs.get(lab, np.nan)
+                           for lab in labels] for d in pred_docs], dtype=np.float64)
+        calibration = None
+        if np.isfinite(probs).any():
+            calibration = Calibration.fit({lab: probs[:, j] for j, lab in enumerate(labels)},
+                                          {lab: y[:, j] for j, lab in enumerate(labels)})
         rates = cls(counts=counts, source=f"{_where(source)} (validation sample, "
-                                          f"{len(gold)} documents)", level="document")
+                                          f"{len(gold)} documents)", level="document",
+                    calibration=calibration)
         fold = np.random.default_rng(seed).permutation(len(gold)) % folds
         for j, lab in enumerate(labels):
+            err_pcc = []
             err_raw, err_cor = [], []
             for k in range(folds):
                 tr, te = fold != k, fold == k
@@ -182,8 +266,18 @@ class ErrorRates:
                     est = float(shrunk_acc(np.array([q]), np.array([float(te.sum())]), part,
                                            lab)[0][0])
                 err_cor.append(abs(est - truth))
+                if calibration is not None and lab in calibration.maps:
+                    # the fold's share from a map fitted on the other folds (raw if the other
+                    # folds cannot give one, as the adjusted count falls back above)
+                    fit = Calibration.fit({lab: probs[tr, j]}, {lab: y[tr, j]})
+                    est = q
+                    if lab in fit.maps and np.isfinite(probs[te, j]).all():
+                        est = float(fit.calibrated(lab, probs[te, j]).mean())
+                    err_pcc.append(abs(est - truth))
             rates.cv[lab] = {"raw": round(float(np.mean(err_raw)), 4),
                              "corrected": round(float(np.mean(err_cor)), 4)}
+            if err_pcc:
+                rates.cv[lab]["pcc"] = round(float(np.mean(err_pcc)), 4)
         return rates
 
     @classmethod

@@ -21,6 +21,7 @@ import pandas as pd
 from framing.aggregate.correct import ErrorRates, load_error_rates
 from framing.aggregate.describe import describe_finding
 from framing.aggregate.load import LabelledData, Source, load_labelled
+from framing.aggregate.pcc import NEEDS_VALIDATION
 from framing.aggregate.settings import AggregateSettings
 from framing.aggregate.shares import count_cells, frame_shares, stance_shares
 from framing.aggregate.shifts import (
@@ -127,9 +128,12 @@ class FrameShareEstimator:
         # labelled output declares them, and any frame the error rates know
         known = _declared_frames(X) if data.label_sources.get("predicted") else []
         data = _with_frames(data, [*known, *(rates.counts if rates is not None else [])])
+        if rates is not None:
+            # the correction of each frame (acc, pcc or none) is settled here, once
+            rates = rates.for_data(cfg.correction, data.probs_of, data.frames)
         t_load = time.perf_counter() - t0
-        cells = count_cells(data)
-        pooled = count_cells(data, pooled=True)
+        cells = count_cells(data, error_rates=rates)
+        pooled = count_cells(data, pooled=True, error_rates=rates)
         self.shares_ = frame_shares(data, conf=cfg.conf, n_bootstrap=cfg.n_bootstrap,
                                     error_rates=rates, random_state=cfg.random_state,
                                     cells=cells, correction=cfg.correction)
@@ -171,16 +175,29 @@ class FrameShareEstimator:
                  seconds: dict[str, float]) -> dict[str, Any]:
         corr: dict[str, Any] | None = None
         if rates is not None:
-            done, skipped = [], {}
+            done, skipped, chosen, unreliable = [], {}, {}, {}
             for f in data.frames:
-                ok, why = rates.usable(f)
-                if ok:
-                    done.append(f)
-                else:
+                how, why = rates.method(f)
+                chosen[f] = how
+                if how == "raw":
                     skipped[f] = why
-            unreliable = {f: rates.reliable(f)[1] for f in done if not rates.reliable(f)[0]}
+                    continue
+                done.append(f)
+                ok, why = (rates.reliable(f) if how == "acc" else
+                           rates.calibration.reliable(f) if rates.calibration is not None
+                           else (True, ""))
+                if not ok:
+                    unreliable[f] = why
+            cal = rates.calibration
             corr = {"source": rates.source, "level": rates.level, "estimator": cfg.correction,
                     "corrected": done, "not_corrected": skipped, "unreliable": unreliable,
+                    "chosen": chosen,
+                    "cv": {f: rates.cv[f] for f in data.frames if f in rates.cv},
+                    "pcc": ({"available": True, "calibration": cal.to_dict(),
+                             "not_calibrated": dict(cal.refused),
+                             "no_probabilities": dict(rates.no_probs)}
+                            if cal is not None else
+                            {"available": False, "why": NEEDS_VALIDATION}),
                     "notes": rates.notes, "rates": rates.to_dict()}
         sh = self.shifts_
         return {
@@ -218,12 +235,7 @@ class FrameShareEstimator:
                    "and exploratory family (every other series) adjusted separately"
                    if cfg.confirm else ""),
                 "difference interval": "Newcombe hybrid score interval",
-                "correction": ("adjusted classify-and-count" if cfg.correction == "acc" else
-                               "adjusted classify-and-count shrunk toward the labelled share "
-                               "by its estimated mean squared error (labels the classifier "
-                               "does not clearly separate are not corrected)")
-                              + ", parametric bootstrap over the labelled-data confusion "
-                                "counts and the sample",
+                "correction": _correction_method(cfg.correction),
                 "vocabulary": "weighted log-odds with informative Dirichlet prior (Monroe et "
                               "al. 2008)"}}
 
@@ -249,6 +261,23 @@ class FrameShareEstimator:
     def _check_fitted(self) -> None:
         if not hasattr(self, "shares_"):
             raise FramingError(Errors.E502.format(detail="call fit() before save()"))
+
+
+def _correction_method(correction: str) -> str:
+    acc = ("adjusted classify-and-count" if correction == "acc" else
+           "adjusted classify-and-count shrunk toward the labelled share by its estimated mean "
+           "squared error (labels the classifier does not clearly separate are not corrected)"
+           ) + ", parametric bootstrap over the labelled-data confusion counts and the sample"
+    pcc = ("probabilistic classify-and-count: the mean of the document probabilities "
+           "recalibrated per frame by a Platt map fitted on the validation sample, parametric "
+           "bootstrap over the map's parameters and the sample; shift tests on the sums of "
+           "calibrated probabilities")
+    if correction == "acc":
+        return acc
+    if correction == "pcc":
+        return pcc
+    return (f"per frame, whichever of the raw share, {acc}, and {pcc} has the lowest "
+            f"cross-validated error on the validation sample (PCC needs one)")
 
 
 def _declared_frames(source: Any) -> list[str]:

@@ -83,6 +83,7 @@ from framing.io.schema import (
     is_result_table,
     mentions_column,
     row_to_dict,
+    score_column,
     share_column,
     stores_shares,
 )
@@ -245,6 +246,9 @@ class Doc:
     mentions: dict[str, int] | None = None
     n_sentences: int | None = None
     where: str = ""
+    #: a DocResult's document probability per frame (its ``frames``); ``None`` for records
+    #: that carry none (annotated corpus records)
+    probs: dict[str, float] | None = None
 
 
 def _is_result(rec: dict[str, Any]) -> bool:
@@ -322,6 +326,9 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
     pred_sents = [s for s in rec.get("sentences") or [] if isinstance(s, dict)]
     shares = mentions = None
     n_sent = rec.get(N_SENTENCES)
+    # the classifier's document probabilities travel with gold labels too: a validation
+    # sample needs both (framing.aggregate.pcc calibrates the one against the other)
+    probs = _per_frame(rec.get("frames"), float) if result else None
     if result and source == "predicted":
         shares = _per_frame(rec.get("shares"), float)
         mentions = _per_frame(rec.get("mentions"), int)
@@ -362,7 +369,8 @@ def normalise_record(rec: Any, by: Sequence[str], labels_from: str = "auto",
     return Doc(id=rid, keys=keys, date=date, labels=labels, sentences=sentences, stance=stance,
                source=source, stance_sentences=st_sents, title=title,
                fields=tuple(_fields_of(rec)), shares=shares, mentions=mentions,
-               n_sentences=None if n_sent is None else int(n_sent), where=where)
+               n_sentences=None if n_sent is None else int(n_sent), where=where,
+               probs=probs or None)
 
 
 def _per_frame(raw: Any, kind: Any) -> dict[str, Any] | None:
@@ -410,6 +418,11 @@ class LabelledData:
     ``periods`` (-1: no usable date); ``units[i]`` is 1 (document unit) or the number of
     sentences; ``k[i, f]`` is 0/1 (document uses frame ``frames[f]``) or the number of its
     sentences that carry the frame. Stance is a long table of (document, target, label) codes.
+    ``probs[i, j]`` is the document probability of ``prob_frames[j]`` that the classifier
+    gave document ``i`` (NaN where its record has none, e.g. annotated corpus records; see
+    :meth:`probs_of`); ``None`` for the sentence and mention units and where no document
+    carries one. The probabilities have their own frame list so that reading them never adds a
+    frame to ``frames`` (the frames counted).
     """
 
     by: tuple[str, ...]
@@ -434,6 +447,8 @@ class LabelledData:
     n_duplicates: int = 0
     #: documents whose date could not be read (they are undated)
     n_bad_dates: int = 0
+    probs: NDArray[np.float32] | None = None
+    prob_frames: list[str] = field(default_factory=list)
 
     @property
     def n_documents(self) -> int:
@@ -442,6 +457,13 @@ class LabelledData:
     @property
     def n_undated(self) -> int:
         return int(np.sum(self.period < 0))
+
+    def probs_of(self, frame: str) -> NDArray[np.float32] | None:
+        """Every document's probability of ``frame`` (NaN where a document has none), or
+        ``None`` when no document has one."""
+        if self.probs is None or frame not in self.prob_frames:
+            return None
+        return self.probs[:, self.prob_frames.index(frame)]
 
     def group_label(self, g: int) -> str:
         """A group's values joined with `` / `` (``"outlet-a / immigration"``)."""
@@ -489,6 +511,11 @@ class _Accumulator:
         self.k_rows: list[NDArray[np.int64]] = []
         self.k_cols: list[NDArray[np.int32]] = []
         self.k_vals: list[NDArray[np.int32]] = []
+        # document probabilities as (row, frame code, value) entries, document unit only
+        self.p_rows: list[NDArray[np.int64]] = []
+        self.p_cols: list[NDArray[np.int32]] = []
+        self.p_vals: list[NDArray[np.float32]] = []
+        self.prob_frames = _Codes()
         self.st_doc, self.st_target, self.st_label = array("q"), array("i"), array("i")
         self.sources: Counter[str] = Counter()
         self.key_found = [0] * len(by)
@@ -526,6 +553,9 @@ class _Accumulator:
         rows: array[int] = array("q")
         cols: array[int] = array("i")
         vals: array[int] = array("i")
+        p_rows: array[int] = array("q")
+        p_cols: array[int] = array("i")
+        p_vals: array[float] = array("f")
         for i, d in enumerate(docs):
             if base + i < 50:
                 self.fields_seen.update(d.fields)
@@ -547,6 +577,10 @@ class _Accumulator:
                     rows.append(base + i)
                     cols.append(self.frames.code(f))
                     vals.append(1)
+                for f, v in (d.probs or {}).items():
+                    p_rows.append(base + i)
+                    p_cols.append(self.prob_frames.code(f))
+                    p_vals.append(v)
             if not self.has_text and d.sentences and any(t.strip() for t, _ in d.sentences):
                 self.has_text = True
             for t, lab in d.stance:
@@ -556,6 +590,16 @@ class _Accumulator:
         self.id_parts.append([d.id for d in docs])
         self._push(g, p, u, np.frombuffer(rows, np.int64), np.frombuffer(cols, np.int32),
                    np.frombuffer(vals, np.int32))
+        if p_rows:
+            self.push_probs(np.frombuffer(p_rows, np.int64), np.frombuffer(p_cols, np.int32),
+                            np.frombuffer(p_vals, np.float32))
+
+    def push_probs(self, rows: NDArray[np.int64], cols: NDArray[np.int32],
+                   vals: NDArray[np.float32]) -> None:
+        """Document probabilities as (document row, frame code, probability) entries."""
+        self.p_rows.append(rows.copy())
+        self.p_cols.append(cols.copy())
+        self.p_vals.append(vals.astype(np.float32))
 
     def _push(self, g: NDArray[np.int32], p: NDArray[np.int32], u: NDArray[np.int32],
               rows: NDArray[np.int64], cols: NDArray[np.int32], vals: NDArray[np.int32]) -> None:
@@ -599,6 +643,12 @@ class _Accumulator:
         self.group_parts, self.period_parts, self.unit_parts = [group], [period], [units]
         self.k_rows = [new_index[rows[sel]].astype(np.int64)]
         self.k_cols, self.k_vals = [cols[sel]], [vals[sel]]
+        if self.p_rows:
+            pr = np.concatenate(self.p_rows)
+            psel = keep[pr]
+            self.p_rows = [new_index[pr[psel]].astype(np.int64)]
+            self.p_cols = [np.concatenate(self.p_cols)[psel]]
+            self.p_vals = [np.concatenate(self.p_vals)[psel]]
         sd = np.frombuffer(self.st_doc, np.int64)
         ssel = keep[sd] if len(sd) else np.zeros(0, bool)
         self.st_doc = array("q", new_index[sd[ssel]].astype(np.int64).tolist())
@@ -652,6 +702,11 @@ class _Accumulator:
             np.uint16 if units.max(initial=0) < 65_535 else np.int32)
         k = np.zeros((self.n, len(frames)), dtype=dtype)
         k[rows, cols] = vals
+        probs = None
+        if self.p_rows and self.unit == "document":
+            probs = np.full((self.n, len(self.prob_frames.index)), np.nan, np.float32)
+            probs[np.concatenate(self.p_rows), np.concatenate(self.p_cols)] = \
+                np.concatenate(self.p_vals)
         groups = pd.DataFrame([gvals[i] for i in g_order], columns=list(self.by))
         t_doc = np.frombuffer(self.st_doc, np.int64).astype(np.int32)
         return LabelledData(
@@ -663,7 +718,8 @@ class _Accumulator:
             stance_labels=self.stance_labels.values, label_sources=dict(self.sources),
             sources=sources, has_text=self.has_text,
             n_duplicates=0 if self.options.keep_duplicates else n_dup,
-            n_bad_dates=self.bad_dates)
+            n_bad_dates=self.bad_dates, probs=probs,
+            prob_frames=self.prob_frames.values if probs is not None else [])
 
 
 def _frame_order(frames: Iterable[str]) -> list[str]:
@@ -748,6 +804,9 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
     cols = [k for k in (*acc.by, "date") if k in names] + ["labels"]
     unit_cols = _unit_columns(names, acc.unit)
     cols += [c for c in unit_cols if c not in cols]
+    # the document probabilities (score__<frame>), document unit only
+    score_cols = [score_column(f) for f in frames_in(names)] if acc.unit == "document" else []
+    cols += [c for c in score_cols if c not in cols]
     if "id" in names:
         cols.append("id")
     if meta_keys:
@@ -796,6 +855,7 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
         acc.id_parts.append(batch.column("id") if "id" in names else [""] * m)
         if acc.unit == "document":
             acc._push(g, p, np.ones(m, np.int32), rows_, cols_, np.ones(len(rows_), np.int32))
+            _push_scores(batch, score_cols, acc, base)
         else:
             acc._push(g, p, *_unit_arrays(batch, unit_cols, acc, base))
         if stance:
@@ -811,6 +871,18 @@ def _read_parquet_fast(path: Path, acc: _Accumulator, labels_from: str) -> None:
                         acc.st_doc.append(base + i)
                         acc.st_target.append(t_code)
                         acc.st_label.append(l_code)
+
+
+def _push_scores(batch: Any, score_cols: Sequence[str], acc: _Accumulator, base: int) -> None:
+    """The ``score__<frame>`` columns of a batch as document probabilities (nulls left out)."""
+    for c in score_cols:
+        f = frame_of(c)
+        assert f is not None
+        v = batch.column(c).to_numpy(zero_copy_only=False).astype(np.float32)
+        ok = np.flatnonzero(np.isfinite(v))
+        if len(ok):
+            acc.push_probs(ok.astype(np.int64) + base,
+                           np.full(len(ok), acc.prob_frames.code(f), np.int32), v[ok])
 
 
 def _unit_columns(names: Sequence[str], unit: str) -> list[str]:
@@ -934,9 +1006,9 @@ def _parquet_records(path: Path, need_text: bool = True) -> Iterator[dict[str, A
     names = pf.schema_arrow.names
     cols = list(names)
     if _parquet_layout(names):
-        # frame scores are not needed downstream; sentence text only when asked for
-        cols = [n for n in names if frame_of(n) is None
-                and (need_text or n != SENTENCES_JSON)]
+        # sentence text only when asked for; the frame scores (document probabilities) are
+        # kept: probabilistic classify-and-count reads them
+        cols = [n for n in names if need_text or n != SENTENCES_JSON]
     try:
         for batch in pf.iter_batches(batch_size=8192, columns=cols):
             yield from batch.to_pylist()

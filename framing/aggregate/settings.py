@@ -30,7 +30,7 @@ from framing.aggregate.shifts import FAMILIES, ShiftSettings
 from framing.errors import Errors, FramingError
 
 #: How shares are corrected for classifier error (see :mod:`framing.aggregate.correct`).
-CORRECTIONS = ("auto", "acc")
+CORRECTIONS = ("auto", "acc", "pcc")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from framing.aggregate.correct import ErrorRates, acc_replicates, shrunk_acc
+from framing.aggregate.pcc import pcc_replicates
 from framing.aggregate.load import LabelledData
 from framing.aggregate.stats import wilson_interval, z_value
 
@@ -42,7 +43,10 @@ class Cells:
 
     ``n``/``k`` are raw unit counts (documents or sentences); ``n_eff``/``k_eff`` the effective
     counts for tests (equal to ``n``/``k`` for documents; divided by the design effect for
-    sentences). ``doc_cell`` maps each document to its cell (-1: not in any cell).
+    sentences). ``doc_cell`` maps each document to its cell (-1: not in any cell). Frames
+    estimated by probabilistic classify-and-count (``pcc[j]``) have as effective counts
+    ``k_eff`` the sum of their documents' calibrated probabilities (``n_eff = n``), so that the
+    shift tests work on the corrected shares; ``k`` stays the count of labelled documents.
     """
 
     group: NDArray[np.int64]
@@ -53,13 +57,18 @@ class Cells:
     n_eff: NDArray[np.float64]
     k_eff: NDArray[np.float64]
     doc_cell: NDArray[np.int64]
+    pcc: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.group)
 
 
-def count_cells(data: LabelledData, pooled: bool = False) -> Cells:
-    """Sum the per-document arrays into cells (vectorised ``bincount``; no per-document Python)."""
+def count_cells(data: LabelledData, pooled: bool = False,
+                error_rates: ErrorRates | None = None) -> Cells:
+    """Sum the per-document arrays into cells (vectorised ``bincount``; no per-document Python).
+
+    With ``error_rates`` whose :meth:`~framing.aggregate.correct.ErrorRates.method` picks PCC
+    for a frame, that frame's ``k_eff`` is the cell's sum of calibrated probabilities."""
     n_p = max(len(data.periods), 1)
     if pooled:
         key = data.group.astype(np.int64)
@@ -86,8 +95,29 @@ def count_cells(data: LabelledData, pooled: bool = False) -> Cells:
         k_eff = k.copy()
     else:
         n_eff, k_eff = _effective(inv, units, km, n, k, n_docs)
-    return Cells(group=group, period=period, n_docs=n_docs, n=n, k=k, n_eff=n_eff, k_eff=k_eff,
-                 doc_cell=doc_cell)
+    cells = Cells(group=group, period=period, n_docs=n_docs, n=n, k=k, n_eff=n_eff,
+                  k_eff=k_eff, doc_cell=doc_cell)
+    if error_rates is not None and data.unit == "document":
+        _pcc_counts(data, cells, error_rates)
+    return cells
+
+
+def _pcc_counts(data: LabelledData, cells: Cells, rates: ErrorRates) -> None:
+    """Calibrated-probability sums as ``k_eff`` of the frames estimated by PCC."""
+    c = len(cells)
+    mask = cells.doc_cell >= 0
+    for j, fr in enumerate(data.frames):
+        if rates.method(fr)[0] != "pcc":
+            continue
+        assert rates.calibration is not None
+        p = data.probs_of(fr)
+        if p is None or not np.isfinite(p[mask]).all():
+            continue  # ErrorRates.for_data says why PCC is not used for this frame
+        cal = rates.calibration.calibrated(fr, p[mask])
+        if cells.pcc is None:
+            cells.pcc = np.zeros(len(data.frames), bool)
+        cells.pcc[j] = True
+        cells.k_eff[:, j] = np.bincount(cells.doc_cell[mask], weights=cal, minlength=c)
 
 
 def _effective(inv: NDArray[np.int64], units: NDArray[np.float64], km: NDArray[Any],
@@ -124,9 +154,14 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     ``error_rates`` the shares of labels that have usable rates are corrected (see
     :mod:`framing.aggregate.correct`: shrunk adjusted counts, or with ``correction="acc"``
     plain ones); ``share_raw`` keeps the labelled share, ``correction_weight`` the weight of
-    the adjusted count and ``reliable`` whether the rates rest on enough labelled data.
+    the adjusted count and ``reliable`` whether the rates rest on enough labelled data. Labels
+    for which ``error_rates`` picks PCC (:meth:`~framing.aggregate.correct.ErrorRates.method`)
+    get the mean calibrated probability (:mod:`framing.aggregate.pcc`; no weight).
     """
-    cells = cells if cells is not None else count_cells(data, pooled=pooled)
+    if error_rates is not None:
+        error_rates = error_rates.for_data(correction, data.probs_of, data.frames)
+    cells = cells if cells is not None else count_cells(data, pooled=pooled,
+                                                        error_rates=error_rates)
     rng = np.random.default_rng(random_state)
     c, f = cells.k.shape
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -147,8 +182,15 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     share_raw = share.copy()
     if error_rates is not None:
         for j, fr in enumerate(data.frames):
-            ok, _ = error_rates.usable(fr)
-            if not ok:
+            how_fr = error_rates.method(fr)[0]
+            if how_fr == "raw":
+                continue
+            if how_fr == "pcc":
+                _pcc_shares(data, cells, j, error_rates, share, lo, hi, method, conf,
+                            n_bootstrap, rng)
+                corrected[:, j] = cells.n > 0
+                reliable[:, j] = error_rates.calibration is not None and \
+                    error_rates.calibration.reliable(fr)[0]
                 continue
             if data.unit == "document":
                 q_b = rng.binomial(cells.n.astype(np.int64)[None, :].repeat(n_bootstrap, 0),
@@ -200,6 +242,28 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
     if data.unit == "document":
         df = df.drop(columns=["n_docs"])
     return df
+
+
+def _pcc_shares(data: LabelledData, cells: Cells, j: int, rates: ErrorRates,
+                share: NDArray[np.float64], lo: NDArray[np.float64], hi: NDArray[np.float64],
+                method: NDArray[Any], conf: float, b: int, rng: np.random.Generator) -> None:
+    """Column ``j`` of ``share``/``lo``/``hi``/``method`` by PCC (in place)."""
+    fr = data.frames[j]
+    if cells.pcc is None or not cells.pcc[j]:
+        _pcc_counts(data, cells, rates)
+    assert rates.calibration is not None and cells.pcc is not None and cells.pcc[j]
+    p = data.probs_of(fr)
+    assert p is not None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share[:, j] = np.where(cells.n > 0, cells.k_eff[:, j] / cells.n, np.nan)
+    reps = pcc_replicates(rates.calibration.maps[fr], p, cells.doc_cell, share[:, j], cells.n,
+                          b, rng)
+    alpha = (1 - conf) / 2
+    with np.errstate(all="ignore"):
+        lo[:, j] = np.fmin(np.nanquantile(reps, alpha, axis=0), share[:, j])
+        hi[:, j] = np.fmax(np.nanquantile(reps, 1 - alpha, axis=0), share[:, j])
+    method[:, j] = (f"pcc (mean Platt-recalibrated document probability) + parametric "
+                    f"bootstrap (binomial sample x calibration map, B={b})")
 
 
 def _complete(df: pd.DataFrame, data: LabelledData, pooled: bool) -> pd.DataFrame:

@@ -137,6 +137,8 @@ class _Series:
     n_eff: NDArray[np.float64]
     k_eff: NDArray[np.float64]
     rates: tuple[float, float] | None = None
+    #: estimated by PCC: ``k`` and ``k_eff`` are sums of calibrated probabilities
+    pcc: bool = False
 
 
 def _frame_series(data: LabelledData, cells: Cells, rates: ErrorRates | None
@@ -146,15 +148,17 @@ def _frame_series(data: LabelledData, cells: Cells, rates: ErrorRates | None
         idx = np.flatnonzero(cells.group == g)
         idx = idx[np.argsort(cells.period[idx])]
         for j, fr in enumerate(data.frames):
-            k = cells.k[idx, j]
+            # PCC: the series counts are the calibrated-probability sums (Cells.k_eff)
+            pcc = cells.pcc is not None and bool(cells.pcc[j])
+            k = cells.k_eff[idx, j] if pcc else cells.k[idx, j]
             n = cells.n[idx]
             if k.sum() == 0 or np.all(k == n):
                 continue
             r = None
-            if rates is not None and rates.usable(fr)[0]:
+            if rates is not None and not pcc and rates.method(fr)[0] == "acc":
                 r = (rates.tpr(fr), rates.fpr(fr))
             out.append(_Series(int(g), "frame", fr, None, None, cells.period[idx], n, k,
-                               cells.n_eff[idx, j], cells.k_eff[idx, j], r))
+                               cells.n_eff[idx, j], cells.k_eff[idx, j], r, pcc))
     return out
 
 
@@ -195,7 +199,7 @@ def detect_shifts(data: LabelledData, settings: ShiftSettings | None = None,
     from framing.aggregate.shares import stance_shares
 
     st = settings or ShiftSettings()
-    cells = cells if cells is not None else count_cells(data)
+    cells = cells if cells is not None else count_cells(data, error_rates=error_rates)
     stance = stance if stance is not None else stance_shares(data, conf=st.conf)
     rng = np.random.default_rng(st.random_state)
     series = _frame_series(data, cells, error_rates) + _stance_series(data, stance)
@@ -408,7 +412,7 @@ def _test_series(s: _Series, data: LabelledData, st: ShiftSettings, split_codes:
                     neb=span_sum(s.n_eff, B0, B1), keb=span_sum(s.k_eff, B0, B1),
                     nea=span_sum(s.n_eff, A0, A1), kea=span_sum(s.k_eff, A0, A1),
                     tpr=[s.rates[0] if s.rates else nan] * m,
-                    fpr=[s.rates[1] if s.rates else nan] * m,
+                    fpr=[s.rates[1] if s.rates else nan] * m, pcc=[s.pcc] * m,
                     p_value=pvals, statistic=stats, method=hows, series=[s_id] * m)
         comps.append(cols)
     trends = []
@@ -456,7 +460,9 @@ def _finish_comparisons(comps: list[dict[str, Any]], st: ShiftSettings) -> pd.Da
         scale = np.where(np.isfinite(tpr), 1.0 / (tpr - fpr), 1.0)
     sb, sa = _corrected(sb, tpr, fpr), _corrected(sa, tpr, fpr)
     diff = sa - sb
-    out = df.drop(columns=["nb", "kb", "na", "ka", "neb", "keb", "nea", "kea", "tpr", "fpr"])
+    pcc = df["pcc"].to_numpy(bool)
+    out = df.drop(columns=["nb", "kb", "na", "ka", "neb", "keb", "nea", "kea", "tpr", "fpr",
+                           "pcc"])
     out["n_before"] = np.round(nb).astype(np.int64)
     out["k_before"] = np.round(kb).astype(np.int64)
     out["share_before"] = sb
@@ -472,7 +478,7 @@ def _finish_comparisons(comps: list[dict[str, Any]], st: ShiftSettings) -> pd.Da
     out["p_min"] = p_min
     out["testable"] = ~(p_min > st.alpha)
     out["method"] = method
-    out["corrected"] = np.isfinite(tpr)
+    out["corrected"] = np.isfinite(tpr) | pcc
     return out
 
 
@@ -516,7 +522,7 @@ def _trend_row(base: dict[str, Any], s: _Series, tr: Any, data: LabelledData,
             "direction": "up" if diff > 0 else ("down" if diff < 0 else "none"),
             "statistic": tr.z, "p_value": tr.p_value, "p_min": float("nan"), "testable": True,
             "method": "Cochran-Armitage trend (fitted shares at first and last period)",
-            "corrected": s.rates is not None}
+            "corrected": s.rates is not None or s.pcc}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -552,13 +558,17 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
     from framing.aggregate.shares import stance_shares
 
     st = settings or ShiftSettings()
-    cells = cells if cells is not None else count_cells(data, pooled=True)
+    cells = cells if cells is not None else count_cells(data, pooled=True,
+                                                        error_rates=error_rates)
+    pcc = cells.pcc if cells.pcc is not None else np.zeros(len(data.frames), bool)
+    # PCC frames are compared on their calibrated-probability sums
+    cells_k = np.where(pcc[None, :], cells.k_eff, cells.k) if pcc.any() else cells.k
     gpos = {int(g): i for i, g in enumerate(cells.group)}
     pairs = _pairs(data, sorted(gpos))
     gvals = {c: data.groups[c].tolist() for c in data.by}
     nan = float("nan")
     rows: list[dict[str, Any]] = []
-    tot_n, tot_k = cells.n.sum(), cells.k.sum(axis=0)
+    tot_n, tot_k = cells.n.sum(), cells_k.sum(axis=0)
     tot_ne, tot_ke = cells.n_eff.sum(axis=0), cells.k_eff.sum(axis=0)
 
     def gcols(g: int | None, suffix: str) -> dict[str, Any]:
@@ -566,26 +576,28 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
             return {f"{c}{suffix}": REST for c in data.by}
         return {f"{c}{suffix}": gvals[c][g] for c in data.by}
 
-    rates = {fr: (error_rates.tpr(fr), error_rates.fpr(fr)) for fr in data.frames
-             if error_rates is not None and error_rates.usable(fr)[0]}
+    rates = {fr: (error_rates.tpr(fr), error_rates.fpr(fr)) for j, fr in enumerate(data.frames)
+             if error_rates is not None and not pcc[j]
+             and error_rates.method(fr)[0] == "acc"}
     for a, b in pairs:
         ia = gpos[a]
         ib = gpos[b] if b is not None else -1
         ga, gb = gcols(a, "_a"), gcols(b, "_b")
         for j, fr in enumerate(data.frames):
-            na, ka, nea, kea = cells.n[ia], cells.k[ia, j], cells.n_eff[ia, j], cells.k_eff[ia, j]
+            na, ka, nea, kea = cells.n[ia], cells_k[ia, j], cells.n_eff[ia, j], cells.k_eff[ia, j]
             if b is None:
                 nb, kb = tot_n - na, tot_k[j] - ka
                 neb, keb = tot_ne[j] - nea, tot_ke[j] - kea
             else:
-                nb, kb, neb, keb = (cells.n[ib], cells.k[ib, j], cells.n_eff[ib, j],
+                nb, kb, neb, keb = (cells.n[ib], cells_k[ib, j], cells.n_eff[ib, j],
                                     cells.k_eff[ib, j])
             if ka + kb == 0 or nb <= 0:
                 continue
             tpr, fpr = rates.get(fr, (nan, nan))
             rows.append({**ga, **gb, "measure": "frame", "frame": fr, "target": None,
                          "label": None, "na": na, "ka": ka, "nea": nea, "kea": kea, "nb": nb,
-                         "kb": kb, "neb": neb, "keb": keb, "tpr": tpr, "fpr": fpr})
+                         "kb": kb, "neb": neb, "keb": keb, "tpr": tpr, "fpr": fpr,
+                         "pcc": bool(pcc[j])})
     sp = stance_pooled if stance_pooled is not None else stance_shares(data, pooled=True)
     if not sp.empty:
         g_index = {tuple(str(v) for v in row): i
@@ -610,7 +622,7 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
                 rows.append({**gcols(a, "_a"), **gcols(b, "_b"), "measure": "stance",
                              "frame": None, "target": tgt, "label": lab, "na": na, "ka": ka,
                              "nea": na, "kea": ka, "nb": nb, "kb": kb, "neb": nb, "keb": kb,
-                             "tpr": nan, "fpr": nan})
+                             "tpr": nan, "fpr": nan, "pcc": False})
     cols = ([f"{c}_a" for c in data.by] + [f"{c}_b" for c in data.by]
             + ["measure", "frame", "target", "label", "n_a", "k_a", "share_a", "n_b", "k_b",
                "share_b", "diff", "diff_low", "diff_high", "log_or", "p_value", "method",
@@ -635,7 +647,7 @@ def group_differences(data: LabelledData, settings: ShiftSettings | None = None,
     df["log_or"] = log_odds_ratio(keb, neb, kea, nea)
     df["p_value"] = pv
     df["method"] = np.char.add("two-proportion ", used.astype(str))
-    df["corrected"] = np.isfinite(tpr)
+    df["corrected"] = np.isfinite(tpr) | df["pcc"].to_numpy(bool)
     df["q_value"] = benjamini_hochberg(pv)
     df["significant"] = (df["q_value"] < st.alpha) & (df["diff"].abs() >= st.min_effect)
     return df[cols]

@@ -51,6 +51,12 @@ def aggregate_cli(
         "--validation", help="Labelled validation sample for --correct: `framing label` output "
                              "of documents with gold labels; all of it gives the error rates "
                              "and each label's correction is cross-validated on it.")] = None,
+    correction: Annotated[str, typer.Option(
+        "--correction", help="How --correct corrects each frame: auto (per frame, whichever of "
+                             "raw, shrunk adjusted count and pcc has the lowest "
+                             "cross-validated error on --validation), acc (adjusted count) or "
+                             "pcc (mean of the document probabilities recalibrated on "
+                             "--validation; needs it).")] = "auto",
     alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
     min_effect: Annotated[float, typer.Option(
         "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
@@ -91,7 +97,7 @@ def aggregate_cli(
         by=tuple(by or ["outlet"]), freq=freq, unit=unit, labels_from=labels_from, alpha=alpha,
         min_effect=min_effect, split_at=tuple(split_at or ()), changepoint_p=changepoint_p,
         n_bootstrap=bootstrap, vocab=vocab, random_state=seed, family=family,
-        min_use=min_use, confirm=tuple(confirm or ()))
+        min_use=min_use, confirm=tuple(confirm or ()), correction=correction)
     with read_options(allow_incomplete=allow_incomplete, keep_duplicates=keep_duplicates,
                       date_format=date_format):
         est = aggregate(labeled, out, settings, correct=correct, model=model,
@@ -111,10 +117,14 @@ def aggregate_cli(
                           highlight=False, soft_wrap=True)
     if s["correction"]:
         c = s["correction"]
-        err_console.print(f"corrected {len(c['corrected'])} label(s) with error rates from "
+        how = {m: sorted(f for f, x in c["chosen"].items() if x == m) for m in ("acc", "pcc")}
+        err_console.print(f"corrected {len(c['corrected'])} label(s) ({len(how['acc'])} by "
+                          f"adjusted count, {len(how['pcc'])} by pcc) with error rates from "
                           f"{c['source']}; not corrected: {len(c['not_corrected'])}; "
                           f"unreliable: {len(c['unreliable'])} (see summary.json)",
                           highlight=False, soft_wrap=True)
+        if not c["pcc"]["available"]:
+            err_console.print(f"note: {c['pcc']['why']}", highlight=False, soft_wrap=True)
     if quiet:
         return
     if len(est.findings_):
