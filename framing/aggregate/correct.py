@@ -266,12 +266,12 @@ class ErrorRates:
                     est = float(shrunk_acc(np.array([q]), np.array([float(te.sum())]), part,
                                            lab)[0][0])
                 err_cor.append(abs(est - truth))
-                if calibration is not None and lab in calibration.maps:
+                if calibration is not None and calibration.usable(lab)[0]:
                     # the fold's share from a map fitted on the other folds (raw if the other
                     # folds cannot give one, as the adjusted count falls back above)
                     fit = Calibration.fit({lab: probs[tr, j]}, {lab: y[tr, j]})
                     est = q
-                    if lab in fit.maps and np.isfinite(probs[te, j]).all():
+                    if fit.usable(lab)[0] and np.isfinite(probs[te, j]).all():
                         est = float(fit.calibrated(lab, probs[te, j]).mean())
                     err_pcc.append(abs(est - truth))
             rates.cv[lab] = {"raw": round(float(np.mean(err_raw)), 4),

@@ -577,10 +577,10 @@ class _Accumulator:
                     rows.append(base + i)
                     cols.append(self.frames.code(f))
                     vals.append(1)
-                for f, v in (d.probs or {}).items():
+                for pf, pv in (d.probs or {}).items():
                     p_rows.append(base + i)
-                    p_cols.append(self.prob_frames.code(f))
-                    p_vals.append(v)
+                    p_cols.append(self.prob_frames.code(pf))
+                    p_vals.append(pv)
             if not self.has_text and d.sentences and any(t.strip() for t, _ in d.sentences):
                 self.has_text = True
             for t, lab in d.stance:

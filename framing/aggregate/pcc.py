@@ -11,9 +11,10 @@ that carries little signal pulls every document toward the validation sample's p
 instead of amplifying noise.
 
 A frame is not calibrated (the reason is kept) when the validation documents carry no
-probability for it or when it has fewer than :data:`MIN_CLASS` positive or negative documents.
-Maps resting on fewer than ``RELIABLE_MIN`` positives or negatives, or whose slope is not clearly
-above zero, are marked unreliable.
+probability for it, when it has fewer than :data:`MIN_CLASS` positive or negative documents, or
+when the map's slope is not clearly above zero (its 95% lower bound): such a map gives every
+document about the validation sample's prevalence, which hides real differences between cells.
+Maps resting on fewer than ``RELIABLE_MIN`` positives or negatives are marked unreliable.
 
 Intervals: a parametric bootstrap that redraws the map's two parameters from their asymptotic
 normal distribution (the inverse Fisher information of the fit, i.e. the uncertainty of a map
@@ -89,9 +90,13 @@ class PlattMap:
         return self.slope - 1.959963984540054 * float(np.sqrt(max(self.cov[1, 1], 0.0)))
 
 
-def fit_platt(p: ArrayLike, y: ArrayLike, c: float = PLATT_C) -> tuple[PlattMap | None, str]:
-    """A Platt map of the documents that have a probability, or ``None`` and why not."""
+def fit_platt(p: ArrayLike, y: ArrayLike, c: float | None = None
+              ) -> tuple[PlattMap | None, str]:
+    """A Platt map of the documents that have a probability, or ``None`` and why not
+    (``c``: inverse regularisation strength, default :data:`PLATT_C`)."""
     from sklearn.linear_model import LogisticRegression
+
+    c = PLATT_C if c is None else c
 
     p_a = np.asarray(p, np.float64)
     y_a = np.asarray(y, bool)
@@ -126,7 +131,7 @@ class Calibration:
 
     @classmethod
     def fit(cls, probs: dict[str, ArrayLike], gold: dict[str, ArrayLike],
-            c: float = PLATT_C) -> Calibration:
+            c: float | None = None) -> Calibration:
         """Maps for every frame of ``gold`` (``{frame: bool per document}``) from
         ``probs`` (``{frame: probability per document}``, NaN where a document has none)."""
         out = cls(n=max((len(np.asarray(v)) for v in gold.values()), default=0))
@@ -140,10 +145,18 @@ class Calibration:
         return out
 
     def usable(self, frame: str) -> tuple[bool, str]:
-        """Whether ``frame`` has a map, and why not."""
-        if frame in self.maps:
-            return True, ""
-        return False, self.refused.get(frame, "the validation sample does not have this frame")
+        """Whether ``frame`` has a map whose slope is clearly positive, and why not (a map
+        without slope gives every document the validation sample's prevalence: the cells'
+        differences would be lost)."""
+        m = self.maps.get(frame)
+        if m is None:
+            return False, self.refused.get(frame,
+                                           "the validation sample does not have this frame")
+        if m.slope_low() <= 0:
+            return False, (f"the document probabilities do not separate this frame in the "
+                           f"validation sample (calibration slope {m.slope:.2f}, 95% lower "
+                           f"bound {m.slope_low():.2f})")
+        return True, ""
 
     def reliable(self, frame: str) -> tuple[bool, str]:
         """Whether ``frame``'s map rests on enough validation documents and separates them."""
@@ -153,9 +166,6 @@ class Calibration:
         if min(m.n_pos, m.n_neg) < RELIABLE_MIN:
             return False, (f"calibration rests on {m.n_pos} positive and {m.n_neg} negative "
                            f"validation documents (fewer than {RELIABLE_MIN})")
-        if m.slope_low() <= 0:
-            return False, (f"the probabilities barely separate this frame (calibration slope "
-                           f"{m.slope:.2f}, 95% lower bound {m.slope_low():.2f})")
         return True, ""
 
     def calibrated(self, frame: str, p: ArrayLike) -> NDArray[np.float64]:

@@ -27,8 +27,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from framing.aggregate.correct import ErrorRates, acc_replicates, shrunk_acc
-from framing.aggregate.pcc import pcc_replicates
 from framing.aggregate.load import LabelledData
+from framing.aggregate.pcc import pcc_replicates
 from framing.aggregate.stats import wilson_interval, z_value
 
 #: Sentence-unit cells with more documents than this use the linearised interval.
