@@ -24,13 +24,16 @@ interval redraws the confusion counts and the sample.
 Example:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> y = rng.random(400) < 0.3
-    >>> p = np.where(y, 0.45, 0.2) + rng.normal(0, 0.05, 400)  # under-confident scores
+    >>> def docs(n, prevalence):  # under-confident scores: 0.6 for users, 0.35 for the rest
+    ...     y = rng.random(n) < prevalence
+    ...     return y, np.where(y, 0.6, 0.35) + rng.normal(0, 0.05, n)
+    >>> y, p = docs(300, 0.3)  # the validation sample
     >>> cal = Calibration.fit({"economic": p}, {"economic": y})
-    >>> round(float(p.mean()), 2), round(float(cal.calibrated("economic", p).mean()), 2)
-    (0.27, 0.3)
-    >>> Calibration.fit({"morality": p}, {"morality": np.zeros(400, bool)}).usable("morality")
-    (False, 'the validation sample has 0 positive and 400 negative documents with a probability for this frame (fewer than 5 of either)')
+    >>> y2, p2 = docs(1000, 0.1)  # a cell where the frame is rarer
+    >>> [round(float(x), 2) for x in (y2.mean(), p2.mean(), cal.calibrated("economic", p2).mean())]
+    [0.11, 0.37, 0.13]
+    >>> Calibration.fit({"morality": p}, {"morality": np.zeros(300, bool)}).usable("morality")[1]
+    'the validation sample has 0 positive and 300 negative documents with a probability for this frame (fewer than 5 of either)'
 """  # noqa: E501
 
 from __future__ import annotations
