@@ -107,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--platt-c", type=float, default=None,
                     help="inverse regularisation of the Platt maps (default: pcc.PLATT_C)")
+    ap.add_argument("--cv-repeats", type=int, default=None,
+                    help="repeats of the validation sample's cross-validation (default: "
+                         "correct.CV_REPEATS)")
     args = ap.parse_args(argv)
+    if args.cv_repeats is not None:
+        import framing.aggregate.correct as correct
+
+        correct.CV_REPEATS = args.cv_repeats
     if args.platt_c is not None:
         import framing.aggregate.pcc as pcc
 

@@ -71,6 +71,8 @@ MIN_GAP = 0.05
 RELIABLE_MIN = 30
 #: Folds of the cross-validation check on a labelled validation sample.
 CV_FOLDS = 5
+#: Times the cross-validation is repeated on new random folds (errors averaged).
+CV_REPEATS = 4
 _Z95 = 1.959963984540054
 
 
@@ -219,12 +221,16 @@ class ErrorRates:
 
     @classmethod
     def from_labelled(cls, source: Any, unit: str = "document", folds: int = CV_FOLDS,
-                      seed: int = 0) -> ErrorRates:
+                      seed: int = 0, repeats: int | None = None) -> ErrorRates:
         """Rates counted on a labelled validation sample: documents that carry both gold
         labels and the classifier's predictions (``framing label`` output of annotated
         documents: ingest keeps the gold ``labels`` in ``meta``). Every document counts (no
         dev split), and each label's correction is cross-validated on the sample
-        (``folds`` folds; see the module docstring). Document unit only."""
+        (``folds`` folds, ``repeats`` times on new random folds, default :data:`CV_REPEATS`;
+        see the module docstring). Where the documents carry the classifier's document
+        probabilities, per-label Platt maps are fitted on all of the sample
+        (:class:`~framing.aggregate.pcc.Calibration`) and PCC is cross-validated the same
+        way (``cv[label]["pcc"]``). Document unit only."""
         from framing.aggregate.load import iter_documents
 
         if unit != "document":
@@ -251,11 +257,13 @@ class ErrorRates:
         rates = cls(counts=counts, source=f"{_where(source)} (validation sample, "
                                           f"{len(gold)} documents)", level="document",
                     calibration=calibration)
-        fold = np.random.default_rng(seed).permutation(len(gold)) % folds
+        rng = np.random.default_rng(seed)
+        splits = [rng.permutation(len(gold)) % folds
+                  for _ in range(CV_REPEATS if repeats is None else repeats)]
         for j, lab in enumerate(labels):
             err_pcc = []
             err_raw, err_cor = [], []
-            for k in range(folds):
+            for fold, k in ((fold, k) for fold in splits for k in range(folds)):
                 tr, te = fold != k, fold == k
                 part = cls({lab: _confusion(y[tr, j], yhat[tr, j])})
                 q = float(yhat[te, j].mean())
