@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         load_labelled,
         period_of,
     )
+    from framing.aggregate.pcc import Calibration
     from framing.aggregate.settings import AggregateSettings
     from framing.aggregate.shares import count_cells, frame_shares, stance_shares
     from framing.aggregate.shifts import (
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "AggregateConfig": "framing.aggregate.estimator",
     "AggregateSettings": "framing.aggregate.settings",
+    "Calibration": "framing.aggregate.pcc",
     "ErrorRates": "framing.aggregate.correct",
     "FREQS": "framing.aggregate.load",
     "FrameShareEstimator": "framing.aggregate.estimator",
@@ -97,6 +99,7 @@ __all__ = [
     "UNITS",
     "AggregateConfig",
     "AggregateSettings",
+    "Calibration",
     "ErrorRates",
     "FrameShareEstimator",
     "LabelledData",

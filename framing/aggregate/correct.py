@@ -60,15 +60,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from framing.aggregate.pcc import NEEDS_VALIDATION, Calibration
+from framing.aggregate.pcc import NEEDS_VALIDATION, RELIABLE_MIN, Calibration
 from framing.errors import Errors, FramingError
 
 _KEYS = ("tp", "fp", "fn", "tn")
 #: Below this tpr - fpr gap (its lower 95% bound) the classifier carries too little signal to
 #: invert.
 MIN_GAP = 0.05
-#: Rates resting on fewer positives (or negatives) than this are marked unreliable.
-RELIABLE_MIN = 30
+#: Rates resting on fewer positives (or negatives) than this are marked unreliable
+#: (:data:`framing.aggregate.pcc.RELIABLE_MIN`, shared by the calibration maps).
 #: Folds of the cross-validation check on a labelled validation sample.
 CV_FOLDS = 5
 #: Times the cross-validation is repeated on new random folds (errors averaged).

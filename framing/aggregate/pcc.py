@@ -53,6 +53,9 @@ PLATT_C = 1.0
 EPS = 1e-4
 #: Bins of logit(p) per cell for the bootstrap replicates (the point estimate is exact).
 GRID = 256
+#: Maps (and adjusted-count rates) resting on fewer positives or negatives than this are
+#: marked unreliable.
+RELIABLE_MIN = 30
 #: Why PCC is unavailable without a validation sample.
 NEEDS_VALIDATION = ("pcc needs a labelled validation sample (--validation) to calibrate the "
                     "document probabilities; error rates from --model/--error-rates give acc "
@@ -163,8 +166,6 @@ class Calibration:
 
     def reliable(self, frame: str) -> tuple[bool, str]:
         """Whether ``frame``'s map rests on enough validation documents and separates them."""
-        from framing.aggregate.correct import RELIABLE_MIN
-
         m = self.maps[frame]
         if min(m.n_pos, m.n_neg) < RELIABLE_MIN:
             return False, (f"calibration rests on {m.n_pos} positive and {m.n_neg} negative "
@@ -210,4 +211,4 @@ def pcc_replicates(m: PlattMap, p: NDArray[Any], doc_cell: NDArray[np.int64], sh
     return np.asarray(np.clip(maps - centre + sample, 0.0, 1.0))
 
 
-__all__ = ["Calibration", "PlattMap", "fit_platt", "logit", "pcc_replicates"]
+__all__ = ["RELIABLE_MIN", "Calibration", "PlattMap", "fit_platt", "logit", "pcc_replicates"]
