@@ -177,8 +177,9 @@ class ErrorRates:
         best = min(errors, key=lambda k: (errors[k], k != "raw"))
         if best == "raw":
             shown = ", ".join(f"{k} {v:.3f}" for k, v in errors.items())
-            return "raw", (f"in {CV_FOLDS}-fold cross-validation on the validation sample no "
-                           f"correction lowered the error (mean absolute error {shown})")
+            return "raw", (f"in repeated {CV_FOLDS}-fold cross-validation on the validation "
+                           f"sample no correction lowered the error (mean absolute error "
+                           f"{shown})")
         return best, ""
 
     def for_data(self, correction: str, probs_of: Any, frames: list[str]) -> ErrorRates:
