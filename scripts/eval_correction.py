@@ -70,7 +70,7 @@ def raw_pcc(est: FrameShareEstimator) -> pd.Series:
 
 
 def evaluate(records: list[dict[str, Any]], size: int, seed: int, by: list[str], freq: str
-             ) -> tuple[dict[str, float], dict[str, str], int]:
+             ) -> tuple[dict[str, float], dict[str, str], int, pd.DataFrame]:
     order = np.random.default_rng(seed).permutation(len(records))
     val = [records[i] for i in order[:size]]
     held = [records[i] for i in order[size:]]
@@ -90,11 +90,13 @@ def evaluate(records: list[dict[str, Any]], size: int, seed: int, by: list[str],
         if name == "auto":
             chosen = fit.summary_["correction"]["chosen"]
     mae = {}
+    per_frame = {}
     for name, s in est.items():
         # a frame gold uses but the classifier never scores counts as share 0
-        e = s.reindex(gold.index).fillna(0.0)
-        mae[name] = float((e - gold).abs().mean())
-    return mae, chosen, len(gold)
+        err = (s.reindex(gold.index).fillna(0.0) - gold).abs()
+        mae[name] = float(err.mean())
+        per_frame[name] = err.groupby(level="frame").mean()
+    return mae, chosen, len(gold), pd.DataFrame(per_frame)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,10 +130,14 @@ def main(argv: list[str] | None = None) -> int:
           f"x frame; {args.splits} random splits per validation size")
     summary = {}
     for size in args.sizes:
-        rows, picks = [], Counter()
+        rows: list[dict[str, float]] = []
+        picks: Counter[str] = Counter()
+        frames: list[pd.DataFrame] = []
         for k in range(args.splits):
-            mae, chosen, n_cells = evaluate(records, size, args.seed + k, by, args.freq)
+            mae, chosen, n_cells, per_frame = evaluate(records, size, args.seed + k, by,
+                                                       args.freq)
             rows.append(mae)
+            frames.append(per_frame)
             picks.update(chosen.values())
             print(f"  size {size} split {k}: {n_cells} cells; "
                   + ", ".join(f"{e} {mae[e]:.4f}" for e in ESTIMATORS), flush=True)
@@ -141,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"size {size}: mean absolute error (mean, sd over {args.splits} splits): "
               + ", ".join(f"{e} {df[e].mean():.4f} ({df[e].std():.4f})" for e in ESTIMATORS))
         print(f"size {size}: auto picked per frame x split: {dict(picks)}")
+        pf = sum(frames) / len(frames)
+        worse = pf[pf["auto"] > pf["cc"] + 0.002]
+        print(f"size {size}: frames where auto's held-out error is above raw cc's by more than "
+              f"0.002 (mean over splits): "
+              + (", ".join(f"{f} {r.auto:.3f} vs {r.cc:.3f}" for f, r in worse.iterrows())
+                 or "none"))
     print(json.dumps(summary))
     return 0
 
