@@ -27,10 +27,15 @@ $(STANCE_MODEL)/framing_model.json: $(STANCE_MODEL)/recipe.json | $(STAMP)
 
 model: $(DEFAULT_MODEL)/framing_model.json $(STANCE_MODEL)/framing_model.json
 
-# The main job on shipped defaults: batch-label the multi-outlet collection, score one op-ed.
+# The main job on shipped defaults: batch-label the multi-outlet collection (both replicates),
+# aggregate it by outlet, issue and year, say which planted shifts it found, score one op-ed.
 run: setup model
 	mkdir -p out
-	$(BIN)/framing label corpora/collection/collection.jsonl --out out/collection.parquet
+	$(BIN)/framing label corpora/collection/collection.jsonl corpora/collection/collection-b.jsonl \
+	    --out out/collection.parquet
+	$(BIN)/framing aggregate out/collection.parquet --by outlet --by issue --freq year \
+	    --out out/aggregate
+	$(BIN)/python scripts/eval_collection_shifts.py out/collection.parquet
 	$(BIN)/framing score tests/data/oped_states_drugs.txt
 
 lint: setup
