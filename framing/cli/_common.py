@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from framing.errors import FramingError
+from framing.errors import Errors, FramingError
 from framing.models.registry import tasks
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,6 +89,35 @@ ModelDirOpt = Annotated[Path, typer.Option("--model", "-m", help="Trained model 
 CodebookOpt = Annotated[str | None, typer.Option("--codebook", "-c", help="Codebook file.")]
 TargetOpt = Annotated[list[str] | None, typer.Option(
     "--target", help="A stance target (free text) for every document; repeatable.")]
+#: The classifier-error correction of `framing aggregate` and `framing report`.
+CorrectOpt = Annotated[bool, typer.Option(
+    "--correct", help="Correct shares for classifier error (needs --validation, --model or "
+                      "--error-rates).")]
+ModelRatesOpt = Annotated[Path | None, typer.Option(
+    "--model", "-m", help="Model directory whose metrics.json has dev error_rates.")]
+ErrorRatesOpt = Annotated[Path | None, typer.Option(
+    "--error-rates", help="JSON {label: {tp, fp, fn, tn}} counted on labelled dev data.")]
+ValidationOpt = Annotated[list[Path] | None, typer.Option(
+    "--validation", help="Labelled validation sample for --correct: `framing label` output "
+                         "of documents with gold labels; all of it gives the error rates "
+                         "and each label's correction is cross-validated on it.")]
+CorrectionOpt = Annotated[str, typer.Option(
+    "--correction", help="How --correct corrects each frame: auto (per frame, whichever of "
+                         "raw, shrunk adjusted count and pcc has the lowest "
+                         "cross-validated error on --validation), acc (adjusted count) or "
+                         "pcc (mean of the document probabilities recalibrated on "
+                         "--validation; needs it).")]
+
+
+def check_correct(correct: bool, model: Path | None, error_rates: Path | None,
+                  validation: list[Path] | None) -> None:
+    """--correct needs somewhere to take the classifier's error from (E502)."""
+    if correct and model is None and error_rates is None and not validation:
+        raise FramingError(Errors.E502.format(
+            detail="--correct needs --validation FILE, --model DIR (metrics.json with "
+                   "error_rates) or --error-rates FILE"))
+
+
 #: Options of the commands that read `framing label` output (aggregate, report).
 AllowIncompleteOpt = Annotated[bool, typer.Option(
     "--allow-incomplete", help="Read an unfinished, damaged or mixed output directory: its "

@@ -11,13 +11,18 @@ from rich.table import Table
 from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
 from framing.cli._common import (
     AllowIncompleteOpt,
+    CorrectionOpt,
+    CorrectOpt,
+    ErrorRatesOpt,
     KeepDuplicatesOpt,
+    ModelRatesOpt,
     ResultsDateFormatOpt,
+    ValidationOpt,
+    check_correct,
     console,
     err_console,
     handle_errors,
 )
-from framing.errors import Errors, FramingError
 
 
 @handle_errors
@@ -39,24 +44,11 @@ def aggregate_cli(
     labels_from: Annotated[str, typer.Option(
         "--labels-from", help=f"{', '.join(LABEL_SOURCES)}: classifier predictions, gold "
                               "annotations, or predictions where present.")] = "auto",
-    correct: Annotated[bool, typer.Option(
-        "--correct", help="Correct shares for classifier error (needs --model or "
-                          "--error-rates).")] = False,
-    model: Annotated[Path | None, typer.Option(
-        "--model", "-m", help="Model directory whose metrics.json has dev error_rates.")] = None,
-    error_rates: Annotated[Path | None, typer.Option(
-        "--error-rates", help="JSON {label: {tp, fp, fn, tn}} counted on labelled dev "
-                              "data.")] = None,
-    validation: Annotated[list[Path] | None, typer.Option(
-        "--validation", help="Labelled validation sample for --correct: `framing label` output "
-                             "of documents with gold labels; all of it gives the error rates "
-                             "and each label's correction is cross-validated on it.")] = None,
-    correction: Annotated[str, typer.Option(
-        "--correction", help="How --correct corrects each frame: auto (per frame, whichever of "
-                             "raw, shrunk adjusted count and pcc has the lowest "
-                             "cross-validated error on --validation), acc (adjusted count) or "
-                             "pcc (mean of the document probabilities recalibrated on "
-                             "--validation; needs it).")] = "auto",
+    correct: CorrectOpt = False,
+    model: ModelRatesOpt = None,
+    error_rates: ErrorRatesOpt = None,
+    validation: ValidationOpt = None,
+    correction: CorrectionOpt = "auto",
     alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
     min_effect: Annotated[float, typer.Option(
         "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
@@ -86,10 +78,7 @@ def aggregate_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Summary line only.")] = False,
 ) -> None:
     """Shares with intervals, shift tests (BH-adjusted), group differences and vocabulary."""
-    if correct and model is None and error_rates is None and not validation:
-        raise FramingError(Errors.E502.format(
-            detail="--correct needs --validation FILE, --model DIR (metrics.json with "
-                   "error_rates) or --error-rates FILE"))
+    check_correct(correct, model, error_rates, validation)
     from framing.aggregate import aggregate  # heavy (pandas, scikit-learn, matplotlib): on use
     from framing.aggregate.settings import AggregateSettings
 

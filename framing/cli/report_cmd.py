@@ -10,12 +10,17 @@ import typer
 from framing.aggregate.load import FREQS, LABEL_SOURCES, read_options
 from framing.cli._common import (
     AllowIncompleteOpt,
+    CorrectionOpt,
+    CorrectOpt,
+    ErrorRatesOpt,
     KeepDuplicatesOpt,
+    ModelRatesOpt,
     ResultsDateFormatOpt,
+    ValidationOpt,
+    check_correct,
     err_console,
     handle_errors,
 )
-from framing.errors import Errors, FramingError
 
 
 @handle_errors
@@ -37,12 +42,11 @@ def report_cli(
         "--names", help="JSON of display names: {value: name} or {\"outlets\": [{id, name}]}.")
     ] = None,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
-    correct: Annotated[bool, typer.Option(
-        "--correct", help="Correct shares for classifier error.")] = False,
-    model: Annotated[Path | None, typer.Option(
-        "--model", "-m", help="Model directory whose metrics.json has dev error rates.")] = None,
-    error_rates: Annotated[Path | None, typer.Option(
-        "--error-rates", help="JSON {label: {tp, fp, fn, tn}} from dev data.")] = None,
+    correct: CorrectOpt = False,
+    model: ModelRatesOpt = None,
+    error_rates: ErrorRatesOpt = None,
+    validation: ValidationOpt = None,
+    correction: CorrectionOpt = "auto",
     alpha: Annotated[float, typer.Option(help="False discovery rate for shifts.")] = 0.05,
     min_effect: Annotated[float, typer.Option(
         "--min-effect", help="Smallest change in share that counts as a shift.")] = 0.15,
@@ -55,21 +59,21 @@ def report_cli(
 ) -> None:
     """Frame shares over time with intervals, a group x frame heatmap, stance over time, the
     detected shifts in plain words with example sentences: PNGs plus one offline report.html."""
-    if correct and model is None and error_rates is None:
-        raise FramingError(Errors.E502.format(
-            detail="--correct needs --model DIR or --error-rates FILE"))
+    check_correct(correct, model, error_rates, validation)
     frame_list = [f.strip() for f in frames.split(",") if f.strip()] if frames else None
     from framing.aggregate.settings import AggregateSettings
     from framing.report import build_report  # heavy (pandas, scikit-learn, matplotlib): on use
 
     settings = AggregateSettings(by=tuple(by or ["outlet"]), freq=freq, unit=unit,
                                  labels_from=labels_from, alpha=alpha, min_effect=min_effect,
-                                 random_state=seed)
+                                 random_state=seed, correction=correction)
     with read_options(allow_incomplete=allow_incomplete, keep_duplicates=keep_duplicates,
                       date_format=date_format):
         path = build_report(labeled, out, settings, frames=frame_list, names=names,
                             title=title, correct=correct, model=model,
-                            error_rates=error_rates, max_findings=max_findings)
+                            error_rates=error_rates,
+                            validation=list(validation) if validation else None,
+                            max_findings=max_findings)
     pngs = sorted(p.name for p in path.parent.glob("*.png"))
     err_console.print(f"wrote {path} ({len(pngs)} charts; tables in {path.parent / 'data'})",
                       highlight=False, soft_wrap=True)

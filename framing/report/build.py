@@ -53,7 +53,8 @@ def build_report(labeled: Source, out: str | Path, settings: AggregateSettings |
                  *, frames: Sequence[str] | None = None,
                  names: Mapping[str, str] | str | Path | None = None, title: str | None = None,
                  correct: bool = False, model: str | Path | None = None,
-                 error_rates: str | Path | None = None, max_findings: int = 8,
+                 error_rates: str | Path | None = None, validation: Source | None = None,
+                 max_findings: int = 8,
                  max_panels: int = 9, estimator: FrameShareEstimator | None = None,
                  **overrides: Any) -> Path:
     """Aggregate ``labeled`` (unless a fitted ``estimator`` is given) and write the report.
@@ -71,7 +72,7 @@ def build_report(labeled: Source, out: str | Path, settings: AggregateSettings |
     out_d.mkdir(parents=True, exist_ok=True)
     if estimator is None:
         est = aggregate(labeled, out_d / "data", cfg, correct=correct, model=model,
-                        error_rates=error_rates)
+                        error_rates=error_rates, validation=validation)
     else:
         est = estimator
         est.save(out_d / "data")

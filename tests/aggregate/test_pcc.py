@@ -228,3 +228,17 @@ def test_cli_end_to_end_with_validation(synth: SimpleNamespace, tmp_path: Path) 
     r = runner.invoke(app, ["aggregate", str(held), "--out", str(tmp_path / "z"),
                             "--correction", "magic", "-q"])
     assert r.exit_code == 2 and "[E502]" in r.output
+
+
+def test_report_takes_the_validation_sample_too(synth: SimpleNamespace, tmp_path: Path) -> None:
+    val = synth.write_jsonl(underconfident_docs(75, seed=9, prefix="v"), tmp_path / "val.jsonl")
+    held = synth.write_jsonl(underconfident_docs(150, seed=10), tmp_path / "held.jsonl")
+    out = tmp_path / "report"
+    r = CliRunner().invoke(app, ["report", str(held), "--out", str(out), "--correct",
+                                 "--validation", str(val), "--correction", "pcc"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "data" / "summary.json").read_text())
+    assert summary["correction"]["chosen"]["enforcement"] == "pcc"
+    r = CliRunner().invoke(app, ["report", str(held), "--out", str(tmp_path / "r2"),
+                                 "--correct"])
+    assert r.exit_code == 2 and "[E502]" in r.output and "--validation" in r.output
