@@ -509,8 +509,10 @@ def validate_collection(
     docs: Sequence[Mapping[str, Any]],
     frames: Sequence[str],
     parents: Mapping[str, str | None],
+    name: str = "collection",
 ) -> None:
-    """Checks of ``collection.jsonl`` records (schema, offsets, labels, coverage)."""
+    """Checks of ``collection.jsonl`` records (schema, offsets, labels, coverage); ``name``
+    names the file's checks and statistics (``collection-b``: replicate B)."""
     problems: list[str] = []
     known = set(frames)
     ids = [str(d.get("id")) for d in docs]
@@ -559,20 +561,20 @@ def validate_collection(
             problems.extend(check_sentences(d, frames, parents, strict_tiling=False))
         else:
             problems.append(f"{did}: sentences must be a list")
-    report.check("collection: schema, offsets and labels", problems)
+    report.check(f"{name}: schema, offsets and labels", problems)
     report.check(
-        f"collection: >= {MIN_COLLECTION_DOCS} documents",
+        f"{name}: >= {MIN_COLLECTION_DOCS} documents",
         [] if len(docs) >= MIN_COLLECTION_DOCS else [f"only {len(docs)} documents"],
     )
     report.check(
-        f"collection: >= {MIN_COLLECTION_OUTLETS} outlets",
+        f"{name}: >= {MIN_COLLECTION_OUTLETS} outlets",
         [] if len(outlets) >= MIN_COLLECTION_OUTLETS else [f"only {len(outlets)} outlets"],
     )
     report.check(
-        f"collection: >= {MIN_COLLECTION_YEARS} years",
+        f"{name}: >= {MIN_COLLECTION_YEARS} years",
         [] if len(years) >= MIN_COLLECTION_YEARS else [f"only years {sorted(years)}"],
     )
-    report.stats["collection"] = {
+    report.stats[name] = {
         "documents": len(docs),
         "sentences": n_sent,
         "outlets": dict(outlets.most_common()),
@@ -725,6 +727,11 @@ def validate(
         report.check("collection: readable JSONL", bad)
         validate_collection(report, cdocs, frames, parents)
         corpora["collection"] = cdocs
+        replicate_b = collection.with_name("collection-b.jsonl")
+        if replicate_b.is_file():  # the same design drawn again (see its datasheet)
+            bdocs, bad = read_jsonl(replicate_b)
+            report.check("collection-b: readable JSONL", bad)
+            validate_collection(report, bdocs, frames, parents, name="collection-b")
     else:
         report.stats["collection"] = None
     check_consistency(report, corpora, parents)
