@@ -12,16 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "framing"
-
-#: Cycles in files of the I/O work of issue 13 (another branch removes them; drop this list
-#: when it is merged).
-KNOWN_ELSEWHERE = [
-    {"framing.batch.output", "framing.batch.sinks"},
-    {"framing._torchless", "framing.batch.shard"},
-]
 
 
 def _modules() -> dict[str, Path]:
@@ -119,12 +110,5 @@ def test_the_graph_sees_lazy_imports() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
 
 
-def test_no_new_import_cycles() -> None:
-    found = [c for c in cycles(import_graph()) if c not in KNOWN_ELSEWHERE]
-    assert found == [], f"import cycles: {found}"
-
-
-@pytest.mark.xfail(reason="batch/output <-> batch/sinks and _torchless <-> batch/shard are "
-                          "removed by the I/O branch of issue 13", strict=False)
 def test_no_import_cycles_at_all() -> None:
     assert cycles(import_graph()) == []
