@@ -134,9 +134,17 @@ def evaluate_cli(
             return
         console.print(_document_table(f"{model.name} on {data.name} (documents)", rep))
         return
+    opposites = None
+    if m.head.task == "stance" and level is not None and level.value == "document":
+        # pooled like the Analyzer, so with the declared opposite targets it reads from the
+        # shipped codebook (the model's `auto` pairing multiplies both views for those)
+        from framing.codebook import Codebook
+        from framing.pipeline.issue import opposites_of
+
+        opposites = opposites_of(Codebook.default()) or None
     ev = evaluate(data, m, compare_rules=compare_rules or None, level=level,
                   batch_size=batch_size, text_field=text_field, labels_field=labels_field,
-                  target_field=target_field, stance_field=stance_field)
+                  target_field=target_field, stance_field=stance_field, opposites=opposites)
     rep = getattr(ev, "report", ev)
     if fmt is Format.json:
         typer.echo(json.dumps(rep, ensure_ascii=False, indent=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -58,3 +59,38 @@ def test_train_and_evaluate_task_stance_cli(stance_rows: dict, tmp_path: Path) -
     d = json.loads(r.stdout)
     assert {"accuracy", "macro_f1", "f_avg"} <= set(d)
     assert d["accuracy"] > 0.5
+
+
+def test_evaluate_documents_uses_the_codebook_opposites(stance_rows: dict, tmp_path: Path,
+                                                        monkeypatch: Any) -> None:
+    """`framing evaluate --level document` pools like the Analyzer: with the declared opposite
+    targets of the shipped codebook (the `auto` pairing multiplies both views for those)."""
+    import json
+
+    import framing.pipeline.stance as ps
+    from framing.codebook import Codebook
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in stance_rows["train"]))
+    out = tmp_path / "m"
+    r = CliRunner().invoke(app, ["train", str(train), "--out", str(out), "--task", "stance",
+                                 "--method", "tfidf", "--quiet"])
+    assert r.exit_code == 0, r.output
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps({"text": f"{r['text']} Nothing else.",
+                                        "target": r["target"], "stance": r["stance"]}) + "\n"
+                            for r in stance_rows["test"][:12]))
+    seen: list[Any] = []
+    real = ps.doc_inputs
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        seen.append(kw.get("opposites"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(ps, "doc_inputs", spy)
+    for level in ("document", "sentence"):
+        r = CliRunner().invoke(app, ["evaluate", str(docs), "--model", str(out), "--task",
+                                     "stance", "--level", level, "--format", "json"])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["level"] == level
+    assert seen == [Codebook.default().opposites()]  # document level only, once

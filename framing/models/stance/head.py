@@ -74,7 +74,8 @@ class StanceHead(LabelHead):
                                                 "target_field", "stance_field")
     input_options: ClassVar[tuple[str, ...]] = ("dev_docs", "test_docs")
     eval_options: ClassVar[tuple[str, ...]] = ("level", "restrict_to_gold", "batch_size", "nlp",
-                                               "text_field", "target_field", "stance_field")
+                                               "text_field", "target_field", "stance_field",
+                                               "opposites")
     meta_keys: ClassVar[tuple[str, ...]] = ("method", "labels", "decision", "pooling",
                                              "max_length", "stride", "max_target_tokens")
 
@@ -331,7 +332,8 @@ class StanceHead(LabelHead):
 
         ``level="sentence"`` (the default) scores each (target, text) pair as one input (long
         texts as token windows); ``level="document"`` splits each text into sentences and pools
-        them with the model's document rule, as the Analyzer does. ``restrict_to_gold=True``
+        them with the model's document rule, as the Analyzer does (``opposites``: the declared
+        opposite targets the Analyzer takes from its codebook). ``restrict_to_gold=True``
         limits predictions to the labels that occur in the gold data: a three-label model on
         data without a ``none`` class (such as the IBM claim stance data) then picks the
         stronger of favor and against."""
@@ -350,7 +352,8 @@ class StanceHead(LabelHead):
         if level == "sentence":
             pred = model.predict(data.pairs, batch_size=batch_size, restrict=restrict)
         else:
-            pred = document_labels(model, data, restrict, batch_size, options.get("nlp"))
+            pred = document_labels(model, data, restrict, batch_size, options.get("nlp"),
+                                   options.get("opposites"))
         rep = stance_report(data.labels, pred, model.labels)
         rep["level"] = level
         rep["labels"] = [lab for lab in STANCE_LABELS if lab in model.labels]
@@ -364,14 +367,15 @@ def _fields(options: dict[str, Any]) -> dict[str, str]:
 
 
 def document_labels(model: StanceModel, data: StanceData, restrict: Sequence[str] | None,
-                    batch_size: int = 64, nlp: Any = None) -> list[str]:
+                    batch_size: int = 64, nlp: Any = None,
+                    opposites: dict[str, str] | None = None) -> list[str]:
     """Each document's pooled label toward its target; with ``restrict`` lacking ``none``, a
     ``none`` becomes the stronger polar side of the strongest sentence."""
     from framing.pipeline.stance import doc_inputs
 
     pred = []
     inputs = doc_inputs(model, data.texts, data.targets, nlp=nlp, batch_size=batch_size,
-                        relevance=bool(model.pooling.relevance_threshold))
+                        relevance=bool(model.pooling.relevance_threshold), opposites=opposites)
     for p, cues, rel in inputs:
         label = model.pooling.pool(p, model.labels, cues, rel).label
         if label == "none" and restrict is not None and "none" not in restrict:
