@@ -5,7 +5,9 @@ For every input it checks (see :mod:`framing.io.fuzzing`): no exception escapes,
 labelled + rejected`` (and the output and rejects files hold exactly those), every valid record
 that no corruption touched is labelled under its own id, and every input file is byte-identical
 afterwards. It prints per format: inputs, records read / labelled / rejected, lost records,
-records merged into a neighbour's valid quoted CSV field, escaped exceptions, changed inputs;
+records merged into a neighbour's valid quoted CSV field, escaped exceptions, changed inputs,
+inputs refused whole with a numbered usage error before anything was written (a Parquet file
+whose text column a corruption renamed: E206);
 the exit status is 1 if anything was lost, raised or changed.
 
 Usage::
@@ -62,6 +64,7 @@ def run_format(fmt: str, n: int, analyzer: Any, seed: int, workdir: Path) -> dic
         tally["merged"] += out.merged
         tally["errors"] += out.error is not None
         tally["changed"] += bool(out.changed)
+        tally["refused"] += out.refused is not None
         if not out.ok and len(failures) < 5:
             failures.append(f"{recipe!r}\n    -> lost {out.lost}, changed {out.changed}, "
                             f"error {out.error}")
@@ -89,7 +92,8 @@ def main() -> int:
     cb = framing.Codebook.from_dict(TINY_CODEBOOK)
     analyzer = framing.load(rules_only=True, codebook=cb)
     print(f"{'format':8s}{'inputs':>8s}{'read':>9s}{'labelled':>10s}{'rejected':>10s}"
-          f"{'valid':>8s}{'lost':>6s}{'merged':>8s}{'raised':>8s}{'changed':>9s}{'s':>7s}")
+          f"{'valid':>8s}{'lost':>6s}{'merged':>8s}{'raised':>8s}{'changed':>9s}{'refused':>9s}"
+          f"{'s':>7s}")
     bad = False
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="fuzz_inputs_",
@@ -100,7 +104,8 @@ def main() -> int:
             t = res["tally"]
             print(f"{fmt:8s}{t['inputs']:8d}{t['read']:9d}{t['labelled']:10d}{t['rejected']:10d}"
                   f"{t['good']:8d}{t['lost']:6d}{t['merged']:8d}{t['errors']:8d}"
-                  f"{t['changed']:9d}{time.perf_counter() - t0:7.0f}", flush=True)
+                  f"{t['changed']:9d}{t['refused']:9d}{time.perf_counter() - t0:7.0f}",
+                  flush=True)
             for f in res["failures"]:
                 print("  FAILED:", f)
             bad = bad or bool(t["lost"] or t["errors"] or t["changed"])

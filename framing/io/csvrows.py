@@ -1,9 +1,10 @@
 """CSV and TSV rows that never swallow or merge their neighbours (see :mod:`framing.io.rows`).
 
-RFC 4180 quoting is read with Python's ``csv`` module in strict mode, fields spanning lines
+RFC 4180 quoting is read with Python's ``csv`` module in strict mode, text fields spanning lines
 included. When a record goes wrong (a quote that does not close properly, the wrong number of
 fields, a record running past ``max_record_chars``, undecodable bytes in a record spanning
-lines) only the physical line the record started on is rejected (E117/E111/E105), and the
+lines, an id or metadata field spanning lines: a stray quote that joined the records after
+it) only the physical line the record started on is rejected (E117/E111/E105), and the
 lines after it are read again on their own: an unterminated quote can no longer swallow the
 rest of the file. TSV lines whose quotes do not follow RFC 4180 are read as written (IANA TSV
 has no quoting), so a text that starts with a quote keeps it.
@@ -135,6 +136,15 @@ def read_csv(path: Path, opts: RowOptions, columns: Sequence[str] | None,
         loc = Location(file, n0)
         if problem is None:
             item = _csv_row(fields, header, loc, opts)
+            if isinstance(item, Row) and len(taken) > 1:
+                # only the text may span lines: an id or metadata field spanning lines is a
+                # stray quote that joined the records after it into one (read again below)
+                spans = [k for k, v in zip(header, fields, strict=True)
+                         if k != opts.text_field and ("\n" in v or "\r" in v)]
+                if spans:
+                    problem = (f"field '{spans[0]}' is a quoted field spanning lines "
+                               f"{n0}-{taken[-1][0]}; only the text field may span lines")
+        if problem is None:
             if isinstance(item, Reject) and len(taken) > 1:
                 # a record spanning lines that cannot be used may be a stray quote that
                 # swallowed its neighbours: reject its first line, read the others again

@@ -14,7 +14,9 @@ turns it into input files plus an oracle, and :func:`check` labels them and comp
   can tell that from a real multi-line field; counted as ``merged``, not lost);
 * every record is accounted for: ``read == labelled + rejected``, the output holds
   ``labelled`` documents and the rejects file ``rejected`` lines;
-* no exception escapes, and every input file is byte-identical afterwards.
+* no exception escapes, and every input file is byte-identical afterwards; an input refused
+  whole with a numbered usage error (:data:`REFUSALS`) before anything is written counts as
+  ``refused``.
 
 Example:
     >>> from framing.io.fuzzing import Recipe, build
@@ -37,6 +39,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from framing.errors import FramingError
 
 #: The formats the harness generates.
 FUZZ_FORMATS = ("jsonl", "csv", "tsv", "parquet", "gzip", "html")
@@ -80,6 +84,10 @@ class Outcome:
     merged: int = 0
     changed: list[str] = field(default_factory=list)
     error: str | None = None
+    #: the whole input was refused before anything was written, with this numbered error
+    #: (a Parquet file whose text column a corruption renamed: E206); not a loss, the user is
+    #: told, and every record of the file is still in the file
+    refused: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -374,6 +382,16 @@ def recipes(fmt: str, max_records: int | None = None) -> Any:
 
 
 # ----- running a case ---------------------------------------------------------------------
+#: Numbered errors that refuse a whole input before anything is read or written: a file
+#: without the text column (a corrupted Parquet column name) is a usage error, said so.
+REFUSALS = ("E206",)
+
+
+def _unchanged(inputs: Path, case: Case) -> bool:
+    return all((inputs / rel).is_file() and (inputs / rel).read_bytes() == data
+               for rel, data in case.files.items())
+
+
 def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
     """Label ``case`` with ``analyzer`` in a fresh folder and compare with its oracle."""
     from framing.batch import label
@@ -397,6 +415,14 @@ def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
                 warnings.simplefilter("ignore")
                 s = label([inputs / case.target], target, analyzer=analyzer, progress=False)
                 got = read_output(target)
+        except FramingError as e:
+            code = str(e)[1:5] if str(e).startswith("[E") else None
+            written = sorted(p.name for p in root.iterdir() if p.name != "inputs")
+            if code in REFUSALS and not written and _unchanged(inputs, case):
+                out.refused = code
+            else:
+                out.error = f"{type(e).__name__}: {e}"[:500]
+            return out
         except Exception as e:  # the harness reports it; it must never happen
             out.error = f"{type(e).__name__}: {e}"[:500]
             return out

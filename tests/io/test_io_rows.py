@@ -252,3 +252,37 @@ def test_a_quoted_record_spanning_lines_with_bad_bytes_rejects_its_first_line_on
     assert isinstance(first, Reject) and first.line == 2 and first.code == "E105"
     assert "only line 2 is rejected" in first.reason
     assert len(items) == 4  # line 2, line 3, the row of line 4, line 5: nothing unaccounted
+
+
+def test_a_stray_quote_in_an_id_does_not_join_the_records_after_it(tmp_path: Path) -> None:
+    # found by the 10,000-input fuzz run: the stray quote opening line 3's id closes inside a
+    # later record's quoted text, which is valid RFC 4180 with 4 fields; the id would hold
+    # four records. Only the text may span lines: line 3 is rejected, the rest read alone.
+    p = tmp_path / "in.csv"
+    p.write_bytes(b'id,text,outlet,date\r\nr1,one,,\r\n"r2,#,,2021\r\nr3,three,,\r\n'
+                  b'r4,four,,2021\r\nr7,",x",,2021\r\n')
+    items = list(iter_rows(p))
+    rows = [i for i in items if not isinstance(i, Reject)]
+    assert [r.data["id"] for r in rows] == ["r1", "r3", "r4", "r7"]
+    assert rows[-1].data["text"] == ",x"
+    bad = [i for i in items if isinstance(i, Reject)]
+    assert [(b.line, b.code) for b in bad] == [(3, "E117")]
+    assert "field 'id' is a quoted field spanning lines 3-6" in bad[0].reason
+
+
+def test_a_stray_quote_in_a_tsv_metadata_field_does_not_swallow_records(tmp_path: Path
+                                                                        ) -> None:
+    p = tmp_path / "in.tsv"
+    p.write_bytes(b'id\ttext\toutlet\tdate\r\nr2\tsome text\t\t"\r\nr3\tthree\tA\t\r\n'
+                  b'r4\tfour\t\t"\r\nr5\tfive\tB\t\r\n')
+    rows = [i for i in iter_rows(p) if not isinstance(i, Reject)]
+    assert [r.data["id"] for r in rows] == ["r2", "r3", "r4", "r5"]
+    assert rows[0].data["date"] == '"'  # read as written (TSV has no quoting); ingest rejects
+
+
+def test_a_multi_line_text_field_is_still_one_record(tmp_path: Path) -> None:
+    p = tmp_path / "in.csv"
+    p.write_bytes(b'id,text,outlet\r\nr1,"first line\r\nsecond, line",A\r\nr2,two,B\r\n')
+    rows = [i for i in iter_rows(p) if not isinstance(i, Reject)]
+    assert [(r.data["id"], r.data["text"]) for r in rows] == [
+        ("r1", "first line\r\nsecond, line"), ("r2", "two")]
