@@ -55,6 +55,9 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
     fields += [pa.field(m, pa.string()) for m in ("outlet", "date", "title", "author", "url")]
     fields += [pa.field("labels", pa.list_(pa.string())), pa.field("primary_frame", pa.string())]
     fields += [pa.field(f"score__{f}", pa.float32()) for f in FRAMES]
+    fields += [pa.field(f"share__{f}", pa.float32()) for f in FRAMES]
+    fields += [pa.field(f"mentions__{f}", pa.int32()) for f in FRAMES]
+    fields += [pa.field("n_sentences", pa.int32())]
     fields += [pa.field(c, pa.string()) for c in
                ("meta_json", "stance_json", "sentences_json", "model_json")]
     schema = pa.schema(fields)
@@ -102,6 +105,12 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
                     "primary_frame": pa.array(first, pa.string())}
             for j, f in enumerate(FRAMES):
                 cols[f"score__{f}"] = pa.array(np.where(ind[:, j], 0.9, 0.1).astype(np.float32))
+            # the document layer's sentence shares and mention counts (20 sentences each)
+            for j, f in enumerate(FRAMES):
+                cols[f"share__{f}"] = pa.array(np.where(ind[:, j], 0.2, 0.0).astype(np.float32))
+            for j, f in enumerate(FRAMES):
+                cols[f"mentions__{f}"] = pa.array(np.where(ind[:, j], 4, 0).astype(np.int32))
+            cols["n_sentences"] = pa.array(np.full(m, 20, dtype=np.int32))
             cols["meta_json"] = meta
             cols["stance_json"] = pa.array(st.astype(object), pa.string())
             cols["sentences_json"] = pa.array(["[]"] * m, pa.string())
