@@ -216,6 +216,13 @@ class FramingError(Exception):
     """An error a user can act on; the CLI prints it without a traceback and exits with 2."""
 
 
+class ModelMissingError(FramingError, AttributeError):
+    """A pipeline component has no model to load (none set, none configured, the default one
+    not built). Also an ``AttributeError``: spaCy's ``add_pipe`` checks each component against
+    a runtime protocol with ``hasattr(component, "model")`` (in an order that varies with the
+    interpreter's hash seed), which must answer False here rather than fail."""
+
+
 class RecordError(FramingError):
     """A problem with one input record; it becomes a line in the rejects file, the run continues."""
 

@@ -46,7 +46,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from framing.errors import Errors, FramingError
+from framing.errors import Errors, ModelMissingError
 from framing.models.frames.model import FrameModel
 from framing.models.inference import mixed_margin, pool, rescore_mixed
 from framing.pipeline.component import batched, handed_over
@@ -102,7 +102,7 @@ class FrameClassifier:
         """The frame model; loaded on first use from the configured directory."""
         if self._model is None:
             if not self._model_path:
-                raise FramingError(Errors.E301.format(
+                raise ModelMissingError(Errors.E301.format(
                     path="(none)", detail="the frame_classifier component has no model; set "
                                           "config={'model': DIR} or call set_model()"))
             self.set_model(FrameModel.load(self._model_path))

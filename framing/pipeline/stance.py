@@ -523,9 +523,9 @@ class StanceDetector:
             if not path:
                 path = default_dir("stance")
                 if path is None or not is_built(path):
-                    from framing.errors import Errors, FramingError
+                    from framing.errors import Errors, ModelMissingError
 
-                    raise FramingError(Errors.E709.format(
+                    raise ModelMissingError(Errors.E709.format(
                         path=path if path is not None else
                         "($FRAMING_DEFAULT_STANCE_MODEL=none)"))
             self._model = StanceModel.load(path)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import spacy
 
 from framing.codebook import Codebook
 from framing.errors import FramingError
@@ -222,3 +223,25 @@ def test_tfidf_model_pairs_too(tfidf_stance: Path) -> None:
     p = m.predict_proba(pairs)
     sw = m.predict_proba([(opposite_target(t), x) for t, x in pairs])
     np.testing.assert_allclose(sw, p[:, flip_columns(m.labels)])
+
+
+def test_a_detector_without_a_model_passes_spacys_protocol_checks(monkeypatch: Any) -> None:
+    """spaCy's add_pipe checks every component against a runtime protocol with hasattr(c,
+    "model"), in an order set by the hash seed: a detector whose model is missing (here: no
+    default stance model) must answer False there, and still say E709 when it is used."""
+    from spacy.ty import ListenedToComponent
+
+    monkeypatch.setenv("FRAMING_DEFAULT_STANCE_MODEL", "none")
+    nlp = build_stance_nlp()
+    det = nlp.add_pipe("stance_detector", config={"opposite_pairing": "off"})
+    assert not hasattr(det, "model")
+    assert not isinstance(det, ListenedToComponent)
+    nlp.add_pipe("sentencizer", name="after")  # links the components again: no error
+    with pytest.raises(FramingError, match="E709"):
+        _ = det.model  # type: ignore[attr-defined]
+    import framing.pipeline.classifier  # noqa: F401  (registers the factory)
+
+    clf = spacy.blank("en").add_pipe("frame_classifier")
+    assert not hasattr(clf, "model") and not isinstance(clf, ListenedToComponent)
+    with pytest.raises(FramingError, match="E301"):
+        _ = clf.model  # type: ignore[attr-defined]
