@@ -55,9 +55,10 @@ from framing_corpora.collection_build import (
 from framing_corpora.collection_eval import score_shifts
 
 
-def draw_collection(rng: np.random.Generator, factor: float = 1.0) -> list[dict[str, Any]]:
+def draw_collection(rng: np.random.Generator, factor: float = 1.0,
+                    cb: Codebook | None = None) -> list[dict[str, Any]]:
     """One random collection of the design: ``factor`` times the documents per cell."""
-    cb = Codebook(CODEBOOK)
+    cb = cb or Codebook(CODEBOOK)
     docs: list[dict[str, Any]] = []
     for outlet, issues in DOCS_PER_YEAR.items():
         for issue, per_year in issues.items():
@@ -142,7 +143,7 @@ def simulate(reps: int = 20, factor: float = 1.0, seed: int = 0,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "draw.jsonl"
         for _ in range(reps):
-            docs = draw_collection(rng, factor)
+            docs = draw_collection(rng, factor, cb)
             if errors is not None:
                 apply_errors(docs, errors, cb, rng)
             path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")

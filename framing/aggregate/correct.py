@@ -67,8 +67,9 @@ _KEYS = ("tp", "fp", "fn", "tn")
 #: Below this tpr - fpr gap (its lower 95% bound) the classifier carries too little signal to
 #: invert.
 MIN_GAP = 0.05
-#: Rates resting on fewer positives (or negatives) than this are marked unreliable
-#: (:data:`framing.aggregate.pcc.RELIABLE_MIN`, shared by the calibration maps).
+# Rates resting on fewer positives (or negatives) than RELIABLE_MIN are marked unreliable
+# (:data:`framing.aggregate.pcc.RELIABLE_MIN`, shared with the calibration maps).
+
 #: Folds of the cross-validation check on a labelled validation sample.
 CV_FOLDS = 5
 #: Times the cross-validation is repeated on new random folds (errors averaged).
@@ -214,6 +215,14 @@ class ErrorRates:
         if self.gap_low(label) < 0.2:
             return False, f"tpr - fpr may be as small as {self.gap_low(label):.2f}"
         return True, ""
+
+    def reliable_by(self, label: str, how: str) -> tuple[bool, str]:
+        """:meth:`reliable` for the estimator ``how`` that :meth:`method` picked: the adjusted
+        count's rates (``acc``) or the calibration map (``pcc``)."""
+        if how == "pcc":
+            assert self.calibration is not None  # method() picks pcc only with a map
+            return self.calibration.reliable(label)
+        return self.reliable(label)
 
     def to_dict(self) -> dict[str, Any]:
         return {lab: {**c, "tpr": round(self.tpr(lab), 4), "fpr": round(self.fpr(lab), 4),

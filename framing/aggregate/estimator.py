@@ -183,9 +183,7 @@ class FrameShareEstimator:
                     skipped[f] = why
                     continue
                 done.append(f)
-                ok, why = (rates.reliable(f) if how == "acc" else
-                           rates.calibration.reliable(f) if rates.calibration is not None
-                           else (True, ""))
+                ok, why = rates.reliable_by(f, how)
                 if not ok:
                     unreliable[f] = why
             cal = rates.calibration

@@ -189,8 +189,7 @@ def frame_shares(data: LabelledData, pooled: bool = False, conf: float = 0.95,
                 _pcc_shares(data, cells, j, error_rates, share, lo, hi, method, conf,
                             n_bootstrap, rng)
                 corrected[:, j] = cells.n > 0
-                reliable[:, j] = error_rates.calibration is not None and \
-                    error_rates.calibration.reliable(fr)[0]
+                reliable[:, j] = error_rates.reliable_by(fr, "pcc")[0]
                 continue
             if data.unit == "document":
                 q_b = rng.binomial(cells.n.astype(np.int64)[None, :].repeat(n_bootstrap, 0),
