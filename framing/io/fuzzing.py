@@ -387,9 +387,13 @@ def recipes(fmt: str, max_records: int | None = None) -> Any:
 REFUSALS = ("E206",)
 
 
-def _unchanged(inputs: Path, case: Case) -> bool:
-    return all((inputs / rel).is_file() and (inputs / rel).read_bytes() == data
-               for rel, data in case.files.items())
+def _changed(inputs: Path, case: Case) -> list[str]:
+    """The input files that are gone or differ from what was written, and any new file."""
+    out = [rel for rel, data in case.files.items()
+           if not (inputs / rel).is_file() or (inputs / rel).read_bytes() != data]
+    extra = sorted(str(p.relative_to(inputs)) for p in inputs.rglob("*")
+                   if p.is_file() and str(p.relative_to(inputs)) not in case.files)
+    return out + [f"new file {x}" for x in extra]
 
 
 def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
@@ -408,7 +412,6 @@ def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
             p = inputs / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
-        before = {rel: hashlib.sha256(d).hexdigest() for rel, d in case.files.items()}
         target = root / "out.jsonl"
         try:
             with warnings.catch_warnings():
@@ -418,7 +421,7 @@ def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
         except FramingError as e:
             code = str(e)[1:5] if str(e).startswith("[E") else None
             written = sorted(p.name for p in root.iterdir() if p.name != "inputs")
-            if code in REFUSALS and not written and _unchanged(inputs, case):
+            if code in REFUSALS and not written and not _changed(inputs, case):
                 out.refused = code
             else:
                 out.error = f"{type(e).__name__}: {e}"[:500]
@@ -444,13 +447,7 @@ def check(case: Case, analyzer: Any, workdir: Path | None = None) -> Outcome:
                 out.merged += 1
             else:
                 out.lost.append(rid)
-        for rel, digest in before.items():
-            p = inputs / rel
-            if not p.is_file() or hashlib.sha256(p.read_bytes()).hexdigest() != digest:
-                out.changed.append(rel)
-        extra = sorted(str(p.relative_to(inputs)) for p in inputs.rglob("*")
-                       if p.is_file() and str(p.relative_to(inputs)) not in case.files)
-        out.changed += [f"new file {x}" for x in extra]
+        out.changed = _changed(inputs, case)
         left = sorted(p.name for p in root.iterdir())
         if set(left) - {"inputs", "out.jsonl", "out.rejects.jsonl"}:
             out.error = f"left behind: {left}"
